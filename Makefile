@@ -1,0 +1,38 @@
+# rasoat — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test install bench tablet harness clean system-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,tablet]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# System packages the tests need (Xvfb for the Kivy window, Chromium for the console).
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	@bash scripts/run.sh
+
+test: install system-deps
+	@bash scripts/test.sh
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+tablet: install
+	$(BIN)/python main.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,173 @@
+"""The ``rasoat`` command line.
+
+Each subcommand is a small function taking the parsed arguments and returning
+an exit code: 0 success, 2 invalid input (every problem listed), 1 other
+failure. Users never see a traceback: expected errors print a message.
+Heavy imports (FastAPI, the database) happen inside the commands that need them.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+
+
+class CliError(Exception):
+    """An expected failure: printed as a message, exit code attached."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID):
+        super().__init__(message)
+        self.code = code
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_json_file(path: str) -> Any:
+    """Read a JSON file or '-' (stdin); CliError naming the file and the reason."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"Không tìm thấy tệp / file not found: {path}")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"Không đọc được tệp / cannot read {path}: {exc}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno} / "
+                       f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from shared.validation import errors, validate
+
+    doc = read_json_file(args.file)
+    problems = validate(doc, today=dt.date.today())
+    errs = errors(problems)
+    _print_json({"valid": not errs, "problems": [p.to_dict() for p in problems]})
+    return EXIT_INVALID if errs else EXIT_OK
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from shared.classify import classify, classify_all
+    from shared.dates import parse_date
+    from shared.score_a import ScoreATableError, load_table
+    from shared.standards import StandardError, load_standard_file, load_standards
+    from shared.validation import errors, validate
+
+    doc = read_json_file(args.file)
+    problems = validate(doc, today=dt.date.today())
+    errs = errors(problems)
+    if errs:
+        _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
+        return EXIT_INVALID
+    try:
+        known = load_standards()
+        chosen = []
+        for sid in args.standard or ():
+            if sid.endswith(".json"):
+                chosen.append(load_standard_file(sid))
+            elif sid in known:
+                chosen.append(known[sid])
+            else:
+                raise CliError(f"Không có chuẩn '{sid}' / unknown standard; known: {', '.join(sorted(known))}")
+        table = load_table(args.score_a_table) if args.score_a_table else None
+    except (StandardError, ScoreATableError, OSError, json.JSONDecodeError) as exc:
+        raise CliError(str(exc))
+    ref = parse_date(args.date) if args.date else None
+    if args.date and ref is None:
+        raise CliError(f"--date: ngày không hợp lệ / invalid date: {args.date}")
+    results = [classify(doc, s, ref, table) for s in chosen] if chosen else classify_all(doc, ref=ref,
+                                                                                          score_a_table=table)
+    out: dict[str, Any] = {"household_id": doc.get("household_id"), "results": results,
+                           "warnings": [p.to_dict() for p in problems]}
+    if not results:
+        out["note"] = ("Không có chuẩn nghèo nào có hiệu lực cho địa bàn và ngày này; dùng --standard ID. / "
+                       "No standard is in force for this area and date; name one with --standard.")
+    _print_json(out)
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from shared.synthetic import generate_ward
+
+    if args.households < 0 or args.households > 2_000_000:
+        raise CliError("--households phải từ 0 đến 2.000.000 / must be 0..2,000,000")
+    rows = generate_ward(args.households, seed=args.seed, area_type=args.area_type)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for h in rows:
+            out.write(json.dumps(h, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return EXIT_OK
+
+
+def _add_core_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="validate a household JSON file (exit 2 when invalid)")
+    p.add_argument("file", help="household JSON file, or - for standard input")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("classify", help="classify a household under the standards in force (or the ones named)")
+    p.add_argument("file", help="household JSON file, or - for standard input")
+    p.add_argument("--standard", action="append", metavar="ID",
+                   help="a standard id or a standard JSON file; repeatable (default: every standard in force)")
+    p.add_argument("--date", help="reference date YYYY-MM-DD (default: the household's collected_at)")
+    p.add_argument("--score-a-table", help="a score-A points table JSON (none official is bundled)")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("generate", help="generate a synthetic ward as JSON lines (deterministic per seed)")
+    p.add_argument("--households", type=int, default=100)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--area-type", choices=("urban", "rural"), default="urban")
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p.set_defaults(func=cmd_generate)
+
+
+# Other modules add their subcommands here: (register function) taking the subparsers object.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _load_extra_commands() -> None:
+    """Import the modules that contribute subcommands (server, dedup, ...), if present."""
+    for name in ("server.commands",):
+        try:
+            module = __import__(name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        EXTRA_COMMANDS.append(module.register)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rasoat", description="Rà soát hộ nghèo, hộ cận nghèo — household poverty review")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_core_commands(sub)
+    _load_extra_commands()
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"rasoat {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+"""Classification of a household under a poverty standard. Pure and table-driven.
+
+``classify(household, standard, ref)`` returns a plain dict (JSON-ready):
+
+- ``class``: "poor", "near_poor", "average", "not_poor" or "unknown";
+- ``income``: per person per month, the line, and the method that produced it
+  ("declared_income", "score_a" given on the paper form, or "score_a_table");
+- ``indicators``: all 12, each deprived true/false/null (unknown) with a reason;
+- ``deprivation_count``, ``score_b``, ``missing`` inputs, and an explanation in
+  Vietnamese and English.
+
+Every threshold comes from the standard's data (``standard.params``); this
+module only knows what each indicator measures.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable
+
+from .dates import age_on, parse_date
+from .score_a import ScoreATable
+from .standards import Standard, applicable_standards
+
+POOR, NEAR_POOR, AVERAGE, NOT_POOR, UNKNOWN = "poor", "near_poor", "average", "not_poor", "unknown"
+CLASS_LABELS = {
+    POOR: ("Hộ nghèo", "Poor"),
+    NEAR_POOR: ("Hộ cận nghèo", "Near-poor"),
+    AVERAGE: ("Hộ có mức sống trung bình", "Average living standard"),
+    NOT_POOR: ("Hộ không nghèo", "Not poor"),
+    UNKNOWN: ("Chưa xác định được", "Cannot be determined yet"),
+}
+# Ordered from worst-off to best-off, for comparisons ("more income never makes it worse").
+CLASS_ORDER = {POOR: 0, NEAR_POOR: 1, AVERAGE: 2, NOT_POOR: 3}
+INCOME_SOURCES = ("wages", "farming_net", "business", "pensions", "remittances", "social_assistance", "other")
+FARM_LIVELIHOODS = frozenset({"agriculture", "forestry", "fishery", "salt"})
+
+# (number, key, service vi, service en, label vi, label en)
+INDICATORS = (
+    (1, "employment", "Việc làm", "Employment", "Việc làm", "Employment"),
+    (2, "dependants", "Việc làm", "Employment", "Người phụ thuộc trong hộ", "Dependants"),
+    (3, "nutrition", "Y tế", "Health", "Dinh dưỡng", "Nutrition"),
+    (4, "health_insurance", "Y tế", "Health", "Bảo hiểm y tế", "Health insurance"),
+    (5, "adult_education", "Giáo dục", "Education", "Trình độ giáo dục của người lớn", "Adult education"),
+    (6, "school_attendance", "Giáo dục", "Education", "Tình trạng đi học của trẻ em", "Child school attendance"),
+    (7, "housing_quality", "Nhà ở", "Housing", "Chất lượng nhà ở", "Housing quality"),
+    (8, "floor_area", "Nhà ở", "Housing", "Diện tích nhà ở bình quân đầu người", "Floor area per person"),
+    (9, "water", "Nước sinh hoạt và vệ sinh", "Water and sanitation", "Nguồn nước sinh hoạt", "Water source"),
+    (10, "latrine", "Nước sinh hoạt và vệ sinh", "Water and sanitation", "Nhà tiêu hợp vệ sinh", "Hygienic latrine"),
+    (11, "telecom", "Thông tin", "Information", "Sử dụng dịch vụ viễn thông", "Telecom use"),
+    (12, "information_devices", "Thông tin", "Information", "Phương tiện tiếp cận thông tin", "Means of information"),
+)
+
+Outcome = tuple[bool | None, str, str, list[str]]  # deprived, reason vi, reason en, missing paths
+
+
+def vnd(amount: float) -> str:
+    """1500000 -> '1.500.000 đ' (Vietnamese thousands separator)."""
+    return f"{round(amount):,}".replace(",", ".") + " đ"
+
+
+def _name(m: dict[str, Any], i: int) -> str:
+    n = m.get("full_name")
+    return n if isinstance(n, str) and n.strip() else f"thành viên {i + 1}"
+
+
+class _Ctx:
+    __slots__ = ("doc", "members", "ages", "n", "p")
+
+    def __init__(self, doc: dict[str, Any], ref: dt.date, params: dict[str, Any]):
+        self.doc = doc
+        ms = doc.get("members")
+        self.members = [m for m in ms if isinstance(m, dict)] if isinstance(ms, list) else []
+        self.ages = [age_on(m, ref) for m in self.members]
+        self.n = len(self.members)
+        self.p = params
+
+
+def _members_rule(ctx: _Ctx, applies: Callable[[int | None], bool | None], field: str,
+                  judge: Callable[[Any, int | None], bool | None], what_vi: str, what_en: str,
+                  ok_vi: str, ok_en: str) -> Outcome:
+    """Deprived if any member to whom the rule applies is judged deprived.
+
+    ``applies(age)`` -> True/False, or None when it cannot tell (unknown age);
+    ``judge(value, age)`` -> True (deprived) / False / None (unknown).
+    """
+    missing: list[str] = []
+    for i, (m, age) in enumerate(zip(ctx.members, ctx.ages)):
+        a = applies(age)
+        if a is False:
+            continue
+        v = m.get(field)
+        d = judge(v, age) if v is not None else None
+        if d is True and a is True:
+            who = _name(m, i)
+            age_txt = f"{age} tuổi" if age is not None else "không rõ tuổi"
+            return True, f"{who} ({age_txt}) {what_vi}", f"{who} (age {age}) {what_en}", []
+        if d is None or a is None:
+            missing.append(f"members[{i}].{field}" if v is None else f"members[{i}].birth_year")
+    if missing:
+        return None, "Thiếu thông tin để xác định", "Missing information", missing
+    return False, ok_vi, ok_en, []
+
+
+def _employment(ctx: _Ctx) -> Outcome:
+    p = ctx.p["employment"]
+    bad = set(p["deprived_work_status"])
+    return _members_rule(
+        ctx, lambda a: None if a is None else a >= p["min_age"], "work_status",
+        lambda v, a: v in bad,
+        "trong độ tuổi lao động không có việc làm hoặc làm công không có hợp đồng lao động",
+        "of working age has no job or works for wages without a labour contract",
+        "Người trong độ tuổi lao động đều có việc làm phù hợp", "Working-age members are employed")
+
+
+def _dependants(ctx: _Ctx) -> Outcome:
+    p = ctx.p["dependants"]
+    if ctx.n == 0:
+        return None, "Chưa có thành viên", "No members", ["members"]
+    dep = unknown = 0
+    for m, age in zip(ctx.members, ctx.ages):
+        if age is not None and age < p["child_age_under"]:
+            dep += 1
+        elif p.get("social_allowance_counts") and m.get("social_allowance") is True:
+            dep += 1
+        elif age is None:
+            unknown += 1
+    share = dep / ctx.n
+    txt_vi = f"{dep}/{ctx.n} người phụ thuộc ({share:.0%})"
+    txt_en = f"{dep}/{ctx.n} dependants ({share:.0%})"
+    if share > p["max_share"]:
+        return True, f"{txt_vi}, trên {p['max_share']:.0%}", f"{txt_en}, above {p['max_share']:.0%}", []
+    if (dep + unknown) / ctx.n > p["max_share"]:
+        return None, "Thiếu năm sinh để xác định", "Missing birth years", ["members[].birth_year"]
+    return False, f"{txt_vi}, không quá {p['max_share']:.0%}", f"{txt_en}, not above {p['max_share']:.0%}", []
+
+
+def _nutrition(ctx: _Ctx) -> Outcome:
+    p = ctx.p["nutrition"]
+    bad = set(p["deprived_status"])
+    return _members_rule(
+        ctx, lambda a: None if a is None else a < p["child_age_under"], "nutrition",
+        lambda v, a: v in bad, "bị suy dinh dưỡng (thấp còi hoặc nhẹ cân)", "is stunted or underweight",
+        "Không có trẻ em suy dinh dưỡng", "No child is stunted or underweight")
+
+
+def _health_insurance(ctx: _Ctx) -> Outcome:
+    p = ctx.p["health_insurance"]
+    return _members_rule(
+        ctx, lambda a: None if a is None else a >= p["min_age"], "health_insurance",
+        lambda v, a: v is False, "không có thẻ bảo hiểm y tế", "has no health insurance",
+        f"Mọi thành viên từ {p['min_age']} tuổi có bảo hiểm y tế",
+        f"Every member aged {p['min_age']}+ has health insurance")
+
+
+def _adult_education(ctx: _Ctx) -> Outcome:
+    p = ctx.p["adult_education"]
+    lo, hi, mid = p["min_age"], p["max_age"], p["upper_age_band_from"]
+    lower_ok, upper_ok = set(p["lower_band_ok"]), set(p["upper_band_ok"])
+    missing: list[str] = []
+    for i, (m, age) in enumerate(zip(ctx.members, ctx.ages)):
+        if age is None:
+            missing.append(f"members[{i}].birth_year")
+            continue
+        if not lo <= age <= hi:
+            continue
+        if m.get("in_school") is True:
+            continue
+        q = m.get("qualification")
+        if q is None:
+            missing.append(f"members[{i}].qualification")
+            continue
+        ok = q in (lower_ok if age < mid else upper_ok)
+        if not ok:
+            need_vi = "tốt nghiệp THCS" if age < mid else "tốt nghiệp THPT hoặc giáo dục nghề nghiệp"
+            need_en = "lower-secondary" if age < mid else "upper-secondary or vocational"
+            who = _name(m, i)
+            return (True, f"{who} ({age} tuổi) không đi học và chưa {need_vi}",
+                    f"{who} (age {age}) is not studying and lacks {need_en}", [])
+    if missing:
+        return None, "Thiếu thông tin để xác định", "Missing information", missing
+    return (False, f"Người {lo}–{hi} tuổi đều đi học hoặc đủ trình độ",
+            f"Members aged {lo}-{hi} study or are qualified", [])
+
+
+def _school_attendance(ctx: _Ctx) -> Outcome:
+    p = ctx.p["school_attendance"]
+    return _members_rule(
+        ctx, lambda a: None if a is None else p["min_age"] <= a < p["age_under"], "in_school",
+        lambda v, a: v is False, "không đi học đúng cấp", "is not at school at the right level",
+        f"Trẻ em {p['min_age']} đến dưới {p['age_under']} tuổi đều đi học",
+        f"Children aged {p['min_age']} to under {p['age_under']} attend school")
+
+
+def _housing_quality(ctx: _Ctx) -> Outcome:
+    p = ctx.p["housing_quality"]
+    h = ctx.doc.get("housing") if isinstance(ctx.doc.get("housing"), dict) else {}
+    parts = {"walls": "tường", "columns": "cột", "roof": "mái"}
+    bad = [vi for k, vi in parts.items() if h.get(k) == "non_durable"]
+    unknown = [f"housing.{k}" for k in parts if h.get(k) not in ("durable", "non_durable")]
+    need = p["min_non_durable"]
+    if len(bad) >= need:
+        return True, f"{len(bad)}/3 kết cấu chính không bền chắc ({', '.join(bad)})", f"{len(bad)}/3 main structures non-durable", []
+    if len(bad) + len(unknown) >= need:
+        return None, "Thiếu thông tin kết cấu nhà", "Missing structure answers", unknown
+    return False, f"{len(bad)}/3 kết cấu chính không bền chắc", f"{len(bad)}/3 main structures non-durable", []
+
+
+def _floor_area(ctx: _Ctx) -> Outcome:
+    p = ctx.p["floor_area"]
+    h = ctx.doc.get("housing") if isinstance(ctx.doc.get("housing"), dict) else {}
+    area = h.get("floor_area_m2")
+    if isinstance(area, bool) or not isinstance(area, (int, float)) or area <= 0 or ctx.n == 0:
+        return None, "Thiếu diện tích nhà ở", "Missing floor area", ["housing.floor_area_m2"]
+    per = area / ctx.n
+    lim = p["min_m2_per_person"]
+    if per < lim:
+        return True, f"{per:.1f} m²/người, dưới {lim} m²", f"{per:.1f} m² per person, under {lim} m²", []
+    return False, f"{per:.1f} m²/người", f"{per:.1f} m² per person", []
+
+
+def _choice_rule(ctx: _Ctx, path: str, ok_values: Iterable[str], bad_vi: str, bad_en: str,
+                 ok_vi: str, ok_en: str) -> Outcome:
+    v = ctx.doc.get(path)
+    if not isinstance(v, str) or not v:
+        return None, "Chưa trả lời", "Not answered", [path]
+    if v in set(ok_values):
+        return False, ok_vi, ok_en, []
+    return True, bad_vi, bad_en, []
+
+
+def _water(ctx: _Ctx) -> Outcome:
+    return _choice_rule(ctx, "water_source", ctx.p["water"]["safe"], "Không tiếp cận nguồn nước sạch",
+                        "No safe water source", "Có nguồn nước sạch", "Has safe water")
+
+
+def _latrine(ctx: _Ctx) -> Outcome:
+    return _choice_rule(ctx, "latrine", ctx.p["latrine"]["hygienic"], "Không có nhà tiêu hợp vệ sinh",
+                        "No hygienic latrine", "Có nhà tiêu hợp vệ sinh", "Has a hygienic latrine")
+
+
+def _telecom(ctx: _Ctx) -> Outcome:
+    v = ctx.doc.get("telecom_use")
+    if not isinstance(v, bool):
+        return None, "Chưa trả lời", "Not answered", ["telecom_use"]
+    if v:
+        return False, "Có thành viên sử dụng dịch vụ viễn thông", "A member uses telecom services", []
+    return True, "Không thành viên nào sử dụng dịch vụ viễn thông", "No member uses telecom services", []
+
+
+def _information_devices(ctx: _Ctx) -> Outcome:
+    v = ctx.doc.get("info_devices")
+    if not isinstance(v, list):
+        return None, "Chưa trả lời", "Not answered", ["info_devices"]
+    devices = set(ctx.p["information_devices"]["devices"])
+    if devices.intersection(v):
+        return False, "Có phương tiện tiếp cận thông tin", "Owns an information device", []
+    return True, "Không có phương tiện nào để tiếp cận thông tin", "Owns no information device", []
+
+
+_RULES = (_employment, _dependants, _nutrition, _health_insurance, _adult_education, _school_attendance,
+          _housing_quality, _floor_area, _water, _latrine, _telecom, _information_devices)
+
+
+def _income(doc: dict[str, Any], n: int, standard: Standard, area_type: str,
+            table: ScoreATable | None) -> dict[str, Any]:
+    """Which side of the line the household is on, and how that was determined."""
+    line = standard.income_line[area_type]
+    out: dict[str, Any] = {"line": line, "per_person_month": None, "below_line": None, "method": None}
+    cutoffs = standard.score_a_cutoff
+    score = doc.get("score_a")
+    method = "score_a"
+    if (score is None or isinstance(score, bool)) and table is not None:
+        score, method = table.score(doc), f"score_a_table:{table.id}"
+        out["score_a_synthetic"] = table.synthetic
+    if isinstance(score, (int, float)) and not isinstance(score, bool) and cutoffs is not None:
+        cut = cutoffs[area_type]
+        out.update(method=method, score_a=score, score_a_cutoff=cut, below_line=score <= cut)
+        return out
+    inc = doc.get("income")
+    values = {k: inc.get(k) for k in INCOME_SOURCES} if isinstance(inc, dict) else {}
+    given = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if not given or n == 0:
+        out["missing"] = ["income"]
+        if isinstance(score, (int, float)) and cutoffs is None:
+            out["note_vi"] = "Chuẩn này chưa có ngưỡng điểm A; cần khai thu nhập"
+            out["note_en"] = "This standard has no score-A cut-off; declared income is needed"
+        return out
+    total = sum(given.values())
+    per = total / 12 / n
+    out.update(method="declared_income", per_person_month=round(per), below_line=per <= line, annual_total=total)
+    if doc.get("livelihood") in FARM_LIVELIHOODS:
+        # Average-living farm households: state social assistance is excluded (domain.md §2.6).
+        out["per_person_month_excl_social_assistance"] = round((total - given.get("social_assistance", 0)) / 12 / n)
+    return out
+
+
+def classify(doc: dict[str, Any], standard: Standard, ref: dt.date | None = None,
+             score_a_table: ScoreATable | None = None) -> dict[str, Any]:
+    """Classify one household under one standard on ``ref`` (default: its collected_at)."""
+    ref = ref or parse_date(doc.get("collected_at"))
+    area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
+    area_type = area.get("area_type")
+    result: dict[str, Any] = {"standard_id": standard.id, "standard_status": standard.status}
+    if ref is None or area_type not in ("urban", "rural"):
+        missing = (["collected_at"] if ref is None else []) + ([] if area_type in ("urban", "rural") else ["area.area_type"])
+        result.update({"class": UNKNOWN, "income": None, "indicators": [], "deprivation_count": 0,
+                       "score_b": None, "missing": missing,
+                       "explanation_vi": "Chưa xác định được: thiếu " + ", ".join(missing),
+                       "explanation_en": "Cannot classify: missing " + ", ".join(missing)})
+        return result
+    ctx = _Ctx(doc, ref, standard.params)
+    indicators = []
+    deprived: list[str] = []
+    unknown: list[str] = []
+    missing: list[str] = []
+    for (num, key, svc_vi, svc_en, lab_vi, lab_en), rule in zip(INDICATORS, _RULES):
+        d, why_vi, why_en, miss = rule(ctx)
+        indicators.append({"number": num, "key": key, "service_vi": svc_vi, "service_en": svc_en,
+                           "label_vi": lab_vi, "label_en": lab_en, "deprived": d,
+                           "reason_vi": why_vi, "reason_en": why_en})
+        if d is True:
+            deprived.append(lab_vi)
+        elif d is None:
+            unknown.append(lab_vi)
+            missing.extend(miss)
+    income = _income(doc, ctx.n, standard, area_type, score_a_table)
+    k = standard.poor_min_deprivations
+    nd, nu = len(deprived), len(unknown)
+    below = income["below_line"]
+    note = ""
+    if below is None:
+        cls = UNKNOWN
+        missing = income.get("missing", ["income"]) + missing
+    elif below:
+        if nd >= k:
+            cls = POOR
+        elif nd + nu < k:
+            cls = NEAR_POOR
+        else:
+            cls = UNKNOWN
+    else:
+        band = standard.average_band_max
+        per = income.get("per_person_month_excl_social_assistance", income["per_person_month"])
+        if band is not None and per is not None and per <= band[area_type]:
+            cls = AVERAGE
+            income["average_band_max"] = band[area_type]
+        else:
+            cls = NOT_POOR
+            if band is None:
+                note = " (chuẩn này chưa có ngưỡng mức sống trung bình)"
+            elif per is None:
+                note = " (điểm A không xác định được mức sống trung bình)"
+    if cls != UNKNOWN:
+        missing = [] if not below else missing
+    result.update({
+        "class": cls, "area_type": area_type, "reference_date": ref.isoformat(), "income": income,
+        "indicators": indicators, "deprivation_count": nd, "unknown_indicator_count": nu,
+        "score_b": nd * standard.score_b_points, "missing": sorted(set(missing)),
+    })
+    result["explanation_vi"], result["explanation_en"] = _explain(result, standard, deprived, note)
+    return result
+
+
+def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str) -> tuple[str, str]:
+    cls = r["class"]
+    vi_cls, en_cls = CLASS_LABELS[cls]
+    inc = r["income"]
+    area_vi = "thành thị" if r["area_type"] == "urban" else "nông thôn"
+    if inc["method"] == "declared_income":
+        cmp = "≤" if inc["below_line"] else ">"
+        inc_vi = f"thu nhập bình quân {vnd(inc['per_person_month'])}/người/tháng {cmp} chuẩn {vnd(inc['line'])} ({area_vi})"
+        inc_en = f"income {inc['per_person_month']:,} VND/person/month {cmp} line {inc['line']:,} ({r['area_type']})"
+    elif inc["method"]:
+        cmp = "≤" if inc["below_line"] else ">"
+        syn = " — bảng điểm THỬ NGHIỆM, không phải bảng chính thức" if inc.get("score_a_synthetic") else ""
+        inc_vi = f"điểm A {inc['score_a']:g} {cmp} ngưỡng {inc['score_a_cutoff']:g} ({area_vi}){syn}"
+        inc_en = f"score A {inc['score_a']:g} {cmp} cut-off {inc['score_a_cutoff']:g} ({r['area_type']})"
+    else:
+        inc_vi, inc_en = "chưa có thông tin thu nhập", "no income information"
+    dep_vi = f"thiếu hụt {r['deprivation_count']}/12 chỉ số (điểm B = {r['score_b']})"
+    if deprived:
+        dep_vi += ": " + ", ".join(deprived)
+    dep_en = f"deprived on {r['deprivation_count']}/12 indicators (score B = {r['score_b']})"
+    head_vi = f"{vi_cls} theo {s.name.get('vi', s.id)}"
+    if s.status == "draft":
+        head_vi += " [DỰ THẢO]"
+    text_vi = f"{head_vi}: {inc_vi}; {dep_vi}{note}."
+    text_en = f"{en_cls} under {s.name.get('en', s.id)}: {inc_en}; {dep_en}."
+    if cls == UNKNOWN and r["missing"]:
+        more = ", ".join(r["missing"][:6]) + ("…" if len(r["missing"]) > 6 else "")
+        text_vi += f" Còn thiếu: {more}."
+        text_en += f" Missing: {more}."
+    return text_vi, text_en
+
+
+def classify_all(doc: dict[str, Any], standards: Iterable[Standard] | None = None,
+                 ref: dt.date | None = None, score_a_table: ScoreATable | None = None) -> list[dict[str, Any]]:
+    """Classify under every standard in force for the household's area on ``ref``.
+
+    With ``standards`` given explicitly (e.g. the ones a review round names),
+    those are used as they are, drafts included.
+    """
+    ref = ref or parse_date(doc.get("collected_at"))
+    if standards is None:
+        area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
+        standards = applicable_standards(area.get("province_code"), ref) if ref else []
+    return [classify(doc, s, ref, score_a_table) for s in standards]
