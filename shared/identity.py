@@ -151,7 +151,8 @@ _CP1252_REVERSE = _build_cp1252_reverse()
 def _is_latin_text(text: str) -> bool:
     for char in text:
         code = ord(char)
-        if code < 0x80 or 0xC0 <= code <= 0x24F or 0x300 <= code <= 0x36F or 0x1E00 <= code <= 0x1EFF:
+        if (code < 0x80 or 0xC0 <= code <= 0x24F or 0x300 <= code <= 0x36F
+                or 0x1E00 <= code <= 0x1EFF):
             continue
         return False
     return True
@@ -407,7 +408,8 @@ def _provinces() -> dict[str, str]:
     try:
         from importlib import resources
         if __package__:
-            text = resources.files(__package__).joinpath("data", _DATA_FILE).read_text("utf-8")
+            folder = resources.files(__package__).joinpath("data")
+            text = folder.joinpath(_DATA_FILE).read_text("utf-8")
     except (ImportError, OSError, TypeError, ValueError, AttributeError):
         text = None
     if text is None:
@@ -528,8 +530,8 @@ def check_citizen_id(value: Any, sex: Any = None, birth_year: Any = None) -> lis
     if parsed.province_code not in _provinces():
         issues.append(IdIssue(
             "province",
-            f"Mã tỉnh {parsed.province_code} (3 số đầu của CCCD {number}) không có trong "
-            "danh mục 63 tỉnh; kiểm tra lại (danh mục lấy từ nguồn thứ cấp).",
+            f"Mã tỉnh {parsed.province_code} (3 số đầu của CCCD {number}) "
+            "không có trong danh mục 63 tỉnh; kiểm tra lại (danh mục lấy từ nguồn thứ cấp).",
             f"Province code {parsed.province_code} (first 3 digits of citizen ID {number}) "
             "is not in the list of 63 provinces; please check (the list is from a "
             "secondary source).",
@@ -731,7 +733,7 @@ def _normalize_street_text(text: str) -> str:
 
 
 def normalize_street(value: Any) -> str:
-    """Folded street name without a leading "đường"/"phố": "Đường Hạ Long" -> "ha long"."""
+    """Folded street without a leading "đường"/"phố": "Đường Hạ Long" -> "ha long"."""
     text = _as_text(value)
     return _normalize_street_text(text) if text else ""
 
