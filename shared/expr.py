@@ -302,7 +302,7 @@ class _Parser:
     def items(self, allow_empty: bool) -> list[_Node]:
         """Comma-separated expressions up to and including ')'."""
         nodes = [] if allow_empty and self.take("op", ")") else [self.logic("or")]
-        while nodes and self.tokens[self.i - 1][1] != ")" and self.take("op", ","):
+        while nodes and self.take("op", ","):
             nodes.append(self.logic("or"))
         if nodes and not self.take("op", ")"):
             raise self.fail("')' or ','")
