@@ -1,0 +1,1 @@
+"""Importing the ward's existing register (last year's lists, XLSX or CSV)."""

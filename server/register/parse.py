@@ -1,0 +1,294 @@
+"""Reading a register file into checked rows, before anything is written.
+
+``parse_register(path, groups)`` streams an XLSX (openpyxl, read-only) or CSV
+file, finds the header row, maps columns, and checks every row. It returns the
+rows and every problem (row number as the officer sees it in Excel, column
+header, reason in Vietnamese and English). The caller writes nothing unless
+the list of problems is empty (all-or-nothing).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from shared import identity
+
+from .columns import LABELS, REQUIRED, detect_columns, find_header_row, norm_header
+
+STATUS_WORDS = (  # folded phrase -> status, longest first
+    ("thoat can ngheo", "escaped_near_poverty"), ("thoat ngheo", "escaped_poverty"),
+    ("can ngheo", "near_poor"), ("ngheo", "poor"),
+    ("muc song trung binh", "average"), ("trung binh", "average"), ("khong ngheo", "other"),
+    ("near poor", "near_poor"), ("near_poor", "near_poor"), ("poor", "poor"), ("average", "average"),
+)
+SEX_WORDS = {"nam": "male", "nu": "female", "male": "male", "female": "female", "m": "male", "f": "female"}
+MAX_ROWS = 1_000_000
+
+
+class RegisterFileError(ValueError):
+    """The file as a whole cannot be read (format, encoding, no header row)."""
+
+
+@dataclass
+class RowProblem:
+    row: int
+    column: str
+    code: str
+    message_vi: str
+    message_en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RegisterRow:
+    row: int
+    head_name: str
+    group: str
+    status: str
+    household_code: str | None = None
+    birth_year: int | None = None
+    birth_date: str | None = None
+    sex: str | None = None
+    citizen_id: str | None = None
+    house_number: str | None = None
+    street: str | None = None
+    members_count: int | None = None
+    phone: str | None = None
+    ethnicity: str | None = None
+    decision_number: str | None = None
+    decision_date: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def identity_key(self, ward_code: str) -> str:
+        """A stable key for idempotent re-import: household code, else CCCD, else name+birth+address."""
+        if self.household_code:
+            return f"{ward_code}|code|{identity.fold(self.household_code)}"
+        if self.citizen_id:
+            return f"{ward_code}|cid|{self.citizen_id}"
+        return "|".join([ward_code, "name", identity.name_key(self.head_name), str(self.birth_year or ""),
+                         identity.fold(self.group), identity.normalize_house_number(self.house_number or ""),
+                         identity.normalize_street(self.street or "")])
+
+
+@dataclass
+class ParseResult:
+    rows: list[RegisterRow]
+    problems: list[RowProblem]
+    mapping: dict[str, str]            # field -> header text as in the file
+    unmapped_headers: list[str]
+    header_row: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.isoformat()[:10]
+    s = str(v).strip()
+    return s or None
+
+
+def _read_xlsx(path: Path) -> Iterator[list[Any]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RegisterFileError(f"Không mở được tệp Excel: {exc} / cannot open the workbook") from exc
+    try:
+        ws = wb.worksheets[0]
+        for row in ws.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        wb.close()
+
+
+def _read_csv(path: Path) -> Iterator[list[Any]]:
+    raw = path.read_bytes()
+    for enc in ("utf-8-sig", "cp1258", "cp1252"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise RegisterFileError("Không đọc được bảng mã của tệp CSV / unknown CSV encoding")
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.reader(io.StringIO(text), dialect)
+
+
+def read_rows(path: str | Path) -> Iterator[list[Any]]:
+    p = Path(path)
+    if not p.is_file():
+        raise RegisterFileError(f"Không tìm thấy tệp {p} / file not found")
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(p)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(p)
+    raise RegisterFileError(f"Định dạng '{suffix}' không được hỗ trợ; dùng .xlsx hoặc .csv / unsupported format")
+
+
+def parse_status(value: str | None) -> str | None:
+    f = norm_header(value)
+    for phrase, status in STATUS_WORDS:
+        if phrase in f:
+            return status
+    return None
+
+
+def _parse_date(text: str) -> str | None:
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    try:
+        if m:
+            return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat()
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_register(path: str | Path, groups: dict[str, str] | None = None,
+                   today: dt.date | None = None) -> ParseResult:
+    """Read and check a register file. ``groups`` maps folded group names/codes to group codes."""
+    rows_iter = read_rows(path)
+    head: list[list[Any]] = []
+    for row in rows_iter:
+        head.append(row)
+        if len(head) >= 15:
+            break
+    hi = find_header_row(head)
+    if hi is None:
+        need = ", ".join(LABELS[f] for f in REQUIRED)
+        raise RegisterFileError(f"Không tìm thấy dòng tiêu đề có đủ các cột: {need} / no header row with the required columns")
+    headers = head[hi]
+    mapping, unmapped = detect_columns(headers)
+    result = ParseResult([], [], {f: str(headers[i]) for f, i in mapping.items()}, unmapped, hi + 1)
+
+    def body() -> Iterator[tuple[int, list[Any]]]:
+        for offset, row in enumerate(head[hi + 1:]):
+            yield hi + 2 + offset, row
+        n = len(head) + 1
+        for row in rows_iter:
+            yield n, row
+            n += 1
+
+    seen: dict[str, int] = {}
+    for number, row in body():
+        if number > MAX_ROWS:
+            raise RegisterFileError(f"Tệp có hơn {MAX_ROWS:,} dòng / too many rows")
+        cells = {f: _cell_text(row[i]) if i < len(row) else None for f, i in mapping.items()}
+        if not any(cells.values()):
+            continue   # blank line
+        raw_cid = row[mapping["citizen_id"]] if "citizen_id" in mapping and mapping["citizen_id"] < len(row) else None
+        if isinstance(raw_cid, (int, float)) and not isinstance(raw_cid, bool):
+            cells["citizen_id"] = identity.normalize_citizen_id(raw_cid)   # Excel stored it as a number
+        rec = _check_row(number, cells, result, groups, today)
+        if rec is None:
+            continue
+        key = rec.identity_key("")
+        if key in seen:
+            result.problems.append(RowProblem(number, LABELS["household_code" if rec.household_code else "head_name"],
+                                              "duplicate", f"Trùng với dòng {seen[key]}", f"Repeats row {seen[key]}"))
+            continue
+        seen[key] = number
+        result.rows.append(rec)
+    return result
+
+
+def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[str, str] | None,
+               today: dt.date | None) -> RegisterRow | None:
+    before = len(res.problems)
+
+    def bad(fieldname: str, code: str, vi: str, en: str) -> None:
+        res.problems.append(RowProblem(n, res.mapping.get(fieldname, LABELS[fieldname]), code, vi, en))
+
+    for f in REQUIRED:
+        if not c.get(f):
+            bad(f, "required", f"Thiếu {LABELS[f].lower()}", f"{f} is missing")
+    status = parse_status(c.get("status"))
+    if c.get("status") and status is None:
+        bad("status", "choice", f"Không hiểu phân loại '{c['status']}' (hộ nghèo / hộ cận nghèo / thoát nghèo…)",
+            f"Unknown status '{c['status']}'")
+    group = None
+    if c.get("group"):
+        group = c["group"] if groups is None else groups.get(norm_header(c["group"]))
+        if group is None:
+            bad("group", "unknown_group", f"Không có khu phố/thôn '{c['group']}' trong danh mục của phường",
+                f"Unknown residential group '{c['group']}'")
+    year = None
+    if c.get("birth_year"):
+        try:
+            year = int(float(c["birth_year"]))
+            if not 1900 <= year <= (today or dt.date(2100, 1, 1)).year:
+                raise ValueError
+        except ValueError:
+            bad("birth_year", "range", f"Năm sinh '{c['birth_year']}' không hợp lệ", f"Invalid birth year '{c['birth_year']}'")
+            year = None
+    bdate = None
+    if c.get("birth_date"):
+        bdate = _parse_date(c["birth_date"])
+        if bdate is None:
+            bad("birth_date", "type", f"Ngày sinh '{c['birth_date']}' không hợp lệ (dd/mm/yyyy)",
+                f"Invalid birth date '{c['birth_date']}'")
+        elif year is None:
+            year = int(bdate[:4])
+    sex = None
+    if c.get("sex"):
+        sex = SEX_WORDS.get(norm_header(c["sex"]))
+        if sex is None:
+            bad("sex", "choice", f"Giới tính '{c['sex']}' không hợp lệ (Nam/Nữ)", f"Invalid sex '{c['sex']}'")
+    cid = None
+    if c.get("citizen_id"):
+        cid = identity.normalize_citizen_id(c["citizen_id"])
+        for issue in identity.check_citizen_id(cid, sex=sex, birth_year=year):
+            if issue.severity == "error":
+                bad("citizen_id", f"citizen_id_{issue.code}", issue.message_vi, issue.message_en)
+    count = None
+    if c.get("members_count"):
+        try:
+            count = int(float(c["members_count"]))
+            if not 1 <= count <= 40:
+                raise ValueError
+        except ValueError:
+            bad("members_count", "range", f"Số nhân khẩu '{c['members_count']}' phải là số từ 1 đến 40",
+                f"members_count must be 1..40")
+            count = None
+    ddate = None
+    if c.get("decision_date"):
+        ddate = _parse_date(c["decision_date"])
+        if ddate is None:
+            bad("decision_date", "type", f"Ngày quyết định '{c['decision_date']}' không hợp lệ (dd/mm/yyyy)",
+                f"Invalid decision date '{c['decision_date']}'")
+        elif today and ddate > today.isoformat():
+            bad("decision_date", "future", f"Ngày quyết định {ddate} ở tương lai", f"Decision date {ddate} is in the future")
+    if len(res.problems) > before:
+        return None
+    house, street = c.get("house_number"), c.get("street")
+    if not house and not street and c.get("address"):
+        m = re.match(r"^\s*(?:số\s*)?([0-9][0-9A-Za-z/]*)\s*,?\s*(.*)$", c["address"], re.IGNORECASE)
+        house, street = (m[1], m[2] or None) if m else (None, c["address"])
+    return RegisterRow(row=n, head_name=unicodedata.normalize("NFC", " ".join(c["head_name"].split())),
+                       group=group or "", status=status or "", household_code=c.get("household_code"),
+                       birth_year=year, birth_date=bdate, sex=sex, citizen_id=cid, house_number=house,
+                       street=street, members_count=count, phone=c.get("phone"), ethnicity=c.get("ethnicity"),
+                       decision_number=c.get("decision_number"), decision_date=ddate)
