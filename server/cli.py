@@ -137,14 +137,15 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 def _load_extra_commands() -> None:
     """Import the modules that contribute subcommands (server, dedup, ...), if present."""
-    for name in ("server.commands",):
+    for name in ("server.commands", "server.dedup.commands"):
         try:
             module = __import__(name, fromlist=["register"])
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
             continue
-        EXTRA_COMMANDS.append(module.register)
+        if module.register not in EXTRA_COMMANDS:   # build_parser() may run more than once
+            EXTRA_COMMANDS.append(module.register)
 
 
 def build_parser() -> argparse.ArgumentParser:

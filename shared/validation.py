@@ -241,6 +241,22 @@ def _check_field(f: Field, container: dict[str, Any], parts: tuple[str, ...], pa
             out.append(Problem(path, "constraint", f"{vi}: {msg['vi']}", f"{en}: {msg['en']}"))
 
 
+def is_relevant(f: Field, doc: dict[str, Any], ref: dt.date, member: dict[str, Any] | None = None) -> bool:
+    """Whether a field applies to this household (or member) now, exactly as validation decides.
+
+    The tablet uses it to show and hide questions. A relevance expression that
+    cannot be evaluated yet (e.g. no birth year) counts as relevant, so the
+    question is shown rather than silently skipped.
+    """
+    if f.relevant is None:
+        return True
+    age = age_on(member, ref) if member is not None and _member_birth_ok(member) else None
+    try:
+        return f.relevant.evaluate(_Scope(doc, ref, member, age), None) is True
+    except expr.ExprError:
+        return True
+
+
 def reference_date(doc: dict[str, Any], today: dt.date | None) -> dt.date | None:
     """The date ages are computed on: the document's collected_at, else today."""
     return parse_date(doc.get("collected_at")) or today

@@ -1,0 +1,320 @@
+"""Collecting households on the tablet: the rules of a local record, over ``LocalStore``.
+
+Plain Python (no Kivy). Validation, relevance, classification and name folding
+come from ``shared``; this module only decides what is stored when, and the
+record's lifecycle:
+
+    not_started ─answer→ draft ⇄ ready ─finalise→ waiting ─receipt→ synced
+                                  ↑                  │rejected          │edit / officer returns
+                                  └──────────────────┴──────────────────┘ (returned until resent)
+
+- Every answer is written to the store the moment it is entered (one transaction).
+- Text that does not parse yet (letters in a number, 31/02) is kept in ``raw``
+  and reported; it is never dropped.
+- Finalising puts a submission in the outbox. An edit of a household whose
+  submission was never attempted supersedes it; once attempted, a submission
+  is frozen and a later edit makes a new one (new id, revision + 1; its
+  base_revision is fixed when it is first sent, from the last receipt).
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from shared import identity
+from shared.classify import classify_all
+from shared.dates import parse_date
+from shared.standards import Standard, applicable_standards, load_standards, standard_from_dict
+from shared.forms import CURRENT_FORM_VERSION, Field, Form, available_versions, form_from_dict, load_form
+from shared.validation import ERROR, Problem, is_relevant, reference_date, validate
+
+from . import store as st
+from .inputs import InputProblem, parse_text
+from .store import LocalStore, StoreError
+
+_INDEX = re.compile(r"^members\[(\d+)\]\.(.+)$")
+
+
+def _version_key(v: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", v))
+
+
+@lru_cache(maxsize=32)
+def _form_from_text(text: str) -> Form:
+    import json
+    return form_from_dict(json.loads(text))
+
+
+@dataclass
+class FieldProblem:
+    path: str
+    message_vi: str
+    message_en: str
+    severity: str = ERROR
+
+
+class Collection:
+    """The households of this tablet and their forms."""
+
+    def __init__(self, store: LocalStore, today: callable = dt.date.today, now: callable = st.now_iso):
+        self.store = store
+        self.today = today
+        self.now = now
+
+    # --- forms ---------------------------------------------------------------------------------
+
+    def form(self, version: str | None = None) -> Form:
+        """A form version: received by sync, else bundled with the app."""
+        version = version or self.latest_form_version()
+        import json
+        received = self.store.form_definitions()
+        if version in received:
+            return _form_from_text(json.dumps(received[version], sort_keys=True, ensure_ascii=False))
+        return load_form(version)
+
+    def latest_form_version(self) -> str:
+        versions = set(available_versions()) | set(self.store.form_definitions())
+        return max(versions, key=_version_key) if versions else CURRENT_FORM_VERSION
+
+    # --- households ----------------------------------------------------------------------------
+
+    def new_household(self, group_code: str) -> str:
+        group = next((g for g in self.store.groups() if g["code"] == group_code), {"code": group_code})
+        hid = str(uuid.uuid4())
+        area = {"group_code": group_code}
+        for key in ("province_code", "ward_code", "area_type"):
+            if group.get(key):
+                area[key] = group[key]
+        doc = {"household_id": hid, "form_version": self.latest_form_version(), "collected_at": self.now(),
+               "area": area, "members": []}
+        self.store.save_household(hid, group_code=group_code, status=st.NOT_STARTED, doc=doc, raw={},
+                                  form_version=doc["form_version"], head_name="", address="", member_count=0,
+                                  search_key="", revision=0, preloaded=0)
+        return hid
+
+    def household(self, hid: str) -> dict[str, Any]:
+        h = self.store.household(hid)
+        if h is None:
+            raise KeyError(hid)
+        return h
+
+    def _start_if_preloaded(self, h: dict[str, Any]) -> None:
+        """A household preloaded from the last round starts this round's review on its first edit."""
+        if h["status"] == st.NOT_STARTED and h.get("preloaded"):
+            doc = h["doc"]
+            doc["collected_at"] = self.now()
+            doc["form_version"] = self.latest_form_version()
+            h["form_version"] = doc["form_version"]
+
+    def set_answer(self, hid: str, path: str, text_or_value: Any) -> list[FieldProblem]:
+        """Save one answer now. Text is parsed by the field's type; unparseable text is kept raw.
+
+        ``path`` is a form field name (``area.area_type``) or a member field
+        (``members[2].birth_date``). Returns the problems of that path.
+        Raises StoreError (e.g. full disk): the caller keeps the text on screen.
+        """
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        doc, raw = h["doc"], dict(h["raw"] or {})
+        form = self.form(h["form_version"] or doc.get("form_version"))
+        field, container, key = self._locate(form, doc, path)
+        parse_problem = None
+        if isinstance(text_or_value, str) and field.type in ("text", "integer", "decimal", "date"):
+            try:
+                value = parse_text(field, text_or_value)
+                raw.pop(path, None)
+            except InputProblem as exc:
+                value, parse_problem = None, exc
+                raw[path] = text_or_value
+        else:
+            value = text_or_value
+            raw.pop(path, None)
+        if value is None or value == []:
+            if field.type == "select_multiple" and value == []:
+                container[key] = []
+            else:
+                container.pop(key, None)
+        else:
+            container[key] = value
+        self._save_edit(h, doc, raw)
+        if parse_problem is not None:
+            return [FieldProblem(path, parse_problem.message_vi, parse_problem.message_en)]
+        return [p for p in self.problems(hid, doc=doc, raw=raw) if p.path == path]
+
+    def _locate(self, form: Form, doc: dict[str, Any], path: str) -> tuple[Field, dict[str, Any], str]:
+        m = _INDEX.match(path)
+        if m:
+            i, name = int(m[1]), m[2]
+            members = doc.setdefault("members", [])
+            if not 0 <= i < len(members):
+                raise KeyError(path)
+            return form.field(name, "members"), members[i], name
+        field = form.field(path)
+        parts = field.parts
+        container = doc
+        for part in parts[:-1]:
+            nxt = container.get(part)
+            if not isinstance(nxt, dict):
+                nxt = container[part] = {}
+            container = nxt
+        return field, container, parts[-1]
+
+    def add_member(self, hid: str) -> int:
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        members = h["doc"].setdefault("members", [])
+        m: dict[str, Any] = {"member_id": str(uuid.uuid4())}
+        if not any(x.get("relation") == "head" for x in members):
+            m["relation"] = "head"
+        members.append(m)
+        self._save_edit(h, h["doc"], h["raw"] or {})
+        return len(members) - 1
+
+    def remove_member(self, hid: str, index: int) -> None:
+        h = self.household(hid)
+        members = h["doc"].get("members", [])
+        if not 0 <= index < len(members):
+            return
+        members.pop(index)
+        raw = {}
+        for k, v in (h["raw"] or {}).items():     # shift raw answers of later members
+            m = _INDEX.match(k)
+            if m and int(m[1]) == index:
+                continue
+            if m and int(m[1]) > index:
+                k = f"members[{int(m[1]) - 1}].{m[2]}"
+            raw[k] = v
+        self._save_edit(h, h["doc"], raw)
+
+    def _save_edit(self, h: dict[str, Any], doc: dict[str, Any], raw: dict[str, Any]) -> None:
+        hid = h["household_id"]
+        errors = self._has_errors(doc, raw, h.get("form_version"))
+        status = h["status"]
+        if status != st.RETURNED:
+            status = st.DRAFT if errors else st.READY
+        with self.store.tx() as c:
+            # A finalised submission that was never attempted is replaced by this edit.
+            c.execute("UPDATE outbox SET state = ? WHERE household_id = ? AND frozen = 0 AND state IN (?, ?)",
+                      (st.OB_SUPERSEDED, hid, *st.PENDING_STATES))
+            self.store.save_household(hid, conn=c, doc=doc, raw=raw, status=status,
+                                      form_version=h.get("form_version") or doc.get("form_version"),
+                                      **summary_columns(doc))
+
+    # --- validation, relevance, classification -------------------------------------------------
+
+    def problems(self, hid: str, doc: dict[str, Any] | None = None,
+                 raw: dict[str, Any] | None = None) -> list[FieldProblem]:
+        """Every problem: unparsed text first (it hides the field's own checks), then validation."""
+        if doc is None:
+            h = self.household(hid)
+            doc, raw = h["doc"], h["raw"]
+        raw = raw or {}
+        out = []
+        form = self.form(doc.get("form_version"))
+        for path, text in raw.items():
+            try:
+                field, _, _ = self._locate(form, copy.deepcopy(doc), path)
+                parse_text(field, text)
+            except InputProblem as exc:
+                out.append(FieldProblem(path, exc.message_vi, exc.message_en))
+            except KeyError:
+                continue
+        for p in validate(doc, form=form, today=self.today()):
+            if p.path in raw:
+                continue
+            out.append(FieldProblem(p.path, p.message_vi, p.message_en, p.severity))
+        return out
+
+    def _has_errors(self, doc: dict[str, Any], raw: dict[str, Any], version: str | None) -> bool:
+        if raw:
+            return True
+        form = self.form(version or doc.get("form_version"))
+        return any(p.severity == ERROR for p in validate(doc, form=form, today=self.today()))
+
+    def relevant(self, doc: dict[str, Any], field: Field, member_index: int | None = None) -> bool:
+        """Whether a field applies now (the form's ``relevant`` expression, evaluated as validation does)."""
+        if field.relevant is None:
+            return True
+        ref = reference_date(doc, self.today()) or self.today()
+        member = None
+        if member_index is not None:
+            members = doc.get("members") or []
+            member = members[member_index] if member_index < len(members) else {}
+            if not isinstance(member, dict):
+                member = {}
+        return is_relevant(field, doc, ref, member)
+
+    def standards(self) -> list[Standard]:
+        """Bundled standards, replaced or completed by the ones received through sync."""
+        pool = dict(load_standards())
+        for key, value in self.store.conn.execute("SELECT key, value FROM settings WHERE key LIKE 'standard:%'"):
+            try:
+                s = standard_from_dict(json.loads(value), key)
+                pool[s.id] = s
+            except Exception:       # a broken definition from the server never breaks the form
+                continue
+        return list(pool.values())
+
+    def classification(self, hid: str) -> tuple[list[dict[str, Any]], str]:
+        """Preview under the standards in force for the household's area and date.
+
+        When none is in force (e.g. a year the bundled standards do not cover), the
+        draft standards for that date are used, and the note says so.
+        """
+        doc = self.household(hid)["doc"]
+        ref = parse_date(doc.get("collected_at")) or self.today()
+        area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
+        pool = self.standards()
+        chosen = applicable_standards(area.get("province_code"), ref, pool)
+        note = ""
+        if not chosen:
+            chosen = [s for s in pool if s.status == "draft" and s.covers(area.get("province_code"))
+                      and s.in_force_on(ref)]
+            if chosen:
+                note = ("Chưa có chuẩn nghèo chính thức cho ngày rà soát này: đây chỉ là xem trước theo chuẩn "
+                        "DỰ THẢO, không phải kết quả chính thức.")
+            else:
+                note = "Không có chuẩn nghèo nào áp dụng cho địa bàn và ngày rà soát này."
+        return classify_all(doc, chosen, ref=ref), note
+
+    # --- finalise ------------------------------------------------------------------------------
+
+    def finalise(self, hid: str) -> str:
+        """Queue the household for sending; raises ValueError when errors remain."""
+        h = self.household(hid)
+        errs = [p for p in self.problems(hid, doc=h["doc"], raw=h["raw"]) if p.severity == ERROR]
+        if errs:
+            raise ValueError(f"{len(errs)} errors remain")
+        revision = max(h["revision"] or 0, h["server_revision"] or 0) + 1
+        with self.store.tx() as c:
+            c.execute("UPDATE outbox SET state = ? WHERE household_id = ? AND frozen = 0 AND state IN (?, ?)",
+                      (st.OB_SUPERSEDED, hid, *st.PENDING_STATES))
+            sid = self.store.enqueue(hid, revision, h["form_version"] or h["doc"]["form_version"], h["doc"], c)
+            self.store.save_household(hid, conn=c, revision=revision, status=st.WAITING, server_problems=None)
+        return sid
+
+
+def head_of(doc: dict[str, Any]) -> dict[str, Any] | None:
+    members = [m for m in doc.get("members") or [] if isinstance(m, dict)]
+    return next((m for m in members if m.get("relation") == "head"), members[0] if members else None)
+
+
+def summary_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    """Columns the list screen shows and searches (search ignores diacritics and case)."""
+    head = head_of(doc)
+    addr = doc.get("address") if isinstance(doc.get("address"), dict) else {}
+    address = " ".join(str(addr.get(k) or "") for k in ("house_number", "street")).strip()
+    members = [m for m in doc.get("members") or [] if isinstance(m, dict)]
+    names = " ".join(str(m.get("full_name") or "") for m in members)
+    key = identity.fold(f"{names} {address} {doc.get('phone') or ''}")
+    return {"head_name": (head or {}).get("full_name") or "", "address": address,
+            "member_count": len(members), "search_key": key}
+
+
+__all__ = ["Collection", "FieldProblem", "StoreError", "summary_columns", "head_of", "Problem"]

@@ -1,0 +1,106 @@
+"""UI text, Vietnamese first with an English switch. Form labels come from the form definition."""
+from __future__ import annotations
+
+LANGS = ("vi", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("Rà soát hộ nghèo, cận nghèo", "Household poverty review"),
+    "lang.switch": ("English", "Tiếng Việt"),
+    # enroll
+    "enroll.title": ("Đăng ký máy tính bảng", "Enroll this tablet"),
+    "enroll.help": ("Nhập địa chỉ máy chủ phường và mã đăng ký do cán bộ phường cấp "
+                    "(hoặc quét mã QR trên máy có camera).",
+                    "Type the ward server address and the enrollment code from the ward office "
+                    "(or scan the QR code on a device with a camera)."),
+    "enroll.server": ("Địa chỉ máy chủ phường", "Ward server address"),
+    "enroll.code": ("Mã đăng ký (ví dụ ABCD-EFGH-JKLM)", "Enrollment code (e.g. ABCD-EFGH-JKLM)"),
+    "enroll.name": ("Tên máy (ví dụ Máy KP01)", "Device name (e.g. Tab KP01)"),
+    "enroll.button": ("Đăng ký", "Enroll"),
+    "enroll.scan": ("Quét mã QR", "Scan QR code"),
+    "enroll.busy": ("Đang kết nối máy chủ…", "Contacting the server…"),
+    "enroll.need_server": ("Chưa nhập địa chỉ máy chủ", "The server address is missing"),
+    "enroll.need_code": ("Chưa nhập mã đăng ký", "The enrollment code is missing"),
+    "enroll.no_camera": ("Máy này không có camera: hãy gõ địa chỉ và mã đăng ký.",
+                         "No camera on this device: type the address and the code."),
+    # list
+    "list.title": ("Hộ của tôi", "My households"),
+    "list.search": ("Tìm theo tên, địa chỉ, số điện thoại (không cần dấu)",
+                    "Search name, address, phone (accents optional)"),
+    "list.all_groups": ("Tất cả khu phố", "All groups"),
+    "list.new": ("+ Thêm hộ mới", "+ New household"),
+    "list.sync": ("Đồng bộ", "Sync"),
+    "list.count": ("{shown} / {total} hộ", "{shown} / {total} households"),
+    "list.empty": ("Không có hộ nào khớp với bộ lọc.", "No household matches the filters."),
+    "list.members": ("{n} người", "{n} people"),
+    "list.no_name": ("(chưa có tên chủ hộ)", "(no head's name yet)"),
+    "list.returned": ("Trả lại: {reason}", "Returned: {reason}"),
+    "list.reenroll": ("Đăng ký lại", "Enroll again"),
+    "status.all": ("Tất cả", "All"),
+    "status.not_started": ("Chưa bắt đầu", "Not started"),
+    "status.draft": ("Đang nhập", "Draft"),
+    "status.ready": ("Sẵn sàng gửi", "Ready"),
+    "status.waiting": ("Chờ đồng bộ", "Waiting to sync"),
+    "status.synced": ("Đã đồng bộ", "Synced"),
+    "status.returned": ("Bị trả lại", "Returned"),
+    # form
+    "form.back": ("< Danh sách", "< List"),
+    "form.summary": ("Xem kết quả", "Results"),
+    "form.finish": ("Hoàn thành và gửi", "Finish and send"),
+    "form.returned": ("Cán bộ phường trả lại phiếu: {reason}", "Returned by the ward office: {reason}"),
+    "form.saved": ("Đã lưu trên máy lúc {time}", "Saved on this tablet at {time}"),
+    "form.errors_left": ("Còn {n} lỗi hoặc câu bắt buộc chưa trả lời; xem các mục có dấu (!).",
+                         "{n} errors or required answers remain; see the sections marked (!)."),
+    "form.queued": ("Đã đưa phiếu vào hàng chờ gửi.", "The form is queued for sending."),
+    "form.yes": ("Có", "Yes"),
+    "form.no": ("Không", "No"),
+    "form.clear": ("Xoá", "Clear"),
+    "form.members_add": ("+ Thêm thành viên", "+ Add member"),
+    "form.member_edit": ("Sửa", "Edit"),
+    "form.member_remove": ("Xoá", "Remove"),
+    "form.member_done": ("Xong thành viên này", "Done with this member"),
+    "form.member_title": ("Thành viên {n}: {name}", "Member {n}: {name}"),
+    "form.member_line": ("{n}. {name} — {relation}, {age}", "{n}. {name} — {relation}, {age}"),
+    "form.age": ("{age} tuổi", "age {age}"),
+    "form.age_unknown": ("chưa có tuổi", "age unknown"),
+    "form.no_members": ("Chưa có thành viên. Bấm “Thêm thành viên”, bắt đầu từ chủ hộ.",
+                        "No member yet. Tap “Add member”, starting with the head."),
+    "form.not_supported": ("Chưa hỗ trợ trên máy này (cần GPS/camera của máy tính bảng).",
+                           "Not available on this device (needs the tablet's GPS/camera)."),
+    "form.server_problems": ("Máy chủ chưa nhận phiếu vì: {text}", "The server refused the form: {text}"),
+    # summary
+    "summary.title": ("Kết quả phân loại (xem trước)", "Classification (preview)"),
+    "summary.income": ("Thu nhập bình quân: {per}/người/tháng — chuẩn: {line}",
+                       "Income: {per}/person/month — line: {line}"),
+    "summary.deprived": ("Thiếu hụt {n}/12 chỉ số", "Deprived on {n}/12 indicators"),
+    "summary.missing": ("Còn thiếu hoặc cần sửa", "Still missing or to fix"),
+    "summary.nothing_missing": ("Phiếu đã đầy đủ.", "The form is complete."),
+    "summary.back": ("< Về phiếu", "< Back to the form"),
+    "summary.preview_note": ("Kết quả chính thức do cán bộ phường xác nhận sau khi đồng bộ.",
+                             "The official result is confirmed by the ward office after sync."),
+    # sync
+    "sync.title": ("Đồng bộ với máy chủ phường", "Sync with the ward server"),
+    "sync.pending": ("Chờ gửi: {n}", "Pending: {n}"),
+    "sync.sent": ("Đã gửi: {n}", "Sent: {n}"),
+    "sync.failed": ("Gửi lỗi: {n}", "Failed: {n}"),
+    "sync.rejected": ("Cần sửa: {n}", "To fix: {n}"),
+    "sync.last_ok": ("Lần đồng bộ thành công gần nhất: {at}", "Last successful sync: {at}"),
+    "sync.never": ("chưa có", "never"),
+    "sync.retry": ("Đồng bộ ngay / Thử lại", "Sync now / Retry"),
+    "sync.back": ("< Danh sách", "< List"),
+    "sync.idle": ("Phiếu được giữ trên máy cho đến khi máy chủ xác nhận đã nhận.",
+                  "Forms stay on the tablet until the server confirms receipt."),
+    "sync.running": ("Đang đồng bộ…", "Syncing…"),
+}
+
+
+def tr(key: str, lang: str = "vi", **kw: object) -> str:
+    vi, en = STRINGS.get(key, (key, key))
+    text = en if lang == "en" else vi
+    return text.format(**kw) if kw else text
+
+
+def label(labels: dict[str, str] | None, lang: str, fallback: str = "") -> str:
+    """A vi/en label from the form definition, Vietnamese when the English one is missing."""
+    if not labels:
+        return fallback
+    return labels.get(lang) or labels.get("vi") or fallback

@@ -1,0 +1,559 @@
+"""Screen logic in plain Python: no Kivy, testable without a window.
+
+Each presenter holds the state its screen shows and calls ``changed()``
+listeners after every change; the screen (``mobile/screens.py``) copies that
+state into widgets. Presenters never touch widgets; screens never touch the
+store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from shared import identity, wire
+from shared.classify import CLASS_LABELS, vnd
+from shared.dates import age_on, parse_date
+from shared.forms import Field
+
+from . import store as st
+from .collect import Collection, FieldProblem, summary_columns
+from .i18n import label, tr
+from .inputs import format_value
+from .store import LocalStore, StoreError
+from .sync import SyncClient, SyncError, SyncWorker, normalize_server_url
+
+Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+
+
+def run_inline(fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    """Runner for tests: call now, deliver now (the app runs ``fn`` in a thread)."""
+    try:
+        out = fn()
+    except Exception as exc:       # delivered like a result; the presenter decides
+        out = exc
+    done(out)
+
+
+class Presenter:
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+        self.lang = "vi"
+
+    def bind(self, fn: Callable[[], None]) -> None:
+        self._listeners.append(fn)
+
+    def changed(self) -> None:
+        for fn in list(self._listeners):
+            fn()
+
+    def t(self, key: str, **kw: Any) -> str:
+        return tr(key, self.lang, **kw)
+
+
+# --- enroll ------------------------------------------------------------------------------------
+
+class EnrollPresenter(Presenter):
+    def __init__(self, store: LocalStore, run_async: Runner = run_inline,
+                 client_factory: Callable[[str], SyncClient] = SyncClient,
+                 on_enrolled: Callable[[], None] = lambda: None, has_camera: bool = False):
+        super().__init__()
+        self.store, self.run_async, self.client_factory = store, run_async, client_factory
+        self.on_enrolled, self.has_camera = on_enrolled, has_camera
+        self.server_url = store.get("server_url") or ""
+        self.busy = False
+        self.error_vi = ""
+        self.message = ""
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.store.get("token")) and not self.store.get("auth_error")
+
+    def submit(self, server_url: str, code: str, device_name: str = "") -> None:
+        code = (code or "").strip()
+        parsed = wire.parse_enroll_uri(code) if code.startswith("rasoat://") else None
+        if parsed:                                  # a QR text pasted or scanned into the code box
+            server_url, code = parsed
+        server_url = normalize_server_url(server_url)
+        if not server_url:
+            self.error_vi = self.t("enroll.need_server")
+        elif not wire.normalize_enrollment_code(code):
+            self.error_vi = self.t("enroll.need_code")
+        else:
+            self.error_vi = ""
+        if self.error_vi:
+            self.changed()
+            return
+        self.server_url, self.busy, self.message = server_url, True, self.t("enroll.busy")
+        self.changed()
+        name = device_name.strip() or f"Tablet {socket.gethostname()}"[:80]
+        self.run_async(lambda: self.client_factory(server_url).enroll(code, name), self._done)
+
+    def _done(self, out: Any) -> None:
+        self.busy, self.message = False, ""
+        if isinstance(out, SyncError):
+            self.error_vi = out.message_vi
+        elif isinstance(out, Exception):
+            self.error_vi = f"Lỗi: {out}"
+        else:
+            try:
+                self.store.set(server_url=self.server_url, token=out["token"], device_id=out["device_id"],
+                               collaborator=out.get("collaborator") or {}, auth_error=None, cursor=0,
+                               enrolled_at=st.now_iso())
+                for g in out.get("groups") or []:
+                    if isinstance(g, dict) and g.get("code"):
+                        self.store.upsert_group(g["code"], g.get("name") or g["code"],
+                                                {k: g[k] for k in ("province_code", "ward_code", "area_type")
+                                                 if g.get(k)})
+            except StoreError as exc:
+                self.error_vi = exc.message_vi
+                self.changed()
+                return
+            self.error_vi = ""
+            self.changed()
+            self.on_enrolled()
+            return
+        self.changed()
+
+
+# --- household list ----------------------------------------------------------------------------
+
+STATUS_ORDER = (st.NOT_STARTED, st.DRAFT, st.READY, st.WAITING, st.SYNCED, st.RETURNED)
+
+
+class HouseholdListPresenter(Presenter):
+    """All rows in memory (5,000 is ~2 MB); filtering is a scan over precomputed folded keys."""
+
+    def __init__(self, store: LocalStore):
+        super().__init__()
+        self.store = store
+        self.rows: list[dict[str, Any]] = []
+        self.query = ""
+        self.status: str | None = None
+        self.group: str | None = None
+        self.visible: list[dict[str, Any]] = []
+        self.groups: list[dict[str, Any]] = []
+        self.counts: dict[str, int] = {}
+
+    def reload(self) -> None:
+        self.groups = self.store.groups()
+        self.rows = [self._view(r) for r in self.store.household_rows()]
+        self.apply()
+
+    def _view(self, r: dict[str, Any]) -> dict[str, Any]:
+        name = r["head_name"] or self.t("list.no_name")
+        reason = r.get("return_reason") or ""
+        note = self.t("list.returned", reason=reason) if r["status"] == st.RETURNED and reason else (
+            r.get("server_note") or "")
+        return {"household_id": r["household_id"], "status": r["status"], "group_code": r["group_code"] or "",
+                "search_key": r["search_key"] or "",
+                "title": name, "subtitle": " · ".join(x for x in (r["address"], r["group_code"],
+                                                                  self.t("list.members", n=r["member_count"] or 0))
+                                                       if x),
+                "status_text": self.t(f"status.{r['status']}"), "note": note}
+
+    def set_query(self, text: str) -> None:
+        self.query = text
+        self.apply()
+
+    def set_status(self, status: str | None) -> None:
+        self.status = status or None
+        self.apply()
+
+    def set_group(self, code: str | None) -> None:
+        self.group = code or None
+        self.apply()
+
+    def filter(self) -> list[dict[str, Any]]:
+        """Rows matching the search (every word, diacritics and case ignored), status and group."""
+        tokens = identity.fold(self.query).split()
+        status, group = self.status, self.group
+        return [r for r in self.rows
+                if (status is None or r["status"] == status)
+                and (group is None or r["group_code"] == group)
+                and all(t in r["search_key"] for t in tokens)]
+
+    def apply(self) -> None:
+        self.visible = self.filter()
+        counts = {s: 0 for s in STATUS_ORDER}
+        for r in self.rows:
+            if self.group is None or r["group_code"] == self.group:
+                counts[r["status"]] = counts.get(r["status"], 0) + 1
+        self.counts = counts
+        self.changed()
+
+    def count_text(self) -> str:
+        return self.t("list.count", shown=len(self.visible), total=len(self.rows))
+
+
+# --- the household form ------------------------------------------------------------------------
+
+@dataclass
+class FieldState:
+    """What one question row shows."""
+    path: str
+    field: Field
+    label: str
+    text: str                           # for typed fields
+    value: Any                          # for taps
+    choices: list[tuple[str, str]]      # (value, label)
+    relevant: bool
+    messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    required: bool = False
+
+
+MEMBERS = "members"
+
+
+class FormPresenter(Presenter):
+    def __init__(self, collection: Collection, clock: Callable[[], float] = time.time):
+        super().__init__()
+        self.coll = collection
+        self.clock = clock
+        self.hid: str | None = None
+        self.section_index = 0
+        self.member_index: int | None = None
+        self.error_vi = ""              # storage or finalise errors, shown in a banner
+        self.info = ""
+        self.saved_at = ""
+        self.on_finished: Callable[[], None] = lambda: None     # the app starts a sync
+        self._problems: list[FieldProblem] = []
+
+    # state ---------------------------------------------------------------------------------
+
+    def open(self, hid: str) -> None:
+        self.hid, self.section_index, self.member_index = hid, 0, None
+        self.error_vi = self.info = ""
+        self._refresh()
+        self.changed()
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.coll.household(self.hid)
+
+    @property
+    def form(self):
+        h = self.record
+        return self.coll.form(h["form_version"] or h["doc"].get("form_version"))
+
+    def _refresh(self) -> None:
+        self._problems = self.coll.problems(self.hid)
+
+    def sections(self) -> list[dict[str, Any]]:
+        """Section buttons: label and how many errors each holds."""
+        out = []
+        for i, s in enumerate(self.form.sections):
+            prefix = f"{MEMBERS}" if s.repeat else None
+            n = 0
+            for p in self._problems:
+                if p.severity != "error":
+                    continue
+                if prefix and (p.path == MEMBERS or p.path.startswith(MEMBERS + "[")):
+                    n += 1
+                elif not prefix and any(p.path == f.name for f in s.fields):
+                    n += 1
+            out.append({"index": i, "id": s.id, "label": label(s.label, self.lang, s.id), "errors": n,
+                        "current": i == self.section_index})
+        return out
+
+    @property
+    def section(self):
+        return self.form.sections[self.section_index]
+
+    def go_section(self, index: int) -> None:
+        self.section_index = max(0, min(index, len(self.form.sections) - 1))
+        self.member_index = None
+        self.changed()
+
+    def next_section(self) -> None:
+        self.go_section(self.section_index + 1)
+
+    def messages_for(self, path: str) -> tuple[list[str], list[str]]:
+        key = "message_en" if self.lang == "en" else "message_vi"
+        errs = [getattr(p, key) for p in self._problems if p.path == path and p.severity == "error"]
+        warns = [getattr(p, key) for p in self._problems if p.path == path and p.severity != "error"]
+        return errs, warns
+
+    def fields(self) -> list[FieldState]:
+        """The rows of the current section (or of the member being edited)."""
+        h = self.record
+        doc, raw = h["doc"], h["raw"] or {}
+        s = self.section
+        if s.repeat and self.member_index is None:
+            return []
+        out = []
+        for f in s.fields:
+            if f.name == "member_id":
+                continue
+            if s.repeat:
+                path = f"{MEMBERS}[{self.member_index}].{f.name}"
+                container = (doc.get(MEMBERS) or [{}])[self.member_index]
+                value = container.get(f.name)
+                relevant = self.coll.relevant(doc, f, self.member_index)
+            else:
+                path = f.name
+                value = doc
+                for part in f.parts:
+                    value = value.get(part) if isinstance(value, dict) else None
+                relevant = self.coll.relevant(doc, f)
+            errs, warns = self.messages_for(path)
+            text = raw.get(path) if path in raw else format_value(f, value)
+            out.append(FieldState(path, f, label(f.label, self.lang, f.name), text, value,
+                                  [(c.value, label(c.label, self.lang, c.value)) for c in f.choices],
+                                  relevant, errs, warns, f.required))
+        return out
+
+    def states(self) -> dict[str, tuple[bool, list[str], list[str]]]:
+        """path → (relevant, errors, warnings) for the rows on screen (cheap refresh after an answer)."""
+        return {fs.path: (fs.relevant, fs.messages, fs.warnings) for fs in self.fields()}
+
+    def answer(self, path: str, value: Any) -> bool:
+        """Save one answer now. False (with ``error_vi``) when storage failed: keep it on screen."""
+        try:
+            self.coll.set_answer(self.hid, path, value)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+            self.changed()
+            return False
+        had_error = bool(self.error_vi)
+        self.error_vi = ""
+        self.info = ""
+        self.saved_at = time.strftime("%H:%M:%S", time.localtime(self.clock()))
+        self._refresh()
+        if had_error:
+            self.changed()
+        return True
+
+    # members --------------------------------------------------------------------------------
+
+    def members(self) -> list[dict[str, Any]]:
+        doc = self.record["doc"]
+        ref = parse_date(doc.get("collected_at")) or dt.date.today()
+        relation = {c.value: label(c.label, self.lang, c.value)
+                    for c in self.form.field("relation", MEMBERS).choices}
+        out = []
+        for i, m in enumerate(doc.get(MEMBERS) or []):
+            try:
+                age = age_on(m, ref)
+            except (TypeError, ValueError):
+                age = None
+            errs = [p for p in self._problems if p.path.startswith(f"{MEMBERS}[{i}].") and p.severity == "error"]
+            out.append({"index": i, "errors": len(errs), "text": self.t(
+                "form.member_line", n=i + 1, name=m.get("full_name") or "…",
+                relation=relation.get(m.get("relation"), "…"),
+                age=self.t("form.age", age=age) if age is not None else self.t("form.age_unknown"))})
+        return out
+
+    def members_problems(self) -> list[str]:
+        key = "message_en" if self.lang == "en" else "message_vi"
+        return [getattr(p, key) for p in self._problems if p.path == MEMBERS and p.severity == "error"]
+
+    def add_member(self) -> None:
+        try:
+            self.member_index = self.coll.add_member(self.hid)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+        self._refresh()
+        self.changed()
+
+    def edit_member(self, index: int) -> None:
+        self.member_index = index
+        self.changed()
+
+    def remove_member(self, index: int) -> None:
+        try:
+            self.coll.remove_member(self.hid, index)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+        self.member_index = None
+        self._refresh()
+        self.changed()
+
+    def member_done(self) -> None:
+        self.member_index = None
+        self.changed()
+
+    def member_title(self) -> str:
+        if self.member_index is None:
+            return ""
+        m = (self.record["doc"].get(MEMBERS) or [{}])[self.member_index]
+        return self.t("form.member_title", n=self.member_index + 1, name=m.get("full_name") or "…")
+
+    # banners and finishing ------------------------------------------------------------------
+
+    def title(self) -> str:
+        h = self.record
+        return " · ".join(x for x in (h["head_name"] or self.t("list.no_name"), h["address"], h["group_code"]) if x)
+
+    def return_banner(self) -> str:
+        h = self.record
+        if h["status"] == st.RETURNED and h.get("return_reason"):
+            return self.t("form.returned", reason=h["return_reason"])
+        return ""
+
+    def server_banner(self) -> str:
+        h = self.record
+        probs = h.get("server_problems") or []
+        if probs:
+            text = "; ".join(str(p.get("message_vi" if self.lang == "vi" else "message_en") or p.get("message_vi"))
+                             for p in probs[:3] if isinstance(p, dict))
+            return self.t("form.server_problems", text=text)
+        return h.get("server_note") or ""
+
+    def error_count(self) -> int:
+        return sum(1 for p in self._problems if p.severity == "error")
+
+    def finish(self) -> bool:
+        self._refresh()
+        n = self.error_count()
+        if n:
+            self.error_vi = self.t("form.errors_left", n=n)
+            self.changed()
+            return False
+        try:
+            self.coll.finalise(self.hid)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+            self.changed()
+            return False
+        self.error_vi, self.info = "", self.t("form.queued")
+        self.changed()
+        self.on_finished()
+        return True
+
+
+# --- summary -----------------------------------------------------------------------------------
+
+class SummaryPresenter(Presenter):
+    def __init__(self, collection: Collection):
+        super().__init__()
+        self.coll = collection
+        self.hid: str | None = None
+        self.cards: list[dict[str, Any]] = []
+        self.note = ""
+        self.missing: list[str] = []
+
+    def open(self, hid: str) -> None:
+        self.hid = hid
+        self.refresh()
+
+    def refresh(self) -> None:
+        results, self.note = self.coll.classification(self.hid)
+        en = self.lang == "en"
+        self.cards = []
+        for r in results:
+            cls_vi, cls_en = CLASS_LABELS[r["class"]]
+            inc = r.get("income") or {}
+            if inc.get("method") == "declared_income":
+                income = self.t("summary.income", per=vnd(inc["per_person_month"]), line=vnd(inc["line"]))
+            else:
+                income = ""
+            indicators = [{"label": i["label_en" if en else "label_vi"], "deprived": i["deprived"],
+                           "reason": i["reason_en" if en else "reason_vi"]} for i in r.get("indicators") or []]
+            self.cards.append({"standard_id": r["standard_id"], "class": r["class"],
+                               "class_label": cls_en if en else cls_vi,
+                               "draft": r.get("standard_status") == "draft",
+                               "explanation": r["explanation_en" if en else "explanation_vi"],
+                               "income": income, "deprived": r.get("deprivation_count", 0),
+                               "indicators": indicators})
+        key = "message_en" if en else "message_vi"
+        form = self.coll.form(self.coll.household(self.hid)["doc"].get("form_version"))
+        labels = {f.name: label(f.label, self.lang, f.name) for f in form.fields()}
+        self.missing = []
+        for p in self.coll.problems(self.hid):
+            if p.severity != "error":
+                continue
+            m = re.match(r"^members\[(\d+)\]\.", p.path)
+            where = f"#{int(m[1]) + 1}: " if m else ""
+            self.missing.append(where + getattr(p, key))
+        del labels
+        self.changed()
+
+
+# --- sync --------------------------------------------------------------------------------------
+
+class SyncPresenter(Presenter):
+    def __init__(self, store: LocalStore, worker: SyncWorker | None):
+        super().__init__()
+        self.store, self.worker = store, worker
+        self.progress: dict[str, Any] = {"phase": "idle", "total": 0, "done": 0, "results": []}
+        self.message = ""
+        self.counts: dict[str, int] = {}
+        self.last_ok = ""
+        self.listeners_after: list[Callable[[dict[str, Any]], None]] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.counts = self.store.outbox_counts()
+        self.last_ok = self.store.get("last_sync_ok_at") or ""
+        if not self.message:
+            err = self.store.get("last_sync_error")
+            self.message = err.get("message_vi", "") if isinstance(err, dict) else ""
+        self.changed()
+
+    @property
+    def running(self) -> bool:
+        return self.progress.get("phase") in ("push", "pull")
+
+    def fraction(self) -> float:
+        p = self.progress
+        if p.get("phase") == "done":
+            return 1.0
+        total = p.get("total") or 0
+        return (p.get("done", 0) / total) if total else (0.5 if self.running else 0.0)
+
+    def retry(self) -> None:
+        if self.worker is not None:
+            self.progress = {"phase": "push", "total": 0, "done": 0, "results": []}
+            self.message = self.t("sync.running")
+            self.changed()
+            self.worker.request(manual=True)
+
+    def on_progress(self, event: dict[str, Any]) -> None:
+        """Called on the UI thread with each worker report."""
+        self.progress = event
+        self.message = event.get("message_vi") or ""
+        self.refresh()
+        for fn in self.listeners_after:
+            fn(event)
+
+    def pending_rows(self) -> list[dict[str, Any]]:
+        """Per-record lines: every undelivered or refused submission with its error in plain Vietnamese."""
+        rows = []
+        for e in self.store.outbox():
+            if e["state"] in (st.OB_QUEUED, st.OB_FAILED, st.OB_REJECTED):
+                h = self.store.household(e["household_id"]) or {}
+                name = h.get("head_name") or self.t("list.no_name")
+                msg = e.get("last_error_vi") or self.t("status.waiting")
+                rows.append({"text": f"{name} · {h.get('address') or ''} — {msg}", "state": e["state"],
+                             "attempts": e["attempts"] or 0})
+        for r in self.progress.get("results") or []:
+            if r.get("state") == st.OB_DELIVERED:
+                rows.append({"text": f"{r.get('head_name') or ''} · {r.get('address') or ''} — {r['message_vi']}",
+                             "state": st.OB_DELIVERED, "attempts": 0})
+        return rows
+
+    def summary_line(self) -> str:
+        pending = self.counts.get(st.OB_QUEUED, 0) + self.counts.get(st.OB_FAILED, 0)
+        return "   ".join([self.t("sync.pending", n=pending),
+                           self.t("sync.sent", n=self.counts.get(st.OB_DELIVERED, 0)),
+                           self.t("sync.failed", n=self.counts.get(st.OB_FAILED, 0)),
+                           self.t("sync.rejected", n=self.counts.get(st.OB_REJECTED, 0))])
+
+    def last_ok_line(self) -> str:
+        at = self.last_ok
+        if at:
+            try:
+                t = dt.datetime.fromisoformat(at)
+                at = t.strftime("%H:%M %d/%m/%Y")
+            except ValueError:
+                pass
+        return self.t("sync.last_ok", at=at or self.t("sync.never"))
+
+
+__all__ = ["EnrollPresenter", "HouseholdListPresenter", "FormPresenter", "SummaryPresenter", "SyncPresenter",
+           "run_inline", "summary_columns"]

@@ -1,0 +1,280 @@
+"""Kivy screens: copy presenter state into widgets; handlers are one line in the .kv files.
+
+Nothing here decides anything: rules are in ``collect``/``shared``, state in
+``presenters``. A screen rebuilds its dynamic widgets only on structural
+changes (another section, member, language); after an answer it just updates
+messages and relevance, so the box being typed in keeps its focus and text.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from . import store as st
+from .i18n import tr
+from .presenters import STATUS_ORDER
+from .widgets import BigButton, BigLabel, BigToggle, FieldRow, SectionButton
+
+
+class RootView(BoxLayout):
+    pass
+
+
+class EnrollScreen(Screen):
+    presenter = ObjectProperty(None)
+    busy = BooleanProperty(False)
+    message = StringProperty("")
+    error = StringProperty("")
+
+    def on_presenter(self, *_: Any) -> None:
+        self.presenter.bind(self.render)
+        self.ids.server_input.text = self.presenter.server_url
+        self.render()
+
+    def render(self) -> None:
+        p = self.presenter
+        self.busy, self.message, self.error = p.busy, p.message, p.error_vi
+
+    def scan(self) -> None:
+        App.get_running_app().scan_qr(self.ids.code_input, self.ids.server_input)
+
+
+class HouseholdsScreen(Screen):
+    presenter = ObjectProperty(None)
+    count_text = StringProperty("")
+    banner = StringProperty("")
+
+    def on_presenter(self, *_: Any) -> None:
+        self.presenter.bind(self.render)
+        self._built_for = None
+
+    def on_pre_enter(self, *_: Any) -> None:
+        self.presenter.reload()
+
+    def _build_bars(self) -> None:
+        p, lang = self.presenter, self.presenter.lang
+        key = (lang, tuple(g["code"] for g in p.groups))
+        if key == self._built_for:
+            return
+        self._built_for = key
+        gb, sb = self.ids.group_bar, self.ids.status_bar
+        gb.clear_widgets()
+        sb.clear_widgets()
+        b = BigToggle(text=tr("list.all_groups", lang), group="groups", tid="group:all",
+                      state="down" if p.group is None else "normal", allow_no_selection=False)
+        b.bind(on_release=lambda *_: p.set_group(None))
+        gb.add_widget(b)
+        for g in p.groups:
+            b = BigToggle(text=g["name"] or g["code"], group="groups", tid=f"group:{g['code']}",
+                          state="down" if p.group == g["code"] else "normal", allow_no_selection=False)
+            b.bind(on_release=lambda _b, code=g["code"]: p.set_group(code))
+            gb.add_widget(b)
+        b = BigToggle(text=tr("status.all", lang), group="status", tid="status:all", font_size="17sp",
+                      state="down" if p.status is None else "normal", allow_no_selection=False)
+        b.bind(on_release=lambda *_: p.set_status(None))
+        sb.add_widget(b)
+        for s in STATUS_ORDER:
+            b = BigToggle(group="status", tid=f"status:{s}", font_size="17sp", value=s,
+                          state="down" if p.status == s else "normal", allow_no_selection=False)
+            b.bind(on_release=lambda _b, s=s: p.set_status(s))
+            sb.add_widget(b)
+
+    def render(self) -> None:
+        p = self.presenter
+        self._build_bars()
+        for b in self.ids.status_bar.children:
+            if b.value:
+                b.text = f"{tr('status.' + b.value, p.lang)} ({p.counts.get(b.value, 0)})"
+        self.ids.hh_list.data = p.visible
+        self.count_text = p.count_text() if p.visible or not p.rows else tr("list.empty", p.lang)
+        app = App.get_running_app()
+        self.banner = app.store.get("auth_error") or "" if app else ""
+
+    def new_household(self) -> None:
+        App.get_running_app().new_household(self.presenter.group)
+
+
+class FormScreen(Screen):
+    presenter = ObjectProperty(None)
+    title = StringProperty("")
+    returned = StringProperty("")
+    error = StringProperty("")
+    info = StringProperty("")
+
+    def on_presenter(self, *_: Any) -> None:
+        self.presenter.bind(self.render)
+        self._shape = None
+        self.rows: dict[str, FieldRow] = {}
+
+    def _structure(self) -> tuple:
+        p = self.presenter
+        doc = p.record["doc"]
+        return (p.hid, p.section_index, p.member_index, len(doc.get("members") or []), p.lang)
+
+    def render(self) -> None:
+        p = self.presenter
+        if p.hid is None:
+            return
+        shape = self._structure()
+        if shape != self._shape:
+            self._shape = shape
+            self._build()
+        self._banners()
+
+    def _banners(self) -> None:
+        p = self.presenter
+        self.title = p.title()
+        self.returned = p.return_banner()
+        server = p.server_banner()
+        self.error = "\n".join(x for x in (p.error_vi, server) if x)
+        saved = tr("form.saved", p.lang, time=p.saved_at) if p.saved_at else ""
+        self.info = "   ".join(x for x in (p.info, saved) if x)
+        for b in self.ids.section_list.children:
+            s = next((x for x in p.sections() if x["index"] == b.value), None)
+            if s:
+                b.text = ("(!) " if s["errors"] else "") + s["label"]
+
+    def _build(self) -> None:
+        p = self.presenter
+        lang = p.lang
+        sl = self.ids.section_list
+        sl.clear_widgets()
+        for s in p.sections():
+            b = SectionButton(text=("(!) " if s["errors"] else "") + s["label"], group="sections", value=s["index"],
+                              state="down" if s["current"] else "normal", allow_no_selection=False,
+                              tid=f"section:{s['id']}")
+            b.bind(on_release=lambda _b, i=s["index"]: p.go_section(i))
+            sl.add_widget(b)
+        fl = self.ids.field_list
+        fl.clear_widgets()
+        self.rows = {}
+        section = p.section
+        fl.add_widget(BigLabel(text=(p.member_title() if section.repeat and p.member_index is not None
+                                     else section.label.get(lang) or section.label.get("vi")),
+                               font_size="26sp", bold=True))
+        if section.repeat and p.member_index is None:
+            self._roster(fl)
+        else:
+            for fs in p.fields():
+                row = FieldRow(fs, self.answer, lang)
+                self.rows[fs.path] = row
+                fl.add_widget(row)
+            if section.repeat:
+                b = BigButton(text=tr("form.member_done", lang), tid="form:member_done",
+                              background_color=(0.05, 0.50, 0.32, 1))
+                b.bind(on_release=lambda *_: p.member_done())
+                fl.add_widget(b)
+        if not (section.repeat and p.member_index is not None) and p.section_index < len(p.form.sections) - 1:
+            nxt = p.form.sections[p.section_index + 1]
+            b = BigButton(text=f"{nxt.label.get(lang) or nxt.label.get('vi')} >", tid="form:next")
+            b.bind(on_release=lambda *_: p.next_section())
+            fl.add_widget(b)
+        self.ids.field_scroll.scroll_y = 1
+
+    def _roster(self, fl: Any) -> None:
+        p, lang = self.presenter, self.presenter.lang
+        members = p.members()
+        if not members:
+            fl.add_widget(BigLabel(text=tr("form.no_members", lang)))
+        for m in members:
+            line = BoxLayout(size_hint_y=None, height="64dp", spacing="8dp")
+            line.add_widget(BigLabel(text=("(!) " if m["errors"] else "") + m["text"], height="64dp",
+                                     tid=f"member:{m['index']}"))
+            e = BigButton(text=tr("form.member_edit", lang), size_hint_x=None, width="120dp",
+                          tid=f"member:edit:{m['index']}")
+            e.bind(on_release=lambda _b, i=m["index"]: p.edit_member(i))
+            r = BigButton(text=tr("form.member_remove", lang), size_hint_x=None, width="120dp",
+                          background_color=(0.7, 0.2, 0.2, 1), tid=f"member:remove:{m['index']}")
+            r.bind(on_release=lambda _b, i=m["index"]: p.remove_member(i))
+            line.add_widget(e)
+            line.add_widget(r)
+            fl.add_widget(line)
+        for msg in p.members_problems():
+            fl.add_widget(BigLabel(text=msg, color=(0.72, 0.05, 0.05, 1)))
+        b = BigButton(text=tr("form.members_add", lang), tid="form:add_member", background_color=(0.05, 0.50, 0.32, 1))
+        b.bind(on_release=lambda *_: p.add_member())
+        fl.add_widget(b)
+
+    def answer(self, path: str, value: Any) -> bool:
+        ok = self.presenter.answer(path, value)
+        if ok:
+            for key, (relevant, errs, warns) in self.presenter.states().items():
+                if key in self.rows:
+                    self.rows[key].update(relevant, errs, warns)
+            self._banners()
+        return ok
+
+
+class SummaryScreen(Screen):
+    presenter = ObjectProperty(None)
+
+    def on_presenter(self, *_: Any) -> None:
+        self.presenter.bind(self.render)
+
+    def render(self) -> None:
+        p, lang = self.presenter, self.presenter.lang
+        cl = self.ids.card_list
+        cl.clear_widgets()
+        if p.note:
+            cl.add_widget(BigLabel(text=p.note, color=(0.6, 0.35, 0.0, 1), bold=True, tid="summary:note"))
+        colours = {"poor": (0.75, 0.1, 0.1, 1), "near_poor": (0.8, 0.45, 0.0, 1), "average": (0.1, 0.4, 0.7, 1),
+                   "not_poor": (0.1, 0.5, 0.3, 1), "unknown": (0.4, 0.4, 0.45, 1)}
+        for c in p.cards:
+            cl.add_widget(BigLabel(text=c["class_label"] + ("  [DỰ THẢO]" if c["draft"] else ""), font_size="28sp",
+                                   bold=True, color=colours.get(c["class"], (0, 0, 0, 1)),
+                                   tid=f"summary:class:{c['standard_id']}"))
+            cl.add_widget(BigLabel(text=c["explanation"], tid=f"summary:explain:{c['standard_id']}"))
+            if c["income"]:
+                cl.add_widget(BigLabel(text=c["income"], bold=True))
+            cl.add_widget(BigLabel(text=tr("summary.deprived", lang, n=c["deprived"]), bold=True))
+            for ind in c["indicators"]:
+                mark = {True: "[X]", False: "[  ]", None: "[?]"}[ind["deprived"]]
+                cl.add_widget(BigLabel(text=f"{mark} {ind['label']}: {ind['reason']}", font_size="18sp",
+                                       color=(0.72, 0.05, 0.05, 1) if ind["deprived"] else (0.2, 0.2, 0.25, 1)))
+            cl.add_widget(BigLabel(text=" ", height="12dp"))
+        cl.add_widget(BigLabel(text=tr("summary.missing", lang), font_size="24sp", bold=True))
+        if not p.missing:
+            cl.add_widget(BigLabel(text=tr("summary.nothing_missing", lang), tid="summary:missing"))
+        for i, m in enumerate(p.missing):
+            cl.add_widget(BigLabel(text="• " + m, color=(0.72, 0.05, 0.05, 1), tid=f"summary:missing:{i}"))
+        cl.add_widget(BigLabel(text=tr("summary.preview_note", lang), font_size="17sp"))
+
+
+class SyncScreen(Screen):
+    presenter = ObjectProperty(None)
+    fraction = NumericProperty(0)
+    counts = StringProperty("")
+    last_ok = StringProperty("")
+    message = StringProperty("")
+    is_error = BooleanProperty(False)
+    running = BooleanProperty(False)
+
+    def on_presenter(self, *_: Any) -> None:
+        self.presenter.bind(self.render)
+
+    def on_pre_enter(self, *_: Any) -> None:
+        self.presenter.refresh()
+
+    def render(self) -> None:
+        p = self.presenter
+        self.fraction = p.fraction()
+        self.counts = p.summary_line()
+        self.last_ok = p.last_ok_line()
+        self.message = p.message or tr("sync.idle", p.lang)
+        self.is_error = p.progress.get("phase") == "error" or (p.progress.get("phase") == "idle" and bool(p.message))
+        self.running = p.running
+        rl = self.ids.result_list
+        rl.clear_widgets()
+        colours = {st.OB_DELIVERED: (0.05, 0.45, 0.25, 1), st.OB_FAILED: (0.72, 0.05, 0.05, 1),
+                   st.OB_REJECTED: (0.72, 0.05, 0.05, 1), st.OB_QUEUED: (0.3, 0.3, 0.35, 1)}
+        for i, r in enumerate(p.pending_rows()[:200]):
+            rl.add_widget(BigLabel(text=r["text"], color=colours.get(r["state"], (0, 0, 0, 1)), font_size="18sp",
+                                   tid=f"sync:row:{i}"))
+
+
+__all__ = ["RootView", "EnrollScreen", "HouseholdsScreen", "FormScreen", "SummaryScreen", "SyncScreen"]

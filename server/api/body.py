@@ -1,0 +1,47 @@
+"""Reading a device's request body: content type, gzip (bounded), size limit, strict JSON."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from shared import wire
+
+from ..errors import ApiError
+
+
+async def json_body(request: Request) -> Any:
+    """The parsed JSON body. Errors: 415 wrong type/encoding, 413 too large, 400 bad gzip/JSON."""
+    limit = request.app.state.settings.max_body_bytes
+    ctype = request.headers.get("content-type", "")
+    media, _, params = ctype.partition(";")
+    if media.strip().lower() != "application/json":
+        raise ApiError(415, "unsupported_media_type", f"Content-Type must be application/json (got {ctype or 'none'!r})",
+                       "Dữ liệu phải ở dạng JSON (Content-Type: application/json)")
+    charset = params.strip().lower()
+    if charset and charset.replace(" ", "") not in ("charset=utf-8", "charset=\"utf-8\""):
+        raise ApiError(415, "unsupported_media_type", "JSON must be UTF-8", "Dữ liệu JSON phải mã hóa UTF-8")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower() or "identity"
+    if encoding not in ("gzip", "identity"):
+        raise ApiError(415, "unsupported_encoding", f"Content-Encoding must be gzip or identity (got {encoding!r})",
+                       "Chỉ hỗ trợ nén gzip")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "body_too_large", f"Request body exceeds {limit} bytes",
+                       f"Dữ liệu gửi lên vượt quá {limit} byte")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "body_too_large", f"Request body exceeds {limit} bytes",
+                           f"Dữ liệu gửi lên vượt quá {limit} byte")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data:
+        raise ApiError(400, "empty_body", "The request body is empty", "Không có dữ liệu gửi lên")
+    if encoding == "gzip":
+        data = wire.gunzip_bounded(data, limit)
+    return wire.loads(data)
+
+
+JsonBody = Annotated[Any, Depends(json_body)]

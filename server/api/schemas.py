@@ -1,0 +1,149 @@
+"""Pydantic models: office request bodies, and the documentation (OpenAPI at /docs) of the
+sync messages, which are parsed by shared.wire rather than by these models."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from shared import wire
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["token_revoked"])
+    message: str
+    message_vi: str
+    details: list[Any] = []
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorEnvelope, "description": d} for s, d in (
+        (400, "Bad request (bad gzip, bad JSON, unsupported protocol)"), (401, "Not authenticated"),
+        (403, "Not allowed"), (404, "Not found"), (409, "Conflict"), (413, "Body or batch too large"),
+        (415, "Wrong content type or encoding"), (422, "Invalid request fields"), (500, "Server error"))}
+
+
+# --- sync messages (documentation) ----------------------------------------------------------
+
+class Submission(BaseModel):
+    submission_id: str = Field(description="Client-generated UUID, unique forever; a retry re-sends it unchanged")
+    household_id: str = Field(description="UUID of the household")
+    revision: int = Field(ge=1, description="The device's edit counter for the household")
+    base_revision: int | None = Field(None, description="Server revision the edit is based on; null for a new household")
+    form_version: str = Field(examples=["2025.1"])
+    collected_at: str = Field(examples=["2025-10-02T09:30:00+07:00"])
+    device_time: str | None = Field(None, description="Device clock when sent; not part of the content hash")
+    answers: dict[str, Any] = Field(description="The household document (form household-2025.1)")
+
+
+class PushRequest(BaseModel):
+    protocol: Literal[1] = wire.PROTOCOL_VERSION
+    submissions: list[Submission] = Field(max_length=wire.MAX_SUBMISSIONS_PER_PUSH)
+
+
+class Problem(BaseModel):
+    path: str
+    code: str
+    message_vi: str
+    message_en: str
+    severity: Literal["error", "warning"]
+
+
+class Receipt(BaseModel):
+    receipt_id: str
+    submission_id: str
+    household_id: str
+    status: Literal["accepted", "conflict"] = Field(description="What the server did when it first stored the body")
+    server_revision: int | None
+    content_hash: str
+    received_at: str
+
+
+class PushResult(BaseModel):
+    submission_id: str | None
+    status: Literal["accepted", "duplicate", "conflict", "rejected"]
+    receipt: Receipt | None = None
+    problems: list[Problem] = []
+    classifications: list[dict[str, Any]] | None = None
+    conflict: dict[str, Any] | None = Field(None, description='{"reason": "stale_base" | "unknown_base" | "different_content"}')
+    retry: bool | None = Field(None, description="true when a server error refused the record: resend it later")
+
+
+class PushResponse(BaseModel):
+    protocol: int
+    server_time: str
+    results: list[PushResult]
+
+
+class Change(BaseModel):
+    seq: int
+    kind: Literal["assignment", "household", "return", "merge", "classification", "form", "standard"]
+    model_config = {"extra": "allow"}
+
+
+class PullResponse(BaseModel):
+    protocol: int
+    server_time: str
+    cursor: int
+    more: bool
+    changes: list[Change]
+
+
+class EnrollRequest(BaseModel):
+    protocol: Literal[1] = wire.PROTOCOL_VERSION
+    code: str = Field(examples=["ABCD-EFGH-JKLM"])
+    device_name: str | None = Field(None, max_length=80)
+
+
+class EnrollResponse(BaseModel):
+    protocol: int
+    device_id: str
+    token: str = Field(description="Shown once; send as 'Authorization: Bearer <token>'")
+    collaborator: dict[str, Any]
+    groups: list[dict[str, Any]]
+    server_time: str
+
+
+def body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """openapi_extra documenting a body that the route reads itself (gzip allowed)."""
+    return {"requestBody": {"required": True, "description": "JSON, optionally Content-Encoding: gzip",
+                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+# --- office requests ------------------------------------------------------------------------
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: str
+    user: dict[str, Any]
+
+
+class CreateUserRequest(BaseModel):
+    username: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    full_name: str = Field(min_length=1, max_length=120)
+    role: Literal["admin", "officer", "viewer"]
+    password: str = Field(min_length=8, max_length=200)
+
+
+class CreateCollaboratorRequest(BaseModel):
+    full_name: str = Field(min_length=2, max_length=120)
+    phone: str | None = Field(None, max_length=20)
+    groups: list[str] = Field(default_factory=list, description="Group codes: 'KP01' or 'BAICHAY/KP01'")
+
+
+class AssignRequest(BaseModel):
+    groups: list[str]
+
+
+class ReturnRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Shown to the collaborator on the tablet")
+    submission_id: str | None = Field(None, description="The revision the officer looked at (409 if no longer current)")

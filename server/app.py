@@ -1,0 +1,59 @@
+"""``create_app(settings)``: the FastAPI application. No import-time state: every app owns its
+settings, database and clock (``app.state``), so tests can run many side by side."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import anyio
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from shared import wire
+
+from .clock import Clock, system_clock
+from .db import open_database
+from .errors import install_error_handlers
+from .services.publish import publish_bundled
+from .settings import Settings
+
+log = logging.getLogger("rasoat.server")
+INGEST_THREADS = 4     # concurrent pushes being validated per process (CPU-bound; more only adds GIL churn)
+
+API_DESCRIPTION = """Sync and office API of **rasoat** (rà soát hộ nghèo, cận nghèo).
+
+Devices authenticate with a device token from `POST /api/v1/enroll`; ward users with a
+session token from `POST /api/v1/login`. Every error has the envelope
+`{"error": {"code", "message", "message_vi", "details"}}`. Protocol: docs/sync-protocol.md.
+"""
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """Build an app on ``settings`` (resolved and checked here; SettingsError if unfit to start)."""
+    settings = settings.resolved().check()
+    clock = clock or system_clock
+    db = open_database(settings.db_path, settings.busy_timeout_ms)
+    publish_bundled(db, clock())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.close()
+
+    app = FastAPI(title="rasoat", version=f"protocol {wire.PROTOCOL_VERSION}", description=API_DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock
+    app.state.ingest_limiter = anyio.CapacityLimiter(INGEST_THREADS)
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+
+    from .api import health, households, office, session, sync
+    for module in (health, session, sync, households, office):
+        app.include_router(module.router)
+    from .console import router as console_router
+    app.include_router(console_router)  # the ward console (HTML pages, docs/console.md)
+    app.include_router(__import__("server.process.routes", fromlist=["router"]).router)  # process + reports
+    return app

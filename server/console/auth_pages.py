@@ -1,0 +1,101 @@
+"""Login, logout, language switch, static files, and the console's front door."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from .. import auth
+from ..clock import iso
+from ..store import audit
+from . import lockout
+from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, console_setting,
+                  csrf_protect, form_data, get_db, get_lang, get_now, get_settings, make_router, optional_user,
+                  redirect, render, safe_next, session_token, set_session_cookie)
+from .i18n import LANGS, t
+
+router = make_router()
+STATIC_DIR = Path(__file__).parent / "static"
+_STATIC = {p.name for p in STATIC_DIR.iterdir() if p.suffix in (".css", ".js", ".png", ".svg")}
+
+
+@router.get(PREFIX + "/static/{name}")
+def static(name: str) -> Response:
+    if name not in _STATIC:
+        raise ConsoleError(404)
+    return FileResponse(STATIC_DIR / name, headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get(PREFIX)
+@router.get(PREFIX + "/")
+def index(request: Request) -> Response:
+    return RedirectResponse(PREFIX + "/dashboard" if optional_user(request) else PREFIX + "/login", status_code=303)
+
+
+@router.get(PREFIX + "/lang")
+def switch_language(request: Request, to: str = "vi", next: str = "") -> Response:
+    resp = RedirectResponse(safe_next(next), status_code=303)
+    if to in LANGS:
+        resp.set_cookie(LANG_COOKIE, to, max_age=365 * 86400, path="/", samesite="lax",
+                        secure=request.url.scheme == "https")
+    return resp
+
+
+@router.get(PREFIX + "/login")
+def login_page(request: Request, next: str = "") -> Response:
+    if optional_user(request):
+        return RedirectResponse(safe_next(next, PREFIX + "/dashboard"), status_code=303)
+    return render(request, "login.html", next=safe_next(next, PREFIX + "/dashboard"), username="", error=None)
+
+
+def _limits(request: Request) -> lockout.Limits:
+    s = get_settings(request)
+    return lockout.Limits(console_setting(s, "login_max_failures"), console_setting(s, "login_max_failures_per_ip"),
+                          console_setting(s, "login_lockout_minutes"))
+
+
+@router.post(PREFIX + "/login")
+async def login(request: Request) -> Response:
+    await csrf_protect(request)
+    form = await form_data(request)
+    username = str(form.get("username") or "").strip()[:200]
+    password = str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or ""), PREFIX + "/dashboard")
+    db, now, ip, lang = get_db(request), get_now(request), client_ip(request), get_lang(request)
+    limits = _limits(request)
+    with db.write() as conn:
+        minutes = lockout.locked_minutes(conn, username, ip, now, limits)
+        if minutes:
+            audit.record(conn, iso(now), "system", None, "console.login_locked", "user", username, {"ip": ip})
+    if minutes:
+        return render(request, "login.html", status_code=429, next=target, username=username,
+                      error=t(lang, "login.locked", minutes=minutes))
+    user = auth.authenticate_password(db.conn, username, password) if username and password else None
+    with db.write() as conn:
+        lockout.record(conn, username, ip, user is not None, now)
+        if user is None:
+            audit.record(conn, iso(now), "system", None, "console.login_failed", "user", username, {"ip": ip})
+        else:
+            token, _ = auth.start_session(conn, user.id, now, get_settings(request).session_ttl_hours)
+            audit.record(conn, iso(now), "user", user.id, "console.login", "user", user.id, {"ip": ip})
+    if user is None:
+        return render(request, "login.html", status_code=401, next=target, username=username,
+                      error=t(lang, "login.failed"))
+    resp = RedirectResponse(target, status_code=303)
+    set_session_cookie(request, resp, token, get_settings(request).session_ttl_hours * 3600)
+    return resp
+
+
+@router.post(PREFIX + "/logout")
+async def logout(request: Request, user: UserDep) -> Response:
+    await csrf_protect(request)
+    token = session_token(request)
+    db, now = get_db(request), get_now(request)
+    with db.write() as conn:
+        if token:
+            auth.end_session(conn, token, now)
+        audit.record(conn, iso(now), "user", user.id, "console.logout", "user", user.id)
+    resp = redirect(PREFIX + "/login", "login.logged_out", "info")
+    clear_session_cookie(resp)
+    return resp

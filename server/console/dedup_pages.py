@@ -1,0 +1,107 @@
+"""The duplicates queue over server.dedup.review: ranked pairs, evidence side by side with the
+per-field contributions, decisions (same / different / split / unsure) and undo of a merge."""
+from __future__ import annotations
+
+import math
+
+from fastapi import Request
+from starlette.responses import Response
+
+from ..clock import iso
+from .i18n import add_messages
+from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_now, make_router,
+                  redirect, render)
+
+router = make_router()
+PER_PAGE = 50
+QUEUE_STATUSES = ("open", "linked", "decided", "dismissed")
+
+_FIELDS_VI = {"name": "Họ tên chủ hộ", "birth_year": "Năm sinh chủ hộ", "citizen_id": "Số CCCD",
+              "address": "Địa chỉ", "phone": "Số điện thoại", "roster": "Danh sách thành viên"}
+_FIELDS_EN = {"name": "Head's name", "birth_year": "Head's birth year", "citizen_id": "Citizen ID",
+              "address": "Address", "phone": "Phone", "roster": "Member roster"}
+_LEVELS_VI = {"null": "thiếu dữ liệu", "exact": "trùng khớp", "folded_equal": "giống khi bỏ dấu",
+              "accent_conflict": "khác dấu", "reordered": "đảo thứ tự", "fuzzy": "gần giống",
+              "given_only": "chỉ trùng tên", "different": "khác", "equal": "bằng nhau", "off_by_one": "lệch 1 năm",
+              "head_equal": "chủ hộ trùng số", "member_shared": "có thành viên trùng số",
+              "head_one_edit": "chủ hộ lệch 1 chữ số", "head_different": "chủ hộ khác số",
+              "all_different": "tất cả khác", "same_house": "cùng số nhà",
+              "same_base_other_suffix": "cùng số gốc, khác hậu tố", "same_street_other_house": "cùng đường, khác nhà",
+              "shared": "có số chung", "identical": "giống hệt", "most": "phần lớn trùng", "one_of_two": "một nửa",
+              "few": "ít trùng", "none": "không trùng"}
+add_messages({"vi": {"dup.born": "Năm sinh"}, "en": {"dup.born": "Born"}})
+add_messages({"vi": {f"dup.f.{k}": v for k, v in _FIELDS_VI.items()} | {f"dup.l.{k}": v for k, v in _LEVELS_VI.items()},
+              "en": {f"dup.f.{k}": v for k, v in _FIELDS_EN.items()}
+              | {f"dup.l.{k}": k.replace("_", " ") for k in _LEVELS_VI}})
+
+
+def _ready(conn) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dedup_candidates'"
+                        ).fetchone() is not None
+
+
+def _review():
+    from ..dedup import review
+    return review
+
+
+@router.get(PREFIX + "/duplicates")
+def queue_page(request: Request, user: ViewerUser, status: str = "open", page: int = 1) -> Response:
+    db = get_db(request)
+    status = status if status in QUEUE_STATUSES else "open"
+    page = max(1, page)
+    with db.snapshot() as conn:
+        if not _ready(conn):
+            return render(request, "duplicates.html", ready=False, items=[], status=status, statuses=QUEUE_STATUSES,
+                          page=1, pages=1, total=0)
+        items = _review().queue(conn, PER_PAGE, (page - 1) * PER_PAGE, status)
+        total = conn.execute("SELECT COUNT(*) FROM dedup_candidates WHERE status = ?", (status,)).fetchone()[0]
+    return render(request, "duplicates.html", ready=True, items=items, status=status, statuses=QUEUE_STATUSES,
+                  page=page, pages=max(1, math.ceil(total / PER_PAGE)), total=total)
+
+
+def _call(fn, *args, **kwargs):
+    review = _review()
+    try:
+        return fn(*args, **kwargs)
+    except review.DedupError as exc:
+        raise ConsoleError(exc.status, exc.message_vi) from None
+
+
+@router.get(PREFIX + "/duplicates/{candidate_id}")
+def candidate_page(request: Request, candidate_id: int, user: ViewerUser) -> Response:
+    db = get_db(request)
+    with db.snapshot() as conn:
+        if not _ready(conn):
+            raise ConsoleError(404, "dup.unavailable")
+        d = _call(_review().candidate_detail, conn, candidate_id)
+    total = sum(f["weight"] for f in d["fields"])
+    return render(request, "duplicate.html", d=d, total_weight=round(total, 2),
+                  active_links=[lk for lk in d["links"] if not lk["undone_at"]])
+
+
+@router.post(PREFIX + "/duplicates/{candidate_id}/decide")
+async def decide(request: Request, candidate_id: int, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    decision = str(form.get("decision") or "")
+    note = str(form.get("note") or "")[:2000]
+    db = get_db(request)
+    with db.write() as conn:
+        if not _ready(conn):
+            raise ConsoleError(404, "dup.unavailable")
+        _call(_review().decide, conn, candidate_id, decision, f"user:{user.id}", iso(get_now(request)), note)
+    return redirect(f"{PREFIX}/duplicates/{candidate_id}", "dup.decided")
+
+
+@router.post(PREFIX + "/duplicates/links/{link_id}/undo")
+async def undo(request: Request, link_id: int, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    reason = str(form.get("reason") or "")[:2000]
+    db = get_db(request)
+    with db.write() as conn:
+        if not _ready(conn):
+            raise ConsoleError(404, "dup.unavailable")
+        out = _call(_review().undo_link, conn, link_id, f"user:{user.id}", iso(get_now(request)), reason)
+        cand = conn.execute("SELECT id FROM dedup_candidates WHERE a = ? AND b = ?", (out["a"], out["b"])).fetchone()
+    target = f"{PREFIX}/duplicates/{cand[0]}" if cand else f"{PREFIX}/duplicates"
+    return redirect(target, "dup.undone")

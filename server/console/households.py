@@ -1,0 +1,149 @@
+"""Households: the filtered, searchable list and the household page (revisions, diffs, results,
+GPS and photos), with the officer's accept / return actions."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from shared.identity import fold
+
+from ..clock import iso
+from ..services import people
+from ..services import returns as returns_service
+from ..store import audit, submissions
+from . import diff as diffs
+from . import formtext, queries, search
+from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
+                  redirect, render)
+
+router = make_router()
+PER_PAGE = 50
+
+
+def dedup_ready(conn) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dedup_links'").fetchone() is not None
+
+
+def _int(v: Any, default: int | None = None) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
+
+
+@router.get(PREFIX + "/households")
+def household_list(request: Request, user: ViewerUser, q: str = "", group: str = "", status: str = "",
+                   standard: str = "", cls: str = "", page: int = 1) -> Response:
+    db = get_db(request)
+    search.refresh(db, limit=20000)       # new revisions since the last look get their folded key
+    folded = fold(q)[:200]
+    page = max(1, page)
+    status = status if status in queries.STATUS_FILTERS else ""
+    cls = cls if cls in queries.CLASS_ORDER else ""
+    with db.snapshot() as conn:
+        rows, total = queries.household_page(conn, q=folded, group_id=_int(group), status=status,
+                                             standard_id=standard if standard in queries.standards() else "",
+                                             cls=cls, page=page, per_page=PER_PAGE)
+        group_list = queries.groups(conn)
+    lang = get_lang(request)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    params = {"q": q, "group": group, "status": status, "standard": standard, "cls": cls}
+    return render(request, "households.html", rows=rows, total=total, page=page, pages=pages, params=params,
+                  groups=group_list, statuses=queries.STATUS_FILTERS, classes=queries.CLASS_ORDER,
+                  standards=[(sid, queries.standard_name(lang, sid)) for sid in queries.standards()],
+                  standard_name=lambda sid: queries.standard_name(lang, sid))
+
+
+def _answers(body: dict[str, Any] | None) -> dict[str, Any] | None:
+    if body is None:
+        return None
+    doc = dict(body.get("answers") or {})
+    for key in ("household_id", "form_version", "collected_at"):
+        if key in body:
+            doc.setdefault(key, body[key])
+    return doc
+
+
+def _default_pair(history: list[dict[str, Any]], current: str) -> tuple[str | None, str | None]:
+    accepted = [h["submission_id"] for h in history if h["status"] == "accepted"]
+    if current in accepted:
+        i = accepted.index(current)
+        return (accepted[i - 1] if i > 0 else None), current
+    return (accepted[-1] if accepted else None), current
+
+
+@router.get(PREFIX + "/households/{household_id}")
+def household_page(request: Request, household_id: str, user: ViewerUser, a: str = "", b: str = "") -> Response:
+    db = get_db(request)
+    detail = people.household_detail(db, household_id)
+    if detail is None:
+        raise ConsoleError(404)
+    lang = get_lang(request)
+    history = detail["history"]
+    ids = {h["submission_id"] for h in history}
+    da, db_ = _default_pair(history, detail["submission_id"])
+    a = a if a in ids else (da or "")
+    b = b if b in ids else (db_ or "")
+    with db.snapshot() as conn:
+        body_a = _answers(submissions.body(conn, a)) if a else None
+        body_b = _answers(submissions.body(conn, b)) if b else None
+        names = {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM collaborators")}
+        device_names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM devices")}
+        conflicts = queries.open_conflicts(conn, household_id)
+        accepted = queries.accepted_decision(conn, detail["submission_id"])
+        dedup = None
+        if dedup_ready(conn):
+            from ..dedup import review as dedup_review
+            dedup = dedup_review.household(conn, household_id)
+            dedup["links"] = [lk for lk in dedup["links"]]
+    change = diffs.diff(body_a, body_b) if b else {"fields": [], "members": []}
+    answers = detail["answers"]
+    version = answers.get("form_version") or "2025.1"
+    return render(request, "household.html", h=detail, answers=answers, history=history, a=a, b=b,
+                  change=change, has_base=body_a is not None, conflicts=conflicts, accepted=accepted,
+                  collaborator_names=names, device_names=device_names, dedup=dedup,
+                  reasons=formtext.return_reasons(),
+                  label=lambda p: formtext.label(p, lang, version),
+                  show=lambda p, v: formtext.value(p, v, lang, version),
+                  standard_name=lambda sid: queries.standard_name(lang, sid),
+                  member_fields=["full_name", "relation", "sex", "birth_date", "birth_year", "citizen_id",
+                                 "health_insurance", "in_school", "qualification", "work_status"])
+
+
+@router.post(PREFIX + "/households/{household_id}/accept")
+async def accept(request: Request, household_id: str, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    sid = str(form.get("submission_id") or "")
+    db, now = get_db(request), get_now(request)
+    with db.write() as conn:
+        h = conn.execute("SELECT submission_id, status FROM households WHERE household_id = ?",
+                         (household_id,)).fetchone()
+        if h is None:
+            raise ConsoleError(404)
+        if sid != h["submission_id"]:
+            raise ConsoleError(409)
+        if h["status"] == "returned":
+            raise ConsoleError(409)
+        conn.execute("INSERT INTO review_decisions (household_id, submission_id, decision, note, decided_by, "
+                     "decided_at) VALUES (?, ?, 'accepted', ?, ?, ?)",
+                     (household_id, sid, str(form.get("note") or "")[:2000], user.id, iso(now)))
+        audit.record(conn, iso(now), "user", user.id, "household.accept", "household", household_id,
+                     {"submission_id": sid})
+    return redirect(f"{PREFIX}/households/{household_id}", "hh.accepted")
+
+
+@router.post(PREFIX + "/households/{household_id}/return")
+async def return_household(request: Request, household_id: str, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    code = str(form.get("reason_code") or "")
+    text = str(form.get("reason_text") or "").strip()
+    reasons = {r["code"]: r for r in formtext.return_reasons()}
+    if code not in reasons or (code == "other" and len(text) < 3):
+        raise ConsoleError(422, "error.422", [formtext.t(get_lang(request), "hh.return_reason")])
+    reason = reasons[code]["vi"] + (f": {text}" if text else "")
+    returns_service.return_household(get_db(request), user, household_id, reason, get_now(request),
+                                     str(form.get("submission_id") or "") or None)
+    return redirect(f"{PREFIX}/households/{household_id}", "hh.returned")

@@ -1,0 +1,438 @@
+"""Shared plumbing of the ward console (server-rendered HTML). Stable API for every console package.
+
+Routers
+    ``router = make_router()``       an APIRouter whose routes turn ``ConsoleError`` / ``LoginRequired`` /
+                                     form-validation errors into HTML pages (or a redirect to the login
+                                     page), never the JSON API envelope. Use it for every console page;
+                                     then ``app.include_router(router)``. Routes are hidden from OpenAPI.
+
+Who is calling (FastAPI dependencies, ``Annotated`` aliases)
+    ``current_user(request)``        the logged-in ward user (``server.auth.UserPrincipal``) from the
+                                     session cookie; raises ``LoginRequired`` (→ 303 to /console/login).
+    ``require_role(role, post=False)``  a dependency factory: logged in and at least ``role``
+                                     (viewer < officer < admin), else 403 page. With ``post=True`` it also
+                                     checks the CSRF token of the form (403 page when missing or wrong).
+    ``ViewerUser`` / ``OfficerUser`` / ``AdminUser``        GET pages (Annotated[UserPrincipal, ...]).
+    ``OfficerPost`` / ``AdminPost``  POST handlers: role + CSRF. A viewer can never POST anything.
+    ``csrf_protect(request)``        the CSRF check alone (a dependency), e.g. for a login-like form.
+
+Rendering
+    ``render(request, "my/page.html", status_code=200, **ctx)`` → HTMLResponse. Every template gets:
+        ``user`` (or None), ``lang`` ("vi"/"en"), ``t(key, **kw)`` (i18n), ``pick(obj)`` (a bilingual
+        dict → text), ``csrf_field()`` (the hidden input, Markup), ``csrf_token``, ``flashes``,
+        ``nav`` (menu items visible to the user), ``request``, ``path``, ``can(role)``.
+    Templates extend ``base.html`` (blocks: ``title``, ``content``, ``head``); ``{{ csrf_field() }}``
+    inside every ``<form method="post">``. Jinja2 autoescape is on for everything.
+    ``add_template_dir(path)``       make another directory's templates loadable. ``server/process/
+                                     templates`` and ``server/reports/templates`` are searched already.
+    ``redirect(url, flash=None, kind="ok")`` → 303 with an optional one-shot flash message.
+    ``flash(response, message, kind="ok")`` add a flash to any response (kinds: ok, error, info).
+    ``ConsoleError(status, message_key_or_text, **kw)`` raise it anywhere in a console route.
+    ``add_nav_item(href, label_key, role="viewer", section="main")`` a menu entry (i18n key).
+    ``i18n.add_messages({"vi": {...}, "en": {...}})`` your strings (see server/console/i18n.py).
+
+Request helpers
+    ``get_db(request)``, ``get_now(request)``, ``get_settings(request)``, ``get_lang(request)``,
+    ``form_data(request)`` (the parsed form, cached; use ``await``), ``client_ip(request)``,
+    ``console_setting(settings, name)`` (console settings: login lock-out numbers).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Callable, Coroutine
+from urllib.parse import quote
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from markupsafe import Markup
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import auth
+from ..db import Database
+from ..errors import ApiError
+from ..settings import Settings
+from . import i18n
+
+log = logging.getLogger("rasoat.console")
+
+SESSION_COOKIE = "rasoat_session"
+PRE_CSRF_COOKIE = "rasoat_csrf"      # anonymous forms (login): double-submit, HMAC-bound
+LANG_COOKIE = "rasoat_lang"
+FLASH_COOKIE = "rasoat_flash"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+PREFIX = "/console"
+
+# Console settings: read from Settings.extra[name], else the environment RASOAT_<NAME>, else the default.
+CONSOLE_SETTINGS: dict[str, tuple[int, str]] = {
+    "login_max_failures": (5, "Failed logins for one username within the window that lock it."),
+    "login_max_failures_per_ip": (20, "Failed logins from one IP within the window that lock that IP "
+                                      "(higher than per user: the ward office shares one address)."),
+    "login_lockout_minutes": (15, "The window and the lock duration, in minutes."),
+}
+
+TEMPLATE_DIRS: list[str] = [str(Path(__file__).parent / "templates")]
+for _pkg in ("process", "reports"):
+    TEMPLATE_DIRS.append(str(Path(__file__).parent.parent / _pkg / "templates"))
+
+env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIRS), autoescape=True,
+                         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
+
+
+def add_template_dir(path: str | Path) -> None:
+    """Search ``path`` for templates too (after the directories already known)."""
+    p = str(path)
+    if p not in TEMPLATE_DIRS:
+        TEMPLATE_DIRS.append(p)
+        env.loader = jinja2.FileSystemLoader(TEMPLATE_DIRS)
+
+
+# --- small filters --------------------------------------------------------------------------------
+
+def _fmt_time(value: Any, with_time: bool = True) -> str:
+    """A stored UTC ISO timestamp shown in Vietnam time (dd/mm/yyyy hh:mm)."""
+    if not value:
+        return ""
+    try:
+        t = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    return t.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
+
+def _fmt_num(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{int(round(float(value))):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _pct(part: Any, whole: Any) -> int:
+    try:
+        return int(round(100 * float(part) / float(whole))) if whole else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+env.filters["vntime"] = _fmt_time
+env.filters["vndate"] = lambda v: _fmt_time(v, False)
+env.filters["num"] = _fmt_num
+env.filters["short"] = lambda v, n=8: (str(v)[:n] if v else "")
+env.globals["pct"] = _pct
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+class ConsoleError(Exception):
+    """An error page. ``message`` is an i18n key (or plain text); ``details`` are extra lines."""
+
+    def __init__(self, status: int, message: str | None = None, details: list[str] | None = None, **kw: Any):
+        super().__init__(message or f"error.{status}")
+        self.status = status
+        self.message = message or f"error.{status}"
+        self.details = details or []
+        self.kw = kw
+
+
+class LoginRequired(Exception):
+    def __init__(self, expired: bool = False):
+        super().__init__("login required")
+        self.expired = expired
+
+
+def _login_redirect(request: Request, expired: bool) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = PREFIX + "/"
+    url = f"{PREFIX}/login?next={quote(target, safe='')}"
+    resp = RedirectResponse(url, status_code=303)
+    if expired:
+        flash(resp, "login.expired", "info")
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+def error_page(request: Request, exc: ConsoleError) -> Response:
+    try:
+        return render(request, "error.html", status_code=exc.status, error=exc)
+    except Exception:  # never fail while failing
+        log.exception("rendering the error page failed")
+        return HTMLResponse(f"<!doctype html><meta charset='utf-8'><h1>{exc.status}</h1>", status_code=exc.status)
+
+
+class ConsoleRoute(APIRoute):
+    """Turns console exceptions (raised by dependencies or handlers) into HTML responses."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except LoginRequired as exc:
+                return _login_redirect(request, exc.expired)
+            except ConsoleError as exc:
+                return error_page(request, exc)
+            except ApiError as exc:   # a service refused: show its message in the user's language
+                lang = get_lang(request)
+                return error_page(request, ConsoleError(exc.status, exc.message_vi if lang == "vi" else exc.message,
+                                                        [str(d) for d in exc.details]))
+            except RequestValidationError as exc:
+                details = [".".join(str(x) for x in e.get("loc", ())) + ": " + str(e.get("msg", ""))
+                           for e in exc.errors()]
+                return error_page(request, ConsoleError(422, "error.422", details))
+
+        return handler
+
+
+def make_router(**kwargs: Any) -> APIRouter:
+    kwargs.setdefault("include_in_schema", False)
+    return APIRouter(route_class=ConsoleRoute, **kwargs)
+
+
+# --- request helpers ------------------------------------------------------------------------------
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_now(request: Request) -> dt.datetime:
+    return request.app.state.clock()
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_lang(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT_LANG)
+    return lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def form_data(request: Request) -> Any:
+    """The request's form (parsed once; Starlette caches it on the request)."""
+    return await request.form()
+
+
+def console_setting(settings: Settings, name: str) -> int:
+    default, _ = CONSOLE_SETTINGS[name]
+    extra = getattr(settings, "extra", None) or {}
+    if name in extra:
+        return int(extra[name])
+    raw = os.environ.get(f"RASOAT_{name.upper()}")
+    return int(raw) if raw not in (None, "") else default
+
+
+def safe_next(target: str | None, default: str = PREFIX + "/") -> str:
+    """Only same-site relative paths (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+# --- sessions and CSRF ----------------------------------------------------------------------------
+
+def _mac(request: Request, purpose: str, value: str) -> str:
+    key = get_settings(request).secret.encode("utf-8")
+    return hmac.new(key, f"{purpose}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def session_token(request: Request) -> str | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    return token if token and token.startswith(auth.SESSION_PREFIX) else None
+
+
+def optional_user(request: Request) -> auth.UserPrincipal | None:
+    """The user of a live session cookie, or None. Cached on ``request.state``."""
+    if hasattr(request.state, "console_user"):
+        return request.state.console_user
+    user = None
+    token = session_token(request)
+    if token:
+        p = auth.resolve_token(get_db(request).conn, token, get_now(request))
+        user = p if isinstance(p, auth.UserPrincipal) else None
+    request.state.console_user = user
+    return user
+
+
+def current_user(request: Request) -> auth.UserPrincipal:
+    user = optional_user(request)
+    if user is None:
+        raise LoginRequired(expired=session_token(request) is not None)
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    """The per-session token (HMAC of the session); before login, bound to the pre-session cookie."""
+    token = session_token(request) if optional_user(request) else None
+    if token:
+        return _mac(request, "csrf", auth.token_hash(token))
+    pre = request.cookies.get(PRE_CSRF_COOKIE) or getattr(request.state, "new_pre_csrf", None)
+    if not pre:
+        pre = secrets.token_urlsafe(24)
+        request.state.new_pre_csrf = pre          # render() sets the cookie
+    return _mac(request, "pre", pre)
+
+
+def csrf_field(request: Request) -> Markup:
+    return Markup('<input type="hidden" name="%s" value="%s">') % (CSRF_FIELD, csrf_token(request))
+
+
+async def csrf_protect(request: Request) -> None:
+    """403 unless the form (or the X-CSRF-Token header) carries this session's token."""
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        form = await form_data(request)
+        sent = form.get(CSRF_FIELD)
+    expected = None
+    if optional_user(request) is not None:
+        expected = csrf_token(request)
+    elif request.cookies.get(PRE_CSRF_COOKIE):
+        expected = _mac(request, "pre", request.cookies[PRE_CSRF_COOKIE])
+    if not sent or not expected or not hmac.compare_digest(str(sent), expected):
+        raise ConsoleError(403, "error.403_csrf")
+
+
+def require_role(role: str, post: bool = False) -> Callable[..., Any]:
+    if role not in auth.ROLE_RANK:
+        raise ValueError(f"unknown role {role!r}")
+
+    async def dependency(request: Request) -> auth.UserPrincipal:
+        user = current_user(request)
+        if not user.has_role(role):
+            raise ConsoleError(403, "error.403")
+        if post:
+            await csrf_protect(request)
+        return user
+
+    dependency.__name__ = f"console_{role}{'_post' if post else ''}"
+    return dependency
+
+
+UserDep = Annotated[auth.UserPrincipal, Depends(current_user)]
+ViewerUser = Annotated[auth.UserPrincipal, Depends(require_role("viewer"))]
+OfficerUser = Annotated[auth.UserPrincipal, Depends(require_role("officer"))]
+AdminUser = Annotated[auth.UserPrincipal, Depends(require_role("admin"))]
+OfficerPost = Annotated[auth.UserPrincipal, Depends(require_role("officer", post=True))]
+AdminPost = Annotated[auth.UserPrincipal, Depends(require_role("admin", post=True))]
+
+
+def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+# --- flash messages -------------------------------------------------------------------------------
+
+def flash(response: Response, message: str, kind: str = "ok", **kw: Any) -> Response:
+    """A one-shot message shown on the next page (``message`` an i18n key or text; always escaped)."""
+    payload = base64.urlsafe_b64encode(json.dumps([kind, message, kw], ensure_ascii=False).encode()).decode()
+    response.set_cookie(FLASH_COOKIE, payload, max_age=120, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _read_flash(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        kind, message, kw = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+        kind = kind if kind in ("ok", "error", "info") else "info"
+        return [{"kind": kind, "text": i18n.t(get_lang(request), str(message), **(kw or {}))}]
+    except (ValueError, TypeError):
+        return []
+
+
+def redirect(url: str, flash_message: str | None = None, kind: str = "ok", **kw: Any) -> Response:
+    resp = RedirectResponse(url, status_code=303)
+    if flash_message:
+        flash(resp, flash_message, kind, **kw)
+    return resp
+
+
+# --- navigation -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    label_key: str
+    role: str = "viewer"
+    section: str = "main"
+
+
+NAV: list[NavItem] = []
+
+
+def add_nav_item(href: str, label_key: str, role: str = "viewer", section: str = "main") -> None:
+    if not any(n.href == href for n in NAV):
+        NAV.append(NavItem(href, label_key, role, section))
+
+
+for _href, _key, _role, _section in (
+        ("/console/dashboard", "nav.dashboard", "viewer", "main"),
+        ("/console/households", "nav.households", "viewer", "main"),
+        ("/console/review", "nav.review", "viewer", "main"),
+        ("/console/duplicates", "nav.duplicates", "viewer", "main"),
+        ("/console/admin/users", "nav.users", "admin", "admin"),
+        ("/console/admin/collaborators", "nav.collaborators", "admin", "admin"),
+        ("/console/admin/groups", "nav.groups", "admin", "admin"),
+        ("/console/admin/devices", "nav.devices", "admin", "admin")):
+    add_nav_item(_href, _key, _role, _section)
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+def render(request: Request, template: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    user = optional_user(request)
+    lang = get_lang(request)
+    flashes = _read_flash(request)
+
+    def can(role: str) -> bool:
+        return user is not None and user.has_role(role)
+
+    base = {
+        "request": request, "path": request.url.path, "user": user, "lang": lang,
+        "t": lambda key, **kw: i18n.t(lang, key, **kw),
+        "pick": lambda obj, base="label": i18n.pick(lang, obj, base),
+        "csrf_field": lambda: csrf_field(request), "csrf_token": csrf_token(request),
+        "flashes": flashes, "can": can,
+        "nav": [n for n in NAV if can(n.role)],
+        "lang_url": f"{PREFIX}/lang?to={'en' if lang == 'vi' else 'vi'}&next="
+                    + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe=""),
+    }
+    html = env.get_template(template).render({**base, **ctx})
+    resp = HTMLResponse(html, status_code=status_code, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                   "script-src 'self'; frame-ancestors 'none'; form-action 'self'"})
+    if flashes:
+        resp.delete_cookie(FLASH_COOKIE, path="/")
+    pre = getattr(request.state, "new_pre_csrf", None)
+    if pre:
+        resp.set_cookie(PRE_CSRF_COOKIE, pre, path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return resp

@@ -1,0 +1,174 @@
+"""The SQLite database: connections, the one write path, migrations.
+
+- One connection per thread (``check_same_thread=False`` so a connection can
+  be closed from the shutdown thread), autocommit mode, WAL, foreign keys on.
+- Every write goes through ``Database.write()``: a process-wide lock plus
+  ``BEGIN IMMEDIATE`` (a deferred transaction that later upgrades to a write
+  fails under concurrent uploads), committed or rolled back as a whole.
+  Other processes (a second server, ``rasoat backup``) wait ``busy_timeout``.
+- Reads use the thread's connection directly; ``Database.snapshot()`` gives a
+  consistent multi-statement read.
+- Migrations are numbered functions in ``server.migrations``.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+
+class Database:
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 30000):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._closed = False
+        self._lock_file = self._open_lock_file()
+
+    def _open_lock_file(self):
+        """A sidecar ``<db>.writelock`` file locked with flock() around every write transaction.
+
+        Several server processes (``--workers``) then queue for the write lock in the
+        kernel and wake at once, instead of polling in SQLite's busy handler (which
+        sleeps up to 100 ms between tries). Without fcntl (Windows) busy_timeout alone is used.
+        """
+        try:
+            import fcntl  # noqa: F401
+        except ImportError:
+            return None
+        if self.path == ":memory:":
+            return None
+        return open(self.path + ".writelock", "a+b")
+
+    # --- connections -----------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=self.busy_timeout_ms / 1000)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            sqlite_utils.Database(conn).enable_wal()
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise RuntimeError("database is closed")
+            conn = self._open()
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def utils(self) -> sqlite_utils.Database:
+        """sqlite-utils view of this thread's connection, for reads and introspection only.
+
+        Do not use its write helpers inside ``write()``: they commit on their own.
+        """
+        return sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._conns.clear()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    # --- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE). Nested calls join the outer one."""
+        conn = self.conn
+        mode = getattr(self._local, "mode", None)
+        if mode == "write":
+            yield conn
+            return
+        if mode == "read":
+            raise RuntimeError("write() inside snapshot(): start the write transaction first")
+        with self._lock, self._process_lock():
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.mode = "write"
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                self._local.mode = None
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        if self._lock_file is None:
+            yield
+            return
+        import fcntl
+
+        fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees the same state."""
+        conn = self.conn
+        if getattr(self._local, "mode", None):
+            yield conn
+            return
+        conn.execute("BEGIN")
+        self._local.mode = "read"
+        try:
+            yield conn
+        finally:
+            self._local.mode = None
+            conn.execute("COMMIT")
+
+    # --- small helpers ---------------------------------------------------------------------
+    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def value(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+def open_database(path: str | Path, busy_timeout_ms: int = 30000, migrate: bool = True) -> Database:
+    """Open (creating if needed) and bring the schema up to date."""
+    from .migrations import migrate as run_migrations
+
+    db = Database(path, busy_timeout_ms)
+    if migrate:
+        run_migrations(db)
+    return db

@@ -1,0 +1,201 @@
+"""The pipeline: normalise → block → compare → score → decide → cluster.
+
+* ``MemoryIndex`` — the blocking keys as an in-memory inverted index, for a
+  batch or a registry held in memory; ``match(doc)`` scores one new household
+  against it. ``server.dedup.store.SqliteIndex`` is the same over SQLite.
+* ``run_batch(docs)`` — deduplicate a whole file: every candidate pair from
+  blocking, EM on their comparison vectors (unless a model is given), bands,
+  clusters at the auto threshold.
+
+Oversized blocks (more than ``max_block`` records share a key) give no pairs:
+such a key is not selective (a placeholder phone, a shared house number of an
+apartment block) and would cost quadratic time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from .cluster import cluster
+from .compare import compare
+from .decide import AUTO, NEW, REVIEW, Candidate, decide, probability
+from .features import Record, make_record
+from .model import Model, fit
+
+MAX_BLOCK = 80
+
+
+def _score(model: Model, a: Record, b: Record, keep_new: bool) -> Candidate | None:
+    gamma = compare(a, b)
+    weight = model.weight(gamma, a, b)
+    band, reasons = decide(gamma, a, b, weight, model)
+    if band == NEW and not keep_new:
+        return None
+    return Candidate(b.rid, weight, probability(weight), band, gamma, reasons, b)
+
+
+class MemoryIndex:
+    """Blocking keys → record ids, in memory."""
+
+    def __init__(self, model: Model, max_block: int = MAX_BLOCK):
+        self.model = model
+        self.max_block = max_block
+        self.records: dict[str, Record] = {}
+        self.blocks: dict[str, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def add(self, record: Record) -> None:
+        if record.rid in self.records:
+            self.remove(record.rid)
+        self.records[record.rid] = record
+        for key in record.keys:
+            self.blocks.setdefault(key, []).append(record.rid)
+
+    def add_doc(self, doc: Any, rid: str | None = None) -> Record:
+        record = make_record(doc, rid)
+        self.add(record)
+        return record
+
+    def remove(self, rid: str) -> None:
+        record = self.records.pop(rid, None)
+        if record is None:
+            return
+        for key in record.keys:
+            block = self.blocks.get(key)
+            if block is not None:
+                try:
+                    block.remove(rid)
+                except ValueError:
+                    pass
+                if not block:
+                    del self.blocks[key]
+
+    def candidate_ids(self, record: Record) -> set[str]:
+        """Ids sharing a key with ``record`` (blocks that, with it, stay within the cap)."""
+        out: set[str] = set()
+        cap = self.max_block
+        for key in record.keys:
+            block = self.blocks.get(key)
+            if block and len(block) + (record.rid not in block) <= cap:
+                out.update(block)
+        out.discard(record.rid)
+        return out
+
+    def match(self, doc: Any, rid: str | None = None, keep_new: bool = False) -> list[Candidate]:
+        """Candidates for one household (a document or a Record), best first."""
+        record = doc if isinstance(doc, Record) else make_record(doc, rid)
+        records = self.records
+        return score_against(self.model, record, (records[o] for o in self.candidate_ids(record)), keep_new)
+
+
+def score_against(model: Model, record: Record, others: Iterable[Record], keep_new: bool = False) -> list[Candidate]:
+    """Score ``record`` against each of ``others``; candidates best first (band "new" only if asked)."""
+    out = []
+    for other in others:
+        cand = _score(model, record, other, keep_new)
+        if cand is not None:
+            out.append(cand)
+    out.sort(key=lambda c: (-c.weight, c.rid))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Batch
+# --------------------------------------------------------------------------------------------
+
+def candidate_pairs(records: Sequence[Record], max_block: int = MAX_BLOCK) -> list[tuple[int, int]]:
+    """Index pairs (i < j) sharing at least one blocking key, blocks over the cap skipped."""
+    blocks: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        for key in r.keys:
+            blocks.setdefault(key, []).append(i)
+    n = len(records)
+    seen: set[int] = set()
+    for block in blocks.values():
+        size = len(block)
+        if size < 2 or size > max_block:
+            continue
+        for x in range(size):
+            i = block[x]
+            for y in range(x + 1, size):
+                j = block[y]
+                seen.add(i * n + j if i < j else j * n + i)
+    return [divmod(code, n) for code in sorted(seen)]
+
+
+@dataclass
+class Link:
+    a: str
+    b: str
+    weight: float
+    probability: float
+    band: str
+    gamma: tuple[int, ...]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchResult:
+    records: list[Record]
+    model: Model
+    pairs: int
+    links: list[Link]                      # every pair in the auto or review band
+    cluster_of: dict[str, str] = field(default_factory=dict)   # rid -> cluster id (a member rid)
+    accepted: set[tuple[str, str]] = field(default_factory=set)  # auto-links taken by clustering
+
+    def review(self) -> list[Link]:
+        return [l for l in self.links if l.band == REVIEW]
+
+    def clusters(self) -> list[list[str]]:
+        groups: dict[str, list[str]] = {}
+        for rid, root in self.cluster_of.items():
+            groups.setdefault(root, []).append(rid)
+        return list(groups.values())
+
+
+def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int = MAX_BLOCK,
+              records: Sequence[Record] | None = None,
+              must_link: Iterable[tuple[str, str]] = (), cannot_link: Iterable[tuple[str, str]] = (),
+              auto_threshold: float | None = None, review_threshold: float | None = None) -> BatchResult:
+    """Deduplicate a batch. Records without an id get "#<line index>"."""
+    if records is None:
+        records = []
+        for i, doc in enumerate(docs):
+            rec = make_record(doc)
+            if not rec.rid:
+                rec.rid = f"#{i}"
+            records.append(rec)
+    records = _unique_ids(list(records))
+    pairs = candidate_pairs(records, max_block)
+    gammas = [compare(records[i], records[j]) for i, j in pairs]
+    if model is None:
+        model = fit(gammas, records, auto_threshold=auto_threshold, review_threshold=review_threshold)
+    else:
+        if auto_threshold is not None:
+            model.auto_threshold = auto_threshold
+        if review_threshold is not None:
+            model.review_threshold = review_threshold
+    links: list[Link] = []
+    for (i, j), gamma in zip(pairs, gammas):
+        a, b = records[i], records[j]
+        weight = model.weight(gamma, a, b)
+        band, reasons = decide(gamma, a, b, weight, model)
+        if band != NEW:
+            links.append(Link(a.rid, b.rid, weight, probability(weight), band, gamma, reasons))
+    rounds = {r.rid: r.round for r in records}
+    auto = [(l.weight, l.a, l.b) for l in links if l.band == AUTO]
+    cluster_of, accepted = cluster([r.rid for r in records], rounds, auto, must_link, cannot_link)
+    return BatchResult(records, model, len(pairs), links, cluster_of, {(a, b) for _, a, b in accepted})
+
+
+def _unique_ids(records: list[Record]) -> list[Record]:
+    seen: dict[str, int] = {}
+    for i, r in enumerate(records):
+        if r.rid in seen:
+            seen[r.rid] += 1
+            r.rid = f"{r.rid}#{seen[r.rid]}"
+        else:
+            seen[r.rid] = 0
+    return records

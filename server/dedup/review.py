@@ -1,0 +1,433 @@
+"""The review queue and merges, over the dedup tables (schema.py).
+
+Every function takes a connection inside the caller's write transaction
+(``Database.write()``) and an explicit ``now`` and actor; nothing commits.
+
+* ``on_ingest``   — index a household's current document and match it: auto
+  links when allowed, the rest into the queue.
+* ``decide``      — a person's decision on a queued pair: same (must-link,
+  merges), different / split (cannot-link, undoes a direct link), unsure.
+* ``undo_link``   — undo any merge; the pair goes back to the queue and is
+  never auto-linked again.
+* ``rerun``       — rematch every household (after ``refit_model``); human
+  decisions and undone links are respected, never overridden.
+
+A household cluster is the connected component of active links. Auto-links
+obey the one-record-per-round rule (cluster.py); human "same" decisions may
+override it (reported as a conflict).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from typing import Any, Iterable
+
+from shared import identity as idn
+
+from .compare import FIELD_NAMES, FIELDS
+from .decide import AUTO, Candidate, review_priority
+from .compare import compare
+from .features import Record, make_record
+from .model import fit, name_frequencies
+from .store import SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, \
+    save_model, upsert_record
+
+DECISIONS = ("same", "different", "split", "unsure")
+CANNOT = ("different", "split")
+DECISION_LABELS = {
+    "same": ("Cùng một hộ", "Same household"),
+    "different": ("Khác hộ", "Different household"),
+    "split": ("Cùng nơi ở nhưng là hộ tách riêng", "Same dwelling, a separate (split) household"),
+    "unsure": ("Chưa chắc chắn", "Unsure"),
+}
+REASON_LABELS = {
+    "same_base_other_suffix": ("Cùng số nhà gốc nhưng khác hậu tố (12/3 và 12/3A): có thể là hộ tách",
+                               "Same house-number base, different suffix: possibly a split household"),
+    "one_edit_id_uncorroborated": ("Số CCCD chỉ khác một chữ số nhưng tên không khớp",
+                                   "Citizen IDs one digit apart but the names do not agree"),
+    "thin_evidence": ("Hồ sơ thiếu tên, địa chỉ hoặc số định danh", "A record lacks name, address or identifiers"),
+    "id_equal_name_differs": ("Cùng số CCCD chủ hộ nhưng khác tên", "Same head citizen ID under another name"),
+    "constraint": ("Hộ đã có hồ sơ khác trong cùng kỳ rà soát", "The household already has a record in this round"),
+}
+
+
+class DedupError(Exception):
+    def __init__(self, status: int, code: str, message: str, message_vi: str):
+        super().__init__(message)
+        self.status, self.code, self.message, self.message_vi = status, code, message, message_vi
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def audit(conn: sqlite3.Connection, now: str, actor: str, action: str, a: str | None = None,
+          b: str | None = None, **details: Any) -> None:
+    conn.execute("INSERT INTO dedup_audit (at, actor, action, a, b, details) VALUES (?, ?, ?, ?, ?, ?)",
+                 (now, actor, action, a, b, _dumps(details)))
+
+
+# --- links and clusters ---------------------------------------------------------------------
+
+def cluster_of(conn: sqlite3.Connection, record_id: str) -> set[str]:
+    """Every household linked to ``record_id`` through active links (itself included)."""
+    seen, frontier = {record_id}, [record_id]
+    while frontier:
+        marks = ",".join("?" * len(frontier))
+        rows = conn.execute(f"SELECT a, b FROM dedup_links WHERE undone_at IS NULL AND "
+                            f"(a IN ({marks}) OR b IN ({marks}))", (*frontier, *frontier)).fetchall()
+        frontier = []
+        for a, b in rows:
+            for x in (a, b):
+                if x not in seen:
+                    seen.add(x)
+                    frontier.append(x)
+    return seen
+
+
+def active_link(conn: sqlite3.Connection, a: str, b: str) -> int | None:
+    a, b = _pair(a, b)
+    row = conn.execute("SELECT id FROM dedup_links WHERE a = ? AND b = ? AND undone_at IS NULL", (a, b)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _link_was_undone(conn: sqlite3.Connection, a: str, b: str) -> bool:
+    a, b = _pair(a, b)
+    return conn.execute("SELECT 1 FROM dedup_links WHERE a = ? AND b = ? AND undone_at IS NOT NULL",
+                        (a, b)).fetchone() is not None
+
+
+def latest_decision(conn: sqlite3.Connection, a: str, b: str) -> str | None:
+    a, b = _pair(a, b)
+    row = conn.execute("SELECT decision FROM dedup_decisions WHERE a = ? AND b = ? ORDER BY id DESC LIMIT 1",
+                       (a, b)).fetchone()
+    return None if row is None else row[0]
+
+
+def _cannot_between(conn: sqlite3.Connection, xs: Iterable[str], ys: Iterable[str]) -> list[tuple[str, str]]:
+    out = []
+    ys = set(ys)
+    for x in xs:
+        rows = conn.execute("SELECT a, b FROM dedup_decisions WHERE a = ? OR b = ?", (x, x)).fetchall()
+        for a, b in {(r[0], r[1]) for r in rows}:
+            other = b if a == x else a
+            if other in ys and latest_decision(conn, a, b) in CANNOT:
+                out.append((a, b))
+    return out
+
+
+def _rounds(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, int | None]:
+    ids = list(ids)
+    marks = ",".join("?" * len(ids))
+    return {r[0]: r[1] for r in conn.execute(
+        f"SELECT record_id, round FROM dedup_records WHERE record_id IN ({marks})", ids)}
+
+
+def can_auto_link(conn: sqlite3.Connection, a: str, b: str) -> tuple[bool, str]:
+    """Whether an automatic link a–b keeps every cluster a plausible household."""
+    ca, cb = cluster_of(conn, a), cluster_of(conn, b)
+    if ca & cb:
+        return False, "already_linked"
+    if _cannot_between(conn, ca, cb):
+        return False, "cannot_link"
+    rounds = _rounds(conn, ca | cb)
+    ra = {rounds.get(x) for x in ca} - {None}
+    rb = {rounds.get(x) for x in cb} - {None}
+    common = ra & rb
+    if common and not (rounds.get(a) is not None and rounds.get(a) == rounds.get(b) and common == {rounds.get(a)}):
+        return False, "constraint"
+    return True, ""
+
+
+def _add_link(conn: sqlite3.Connection, a: str, b: str, source: str, actor: str, now: str,
+              probability: float | None = None, candidate_id: int | None = None,
+              decision_id: int | None = None) -> int:
+    a, b = _pair(a, b)
+    cur = conn.execute("INSERT INTO dedup_links (a, b, source, probability, candidate_id, decision_id, created_at, "
+                       "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (a, b, source, probability, candidate_id, decision_id, now, actor))
+    audit(conn, now, actor, f"link_{source}", a, b, link_id=cur.lastrowid, probability=probability)
+    return int(cur.lastrowid)
+
+
+def _undo(conn: sqlite3.Connection, link_id: int, actor: str, now: str, reason: str) -> None:
+    conn.execute("UPDATE dedup_links SET undone_at = ?, undone_by = ?, undo_reason = ? WHERE id = ?",
+                 (now, actor, reason, link_id))
+    a, b = conn.execute("SELECT a, b FROM dedup_links WHERE id = ?", (link_id,)).fetchone()
+    audit(conn, now, actor, "link_undone", a, b, link_id=link_id, reason=reason)
+
+
+# --- matching -------------------------------------------------------------------------------
+
+def _upsert_candidate(conn: sqlite3.Connection, me: str, c: Candidate, status: str, reasons: list[str],
+                      model_id: int | None, now: str) -> int:
+    a, b = _pair(me, c.rid)
+    conn.execute(
+        "INSERT INTO dedup_candidates (a, b, weight, probability, band, gamma, reasons, priority, status, model_id, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (a, b) DO UPDATE SET "
+        "weight = excluded.weight, probability = excluded.probability, band = excluded.band, gamma = excluded.gamma, "
+        "reasons = excluded.reasons, priority = excluded.priority, status = excluded.status, "
+        "model_id = excluded.model_id, updated_at = excluded.updated_at",
+        (a, b, c.weight, c.probability, c.band, _dumps(list(c.gamma)), _dumps(reasons),
+         review_priority(c.probability, reasons), status, model_id, now, now))
+    return int(conn.execute("SELECT id FROM dedup_candidates WHERE a = ? AND b = ?", (a, b)).fetchone()[0])
+
+
+def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "system",
+            index: SqliteIndex | None = None) -> dict[str, Any]:
+    """Match an indexed record against the registry and act on the result."""
+    index = index or SqliteIndex(conn)
+    candidates = index.match(record)
+    linked: list[str] = []
+    queued: list[str] = []
+    seen = set()
+    for c in candidates:
+        seen.add(_pair(record.rid, c.rid))
+        reasons = list(c.reasons)
+        decision = latest_decision(conn, record.rid, c.rid)
+        if decision in ("same", "different", "split"):
+            status = "decided"
+        elif active_link(conn, record.rid, c.rid) is not None:
+            status = "linked"
+        elif c.band == AUTO and decision is None and not _link_was_undone(conn, record.rid, c.rid):
+            ok, why = can_auto_link(conn, record.rid, c.rid)
+            if ok:
+                cid = _upsert_candidate(conn, record.rid, c, "linked", reasons, index.model_id, now)
+                _add_link(conn, record.rid, c.rid, "auto", actor, now, c.probability, cid)
+                linked.append(c.rid)
+                continue
+            if why == "already_linked":
+                status = "linked"
+            else:
+                reasons.append(why if why == "constraint" else "cannot_link")
+                status = "open" if why == "constraint" else "dismissed"
+        else:
+            status = "open"
+        if status == "open":
+            queued.append(c.rid)
+        _upsert_candidate(conn, record.rid, c, status, reasons, index.model_id, now)
+    # Open pairs of this record that no longer score in a band leave the queue.
+    for cid, a, b in conn.execute("SELECT id, a, b FROM dedup_candidates WHERE (a = ? OR b = ?) AND status = 'open'",
+                                  (record.rid, record.rid)).fetchall():
+        if (a, b) not in seen:
+            conn.execute("UPDATE dedup_candidates SET status = 'dismissed', updated_at = ? WHERE id = ?", (now, cid))
+    return {"household_id": record.rid, "linked": linked, "queued": queued,
+            "flags": list(record.flags), "candidates": [c.to_json() for c in candidates]}
+
+
+def on_ingest(conn: sqlite3.Connection, household_id: str, doc: Any, now: str,
+              actor: str = "system") -> dict[str, Any]:
+    """Index the household's current document and match it (call inside the ingest transaction)."""
+    record = make_record(doc, household_id, keep_raw=True)
+    upsert_record(conn, record, now)
+    return rematch(conn, record, now, actor)
+
+
+def refit_model(conn: sqlite3.Connection, now: str, actor: str, max_pairs: int | None = None) -> dict[str, Any]:
+    """Estimate the model by EM on the registry's candidate pairs and store it.
+
+    Memory is bounded by ``max_pairs`` (default ``defaults.refit_max_pairs()``,
+    i.e. ``RASOAT_DEDUP_REFIT_MAX_PAIRS`` or 200,000), not by the registry:
+    EM runs on a uniform sample of the distinct candidate pairs
+    (``store.sample_candidate_pairs``), the pairs are compared a chunk at a
+    time from records read by id, and name frequencies are counted straight
+    from SQLite. ``max_pairs`` ≤ 0 uses every pair.
+    """
+    from .defaults import refit_max_pairs
+    limit = refit_max_pairs() if max_pairs is None else max_pairs
+    pairs, used, estimated = sample_candidate_pairs(conn, limit)
+    if not pairs:
+        raise DedupError(409, "not_enough_data", "Not enough households to estimate the model",
+                         "Chưa đủ hộ để ước lượng mô hình")
+    patterns: Counter = Counter()
+    chunk = 5000
+    for i in range(0, len(pairs), chunk):
+        part = pairs[i:i + chunk]
+        recs = get_records(conn, (x for p in part for x in p))
+        patterns.update(compare(recs[a], recs[b]) for a, b in part if a in recs and b in recs)
+    del pairs
+    n_records = int(conn.execute("SELECT COUNT(*) FROM dedup_records").fetchone()[0])
+    _, current = load_model(conn)
+    model = fit(patterns, None, tf=name_frequencies(head_names(conn)), auto_threshold=current.auto_threshold,
+                review_threshold=current.review_threshold)
+    model_id = save_model(conn, model, now, actor, n_records, estimated)
+    audit(conn, now, actor, "model_fitted", details_model_id=model_id, records=n_records, pairs=estimated,
+          pairs_used=used)
+    return {"model_id": model_id, "records": n_records, "pairs": estimated, "pairs_used": used,
+            "sampled": used < estimated, "lambda": model.lam}
+
+
+def rerun(conn: sqlite3.Connection, now: str, actor: str = "system") -> dict[str, int]:
+    """Rematch every household with the current model. Never undoes a decision or a link."""
+    index = SqliteIndex(conn)
+    n = linked = 0
+    for record in iter_records(conn):
+        result = rematch(conn, record, now, actor, index)
+        n += 1
+        linked += len(result["linked"])
+    audit(conn, now, actor, "rerun", records=n, linked=linked)
+    return {"records": n, "linked": linked}
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+def queue(conn: sqlite3.Connection, limit: int = 50, offset: int = 0, status: str = "open") -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT id, a, b, probability, band, reasons, priority, status, updated_at "
+                        "FROM dedup_candidates WHERE status = ? ORDER BY priority, id LIMIT ? OFFSET ?",
+                        (status, limit, offset)).fetchall()
+    recs = get_records(conn, [x for r in rows for x in (r[1], r[2])])
+    out = []
+    for cid, a, b, p, band, reasons, priority, st, updated in rows:
+        ra, rb = recs.get(a), recs.get(b)
+        out.append({"id": cid, "a": a, "b": b, "probability": p, "band": band, "reasons": json.loads(reasons),
+                    "priority": priority, "status": st, "updated_at": updated,
+                    "head_a": ra.raw.get("members", [{}])[0].get("full_name") if ra and ra.raw.get("members") else None,
+                    "head_b": rb.raw.get("members", [{}])[0].get("full_name") if rb and rb.raw.get("members") else None})
+    return out
+
+
+def _candidate_row(conn: sqlite3.Connection, candidate_id: int) -> tuple:
+    row = conn.execute("SELECT id, a, b, weight, probability, band, gamma, reasons, status FROM dedup_candidates "
+                       "WHERE id = ?", (candidate_id,)).fetchone()
+    if row is None:
+        raise DedupError(404, "candidate_not_found", "No such candidate pair", "Không tìm thấy cặp hồ sơ")
+    return tuple(row)
+
+
+def _side(record: Record) -> dict[str, Any]:
+    return {"raw": record.raw,
+            "normalised": {"head_name": record.head_name, "head_key": record.head_key,
+                           "head_birth_year": record.head_year, "head_sex": record.head_sex,
+                           "head_citizen_id": record.head_cid, "house_number": record.house,
+                           "house_base": record.house_base, "street": record.street, "ward": record.ward,
+                           "group": record.group, "round": record.round, "phones": sorted(record.phones),
+                           "members": [{"name": m.name, "key": m.key, "birth_year": m.year, "citizen_id": m.cid}
+                                       for m in record.members]},
+            "flags": list(record.flags)}
+
+
+def citizen_id_checks(a: Record, b: Record) -> list[dict[str, Any]]:
+    """Consistency of citizen IDs within each record and across the pair."""
+    out: list[dict[str, Any]] = []
+    for side, rec in (("a", a), ("b", b)):
+        for m in rec.raw.get("members", []):
+            for issue in idn.check_member_citizen_id(m):
+                out.append({"side": side, "member": m.get("full_name"), "code": issue.code,
+                            "message_vi": issue.message_vi, "message_en": issue.message_en})
+    by_id: dict[str, list[tuple[str, str, int | None]]] = {}
+    for side, rec in (("a", a), ("b", b)):
+        for m in rec.members:
+            if m.cid:
+                by_id.setdefault(m.cid, []).append((side, m.key, m.year))
+    for number, uses in by_id.items():
+        names = {k for _, k, _ in uses}
+        if len(names) > 1:
+            out.append({"side": "both", "citizen_id": number, "code": "same_id_different_names",
+                        "message_vi": f"Số CCCD {number} được ghi cho nhiều người: " + ", ".join(sorted(names)),
+                        "message_en": f"Citizen ID {number} is recorded for different people: "
+                                      + ", ".join(sorted(names))})
+    if a.head_cid and b.head_cid and a.head_cid != b.head_cid:
+        from .compare import one_edit
+        if one_edit(a.head_cid, b.head_cid):
+            out.append({"side": "both", "code": "head_id_one_edit",
+                        "message_vi": f"Số CCCD chủ hộ chỉ khác một chữ số: {a.head_cid} / {b.head_cid}",
+                        "message_en": f"Head citizen IDs one digit apart: {a.head_cid} / {b.head_cid}"})
+    return out
+
+
+def candidate_detail(conn: sqlite3.Connection, candidate_id: int) -> dict[str, Any]:
+    """Both records side by side with the evidence, for the reviewer."""
+    cid, a, b, weight, p, band, gamma, reasons, status = _candidate_row(conn, candidate_id)
+    recs = get_records(conn, (a, b))
+    ra, rb = recs.get(a), recs.get(b)
+    if ra is None or rb is None:
+        raise DedupError(404, "record_not_found", "A record of this pair is no longer indexed",
+                         "Một hồ sơ của cặp này không còn trong chỉ mục")
+    _, model = load_model(conn)
+    g = tuple(json.loads(gamma))
+    reasons_l = json.loads(reasons)
+    history = [dict(zip(("decision", "note", "decided_by", "decided_at"), r)) for r in conn.execute(
+        "SELECT decision, note, decided_by, decided_at FROM dedup_decisions WHERE a = ? AND b = ? ORDER BY id",
+        (a, b))]
+    links = [dict(zip(("id", "source", "created_at", "created_by", "undone_at", "undone_by"), r)) for r in conn.execute(
+        "SELECT id, source, created_at, created_by, undone_at, undone_by FROM dedup_links WHERE a = ? AND b = ? "
+        "ORDER BY id", (a, b))]
+    return {"id": cid, "a": _side(ra) | {"id": a}, "b": _side(rb) | {"id": b},
+            "weight": weight, "probability": p, "band": band, "status": status,
+            "fields": model.contributions(g, ra, rb),
+            "reasons": [{"code": r, "message_vi": REASON_LABELS.get(r, (r, r))[0],
+                         "message_en": REASON_LABELS.get(r, (r, r))[1]} for r in reasons_l],
+            "citizen_id_checks": citizen_id_checks(ra, rb),
+            "decisions": history, "links": links,
+            "choices": [{"decision": d, "label_vi": v, "label_en": e} for d, (v, e) in DECISION_LABELS.items()]}
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+def decide(conn: sqlite3.Connection, candidate_id: int, decision: str, actor: str, now: str,
+           note: str = "") -> dict[str, Any]:
+    """Record a person's decision on a pair and apply it."""
+    if decision not in DECISIONS:
+        raise DedupError(422, "invalid_decision", f"Decision must be one of {', '.join(DECISIONS)}",
+                         "Quyết định phải là: same (cùng hộ), different (khác hộ), split (hộ tách), unsure (chưa chắc)")
+    cid, a, b, *_ = _candidate_row(conn, candidate_id)
+    cur = conn.execute("INSERT INTO dedup_decisions (a, b, decision, note, candidate_id, decided_by, decided_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (a, b, decision, note or "", cid, actor, now))
+    decision_id = int(cur.lastrowid)
+    audit(conn, now, actor, f"decision_{decision}", a, b, candidate_id=cid, note=note)
+    result: dict[str, Any] = {"candidate_id": cid, "decision": decision, "decision_id": decision_id}
+    if decision == "same":
+        if not (cluster_of(conn, a) & {b}):
+            ca, cb = cluster_of(conn, a), cluster_of(conn, b)
+            conflicts = _cannot_between(conn, ca, cb)
+            result["link_id"] = _add_link(conn, a, b, "human", actor, now, None, cid, decision_id)
+            if conflicts:
+                result["conflicts"] = [list(p) for p in conflicts]
+        status = "decided"
+    elif decision in CANNOT:
+        link = active_link(conn, a, b)
+        if link is not None:
+            _undo(conn, link, actor, now, f"decision:{decision}")
+            result["undone_link_id"] = link
+        still = cluster_of(conn, a)
+        if b in still:
+            result["still_connected_through"] = sorted(still - {a, b})
+        status = "decided"
+    else:
+        status = "open"
+    conn.execute("UPDATE dedup_candidates SET status = ?, updated_at = ? WHERE id = ?", (status, now, cid))
+    return result
+
+
+def undo_link(conn: sqlite3.Connection, link_id: int, actor: str, now: str, reason: str = "") -> dict[str, Any]:
+    """Undo a merge. The pair returns to the queue and is never auto-linked again."""
+    row = conn.execute("SELECT a, b, undone_at FROM dedup_links WHERE id = ?", (link_id,)).fetchone()
+    if row is None:
+        raise DedupError(404, "link_not_found", "No such link", "Không tìm thấy liên kết")
+    a, b, undone = row
+    if undone is not None:
+        raise DedupError(409, "already_undone", "This merge was already undone", "Liên kết này đã được hủy")
+    _undo(conn, link_id, actor, now, reason or "undo")
+    conn.execute("UPDATE dedup_candidates SET status = 'open', updated_at = ? WHERE a = ? AND b = ? "
+                 "AND status IN ('linked', 'decided')", (now, a, b))
+    return {"link_id": link_id, "a": a, "b": b, "undone_at": now}
+
+
+def household(conn: sqlite3.Connection, household_id: str) -> dict[str, Any]:
+    """The cluster of a household and every link touching it, active or undone."""
+    members = sorted(cluster_of(conn, household_id))
+    marks = ",".join("?" * len(members))
+    links = [dict(zip(("id", "a", "b", "source", "probability", "created_at", "created_by", "undone_at",
+                       "undone_by", "undo_reason"), r)) for r in conn.execute(
+        f"SELECT id, a, b, source, probability, created_at, created_by, undone_at, undone_by, undo_reason "
+        f"FROM dedup_links WHERE a IN ({marks}) OR b IN ({marks}) ORDER BY id", (*members, *members))]
+    return {"household_id": household_id, "cluster": members, "links": links}
+
+
+def field_levels() -> dict[str, list[str]]:
+    return {name: list(FIELDS[name]) for name in FIELD_NAMES}

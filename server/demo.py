@@ -1,0 +1,61 @@
+"""A demo ward: Bãi Cháy (Quảng Ninh), six residential groups, demo users and collaborators,
+and synthetic households preloaded as last review's answers. For demos and tests only."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .clock import iso, system_clock
+from .db import Database
+from .services import people
+from .services.preload import preload_households
+from .store import areas, audit
+
+DEMO_WARD = {"province_code": "22", "ward_code": "BAICHAY", "name": "Phường Bãi Cháy", "area_type": "urban"}
+DEMO_GROUPS = tuple((f"KP0{i}", f"Khu phố {i}") for i in range(1, 7))
+# Known demo passwords: printed by `rasoat seed-demo` / `rasoat serve --demo`. Never use outside a demo.
+DEMO_USERS = (
+    ("admin", "Quản trị (demo)", "admin", "admin-demo-2025"),
+    ("officer", "Cán bộ LĐ-TB&XH (demo)", "officer", "officer-demo-2025"),
+    ("viewer", "Mặt trận Tổ quốc (demo)", "viewer", "viewer-demo-2025"),
+)
+DEMO_COLLABORATORS = (
+    ("Nguyễn Thị Hoa", "0912000001", ["KP01"]),
+    ("Trần Văn Bình", "0912000002", ["KP02"]),
+    ("Lê Thị Mai", "0912000003", ["KP03"]),
+    ("Phạm Văn Dũng", "0912000004", ["KP04"]),
+    ("Hoàng Thị Lan", "0912000005", ["KP05", "KP06"]),
+)
+
+
+def is_seeded(db: Database) -> bool:
+    return db.value("SELECT 1 FROM wards WHERE ward_code = ?", (DEMO_WARD["ward_code"],)) is not None
+
+
+def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Create the demo ward, users, collaborators and ``households`` synthetic households.
+
+    Does nothing (and says so) when the demo ward already exists. Synthetic
+    households that fail validation are skipped and counted.
+    """
+    now = now or system_clock()
+    if is_seeded(db):
+        return {"seeded": False, "reason": "the demo ward already exists"}
+    stamp = iso(now)
+    with db.write() as conn:
+        ward_id = areas.create_ward(conn, **DEMO_WARD)
+        for code, name in DEMO_GROUPS:
+            areas.create_group(conn, ward_id, code, name)
+        audit.record(conn, stamp, "system", None, "demo.seed", "ward", DEMO_WARD["ward_code"])
+    users = [people.create_user(db, u, name, role, pw, now) | {"password": pw} for u, name, role, pw in DEMO_USERS]
+    collabs = [people.create_collaborator(db, name, phone, groups, now) for name, phone, groups in DEMO_COLLABORATORS]
+    preload: dict[str, Any] = {"counts": {}, "rejected": []}
+    if households:
+        from shared.synthetic import generate_ward
+
+        docs = generate_ward(households, seed=seed, province_code=DEMO_WARD["province_code"],
+                             ward_code=DEMO_WARD["ward_code"], groups=tuple(c for c, _ in DEMO_GROUPS),
+                             area_type=DEMO_WARD["area_type"])
+        preload = preload_households(db, docs, now)
+    return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS], "users": users,
+            "collaborators": collabs, "households": preload["counts"], "skipped_invalid": len(preload["rejected"])}

@@ -1,0 +1,96 @@
+"""One JSON error envelope for every API error.
+
+    {"error": {"code": "...", "message": "English", "message_vi": "Tiếng Việt", "details": [...]}}
+
+``ApiError`` is raised by services and routes; ``install_error_handlers`` maps
+it, FastAPI's validation errors, Starlette's HTTP errors (404, 405...) and any
+unexpected exception (500, no traceback in the body) to the envelope.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from shared import wire
+
+log = logging.getLogger("rasoat.server")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, message_vi: str,
+                 details: list[Any] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.message_vi = status, code, message, message_vi
+        self.details = details or []
+        self.headers = headers
+
+    @classmethod
+    def from_wire(cls, exc: wire.WireError) -> "ApiError":
+        status = {"body_too_large": 413, "batch_too_large": 413, "unsupported_protocol": 400}.get(exc.code, 400)
+        return cls(status, exc.code, exc.message_en, exc.message_vi)
+
+
+def envelope(code: str, message: str, message_vi: str, details: list[Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "message_vi": message_vi, "details": details or []}}
+
+
+def error_response(status: int, code: str, message: str, message_vi: str,
+                   details: list[Any] | None = None, headers: dict[str, str] | None = None) -> Response:
+    return Response(wire.dumps(envelope(code, message, message_vi, details)), status_code=status,
+                    media_type="application/json", headers=headers)
+
+
+# Messages for HTTP errors raised by the framework itself.
+_HTTP = {
+    400: ("bad_request", "Bad request", "Yêu cầu không hợp lệ"),
+    401: ("unauthorized", "Authentication required", "Cần đăng nhập"),
+    403: ("forbidden", "Not allowed", "Không có quyền"),
+    404: ("not_found", "Not found", "Không tìm thấy"),
+    405: ("method_not_allowed", "Method not allowed", "Phương thức không được hỗ trợ"),
+    413: ("body_too_large", "Request body too large", "Dữ liệu gửi lên quá lớn"),
+    415: ("unsupported_media_type", "Unsupported media type", "Định dạng dữ liệu không được hỗ trợ"),
+}
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        loc = [str(x) for x in e.get("loc", ())]
+        out.append({"path": ".".join(loc), "code": e.get("type", "invalid"), "message": e.get("msg", "")})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.message_vi, exc.details, exc.headers)
+
+    @app.exception_handler(wire.WireError)
+    async def _wire_error(request: Request, exc: wire.WireError) -> Response:
+        e = ApiError.from_wire(exc)
+        return error_response(e.status, e.code, e.message, e.message_vi)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        details = _validation_details(exc)
+        where = ", ".join(d["path"] for d in details[:5])
+        return error_response(422, "invalid_request", f"Invalid request: {where}",
+                              f"Yêu cầu không hợp lệ: {where}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code, message, message_vi = _HTTP.get(exc.status_code, ("http_error", "HTTP error", "Lỗi HTTP"))
+        if isinstance(exc.detail, str) and exc.detail and exc.status_code not in _HTTP:
+            message = exc.detail
+        return error_response(exc.status_code, code, message, message_vi, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "Internal server error; the office can see the log",
+                              "Lỗi máy chủ; cán bộ phường kiểm tra nhật ký máy chủ")

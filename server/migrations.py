@@ -1,0 +1,227 @@
+"""Numbered schema migrations. Append a new function; never edit an applied one.
+
+Each migration runs inside its own write transaction together with the row
+recording it in ``schema_migrations``, so a crash leaves the schema either
+before or after it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Callable
+
+from .db import Database
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    # Statement by statement: executescript() would COMMIT the surrounding transaction.
+    for sql in _M001:
+        conn.execute(sql)
+
+
+_M001 = (
+    # --- areas --------------------------------------------------------------------------------
+    """CREATE TABLE wards (
+        id INTEGER PRIMARY KEY,
+        province_code TEXT NOT NULL,
+        ward_code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        area_type TEXT NOT NULL CHECK (area_type IN ('urban', 'rural')))""",
+    """CREATE TABLE area_groups (
+        id INTEGER PRIMARY KEY,
+        ward_id INTEGER NOT NULL REFERENCES wards(id),
+        code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (ward_id, code))""",
+    # --- people -------------------------------------------------------------------------------
+    """CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        full_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'officer', 'viewer')),
+        password_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT)""",
+    """CREATE TABLE collaborators (
+        id INTEGER PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        phone TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE assignments (
+        collaborator_id INTEGER NOT NULL REFERENCES collaborators(id),
+        group_id INTEGER NOT NULL REFERENCES area_groups(id),
+        assigned_at TEXT NOT NULL,
+        PRIMARY KEY (collaborator_id, group_id))""",
+    # --- devices ------------------------------------------------------------------------------
+    """CREATE TABLE enrollment_codes (
+        id INTEGER PRIMARY KEY,
+        code_hash TEXT NOT NULL UNIQUE,
+        collaborator_id INTEGER NOT NULL REFERENCES collaborators(id),
+        created_by INTEGER REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        device_id TEXT)""",
+    """CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        collaborator_id INTEGER NOT NULL REFERENCES collaborators(id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        enrolled_at TEXT NOT NULL,
+        last_seen_at TEXT,
+        revoked_at TEXT,
+        revoked_by INTEGER REFERENCES users(id))""",
+    # --- households and their history ---------------------------------------------------------
+    """CREATE TABLE households (
+        household_id TEXT PRIMARY KEY,
+        group_id INTEGER NOT NULL REFERENCES area_groups(id),
+        server_revision INTEGER NOT NULL,
+        submission_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('preloaded', 'submitted', 'returned')),
+        needs_review INTEGER NOT NULL DEFAULT 0,
+        head_name TEXT,
+        classes TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    "CREATE INDEX households_group ON households (group_id, household_id)",
+    # Append-only: every revision a device (or a preload) delivered. submission_id is unique
+    # forever (the database enforces it), and two accepted revisions of one household cannot
+    # share a server_revision.
+    """CREATE TABLE submissions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        submission_id TEXT NOT NULL UNIQUE,
+        receipt_id TEXT NOT NULL UNIQUE,
+        household_id TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('device', 'preload', 'office')),
+        device_id TEXT REFERENCES devices(id),
+        collaborator_id INTEGER REFERENCES collaborators(id),
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'conflict')),
+        conflict_reason TEXT,
+        revision INTEGER NOT NULL,
+        base_revision INTEGER,
+        server_revision INTEGER,
+        form_version TEXT NOT NULL,
+        collected_at TEXT NOT NULL,
+        device_time TEXT,
+        received_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        body TEXT NOT NULL,
+        UNIQUE (household_id, server_revision))""",
+    "CREATE INDEX submissions_household ON submissions (household_id, seq)",
+    "CREATE INDEX submissions_conflicts ON submissions (status) WHERE status = 'conflict'",
+    # A submission_id re-used with a different body: every distinct body kept once.
+    """CREATE TABLE submission_conflicts (
+        id INTEGER PRIMARY KEY,
+        submission_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        receipt_id TEXT NOT NULL UNIQUE,
+        household_id TEXT,
+        device_id TEXT REFERENCES devices(id),
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        UNIQUE (submission_id, content_hash))""",
+    """CREATE TABLE classifications (
+        id INTEGER PRIMARY KEY,
+        submission_id TEXT NOT NULL REFERENCES submissions(submission_id),
+        household_id TEXT NOT NULL,
+        standard_id TEXT NOT NULL,
+        class TEXT NOT NULL,
+        result TEXT NOT NULL,
+        UNIQUE (submission_id, standard_id))""",
+    "CREATE INDEX classifications_household ON classifications (household_id)",
+    """CREATE TABLE returns (
+        id INTEGER PRIMARY KEY,
+        household_id TEXT NOT NULL REFERENCES households(household_id),
+        submission_id TEXT NOT NULL,
+        server_revision INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        returned_by INTEGER NOT NULL REFERENCES users(id),
+        returned_at TEXT NOT NULL,
+        resolved_by TEXT)""",
+    "CREATE INDEX returns_household ON returns (household_id)",
+    # --- what devices pull --------------------------------------------------------------------
+    # group_id NULL: for every device; collaborator_id set: only that collaborator's devices.
+    """CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        group_id INTEGER REFERENCES area_groups(id),
+        collaborator_id INTEGER REFERENCES collaborators(id),
+        entity_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    "CREATE INDEX changes_group ON changes (group_id, seq)",
+    """CREATE TABLE published_versions (
+        kind TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (kind, version_id))""",
+    # --- who did what when --------------------------------------------------------------------
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'device', 'system')),
+        actor_id TEXT,
+        action TEXT NOT NULL,
+        target_type TEXT,
+        target_id TEXT,
+        details TEXT NOT NULL DEFAULT '{}')""",
+)
+
+
+def m002_console(conn: sqlite3.Connection) -> None:
+    """Console: folded search key on households, login attempts, review decisions, conflict resolutions."""
+    from .console.schema import apply
+    apply(conn)
+
+
+def m003_process(conn: sqlite3.Connection) -> None:
+    """Community meeting, public posting, complaints, recognition decision, status history."""
+    from .process.schema import apply_schema
+    apply_schema(conn)
+
+
+def m004_report_facts(conn: sqlite3.Connection) -> None:
+    """Narrow per-household facts the reports aggregate (refreshed incrementally)."""
+    from .reports.facts import apply_schema
+    apply_schema(conn)
+
+
+MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
+    (1, "initial", m001_initial),
+    (2, "console", m002_console),
+    (3, "process", m003_process),
+    (4, "report_facts", m004_report_facts),
+)
+
+
+def current_version(db: Database) -> int:
+    db.conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)""")
+    return db.value("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+
+
+def migrate(db: Database) -> list[int]:
+    """Apply every migration not yet applied; returns the versions applied now."""
+    applied = []
+    current_version(db)
+    for version, name, fn in MIGRATIONS:
+        with db.write() as conn:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            done = conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone()
+            if done:
+                continue
+            fn(conn)
+            conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                         (version, name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+        applied.append(version)
+    return applied

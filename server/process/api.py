@@ -1,0 +1,203 @@
+"""JSON API of the process: meetings, votes, postings, complaints, recognition, status history.
+
+Viewers read; officers write. ``round`` defaults to the current year (server clock)."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from ..api.deps import DbDep, NowDep, OfficerDep, ViewerDep, ok
+from ..api.schemas import ERRORS
+from ..errors import ApiError
+from . import service
+
+router = APIRouter(prefix="/api/v1/process", tags=["process"], responses=ERRORS)
+RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: this year")]
+ListQ = Annotated[str | None, Query(pattern="^(poor|near_poor|escaped_poverty|escaped_near_poverty)$")]
+
+
+class MeetingRequest(BaseModel):
+    round: int | None = Field(None, ge=2000, le=2100)
+    standard_id: str
+    group: str = Field(description="residential group code, e.g. KP01")
+    held_on: str = Field(examples=["2025-11-20"])
+    location: str = ""
+    chair_name: str = ""
+    front_representative: str = ""
+    secretary_name: str = ""
+    notes: str = ""
+
+
+class Vote(BaseModel):
+    household_id: str
+    agree: int = Field(ge=0)
+
+
+class VotesRequest(BaseModel):
+    attendees: int | None = Field(None, ge=1, description="people attending (once per meeting)")
+    votes: list[Vote]
+
+
+class PostingRequest(BaseModel):
+    round: int | None = Field(None, ge=2000, le=2100)
+    standard_id: str
+    group: str | None = Field(None, description="group code; omit for the ward office posting")
+    posted_on: str
+    place: str = ""
+
+
+class ComplaintRequest(BaseModel):
+    round: int | None = Field(None, ge=2000, le=2100)
+    household_id: str
+    received_on: str
+    complainant: str
+    content: str
+    posting_id: int | None = None
+
+
+class ComplaintOutcomeRequest(BaseModel):
+    outcome: Literal["confirmed", "changed", "withdrawn"]
+    note: str = ""
+    rechecked_on: str
+
+
+class DecisionRequest(BaseModel):
+    round: int | None = Field(None, ge=2000, le=2100)
+    standard_id: str
+    number: str = Field(examples=["125/QĐ-UBND"])
+    decision_date: str
+    signer_name: str
+    signer_title: str = "Chủ tịch UBND phường"
+    allow_unsettled: bool = False
+
+
+class SettingsRequest(BaseModel):
+    values: dict[str, Any]
+
+
+def _round(r: int | None, now: Any) -> int:
+    return r if r is not None else service.default_round(now)
+
+
+@router.get("/standards", summary="Standards the ward's round can use (provincial first)")
+def standards(user: ViewerDep, db: DbDep, now: NowDep, round: RoundQ = None):
+    return ok({"standards": service.standard_choices(db.conn, _round(round, now))})
+
+
+@router.get("/settings", summary="Process settings (posting length [U]...)")
+def get_settings(user: ViewerDep, db: DbDep):
+    return ok({"settings": service.settings_view(db)})
+
+
+@router.put("/settings", summary="Change process settings (officer)")
+def put_settings(body: SettingsRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    return ok({"settings": service.update_settings(db, user, body.values, now)})
+
+
+@router.get("/candidates", summary="The list a group's community meeting must discuss")
+def candidates(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, group: str, round: RoundQ = None):
+    return ok({"households": service.candidates(db, _round(round, now), standard_id, group)})
+
+
+@router.get("/meetings", summary="Community meetings")
+def meetings(user: ViewerDep, db: DbDep, round: RoundQ = None, standard_id: str | None = None,
+             group: str | None = None):
+    return ok({"meetings": service.list_meetings(db, round, standard_id, group)})
+
+
+@router.post("/meetings", status_code=201, summary="Open a community meeting with its list (officer)")
+def create_meeting(body: MeetingRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    m = service.create_meeting(db, user, _round(body.round, now), body.standard_id, body.group, body.held_on, now,
+                               location=body.location, chair_name=body.chair_name,
+                               front_representative=body.front_representative,
+                               secretary_name=body.secretary_name, notes=body.notes)
+    return ok(m, 201)
+
+
+@router.get("/meetings/{meeting_id}", summary="A meeting with its households and votes")
+def get_meeting(meeting_id: int, user: ViewerDep, db: DbDep):
+    return ok(service.get_meeting(db, meeting_id))
+
+
+@router.post("/meetings/{meeting_id}/votes",
+             summary="Record attendance and votes; < 50% agreeing sends the household back (officer)")
+def votes(meeting_id: int, body: VotesRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    seen: set[str] = set()
+    for v in body.votes:
+        if v.household_id in seen:
+            raise ApiError(422, "duplicate_vote", f"Household {v.household_id} appears twice",
+                           f"Hộ {v.household_id} bị ghi hai lần")
+        seen.add(v.household_id)
+    return ok(service.record_votes(db, user, meeting_id, body.attendees,
+                                   {v.household_id: v.agree for v in body.votes}, now))
+
+
+@router.get("/postings", summary="Public postings")
+def postings(user: ViewerDep, db: DbDep, round: RoundQ = None):
+    return ok({"postings": service.list_postings(db, round)})
+
+
+@router.post("/postings", status_code=201, summary="Post a group's (or the ward's) lists publicly (officer)")
+def create_posting(body: PostingRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    return ok(service.create_posting(db, user, _round(body.round, now), body.standard_id, body.group,
+                                     body.posted_on, now, body.place), 201)
+
+
+@router.get("/postings/{posting_id}", summary="A posting with its lists")
+def get_posting(posting_id: int, user: ViewerDep, db: DbDep):
+    return ok(service.get_posting(db, posting_id))
+
+
+@router.get("/complaints", summary="Complaints")
+def complaints(user: ViewerDep, db: DbDep, round: RoundQ = None, household_id: str | None = None):
+    return ok({"complaints": service.list_complaints(db, round, household_id)})
+
+
+@router.post("/complaints", status_code=201, summary="Record a complaint against a household's result (officer)")
+def create_complaint(body: ComplaintRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    return ok(service.record_complaint(db, user, _round(body.round, now), body.household_id, body.received_on,
+                                       body.complainant, body.content, now, body.posting_id), 201)
+
+
+@router.post("/complaints/{complaint_id}/outcome", summary="Record the re-check outcome (officer)")
+def complaint_outcome(complaint_id: int, body: ComplaintOutcomeRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    return ok(service.resolve_complaint(db, user, complaint_id, body.outcome, body.note, body.rechecked_on, now))
+
+
+@router.get("/recognition/preview", summary="What a recognition decision would contain now")
+def recognition_preview(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, round: RoundQ = None):
+    return ok(service.recognition_preview(db, _round(round, now), standard_id))
+
+
+@router.get("/decisions", summary="Recognition decisions")
+def decisions(user: ViewerDep, db: DbDep, round: RoundQ = None):
+    return ok({"decisions": service.list_decisions(db, round)})
+
+
+@router.post("/decisions", status_code=201, summary="Issue the recognition decision and record statuses (officer)")
+def create_decision(body: DecisionRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    return ok(service.create_decision(db, user, _round(body.round, now), body.standard_id, body.number,
+                                      body.decision_date, body.signer_name, body.signer_title, now,
+                                      allow_unsettled=body.allow_unsettled), 201)
+
+
+@router.get("/decisions/{decision_id}", summary="A decision")
+def get_decision(decision_id: int, user: ViewerDep, db: DbDep):
+    return ok(service.get_decision(db, decision_id))
+
+
+@router.get("/decisions/{decision_id}/households", summary="The households of a decision (keyset paged)")
+def decision_households(decision_id: int, user: ViewerDep, db: DbDep,
+                        list: ListQ = None,
+                        group: str | None = None, after: int = 0,
+                        limit: Annotated[int, Query(ge=1, le=1000)] = 500):
+    rows = service.decision_households(db, decision_id, list, group, after, limit)
+    return ok({"households": rows, "next": rows[-1]["rid"] if len(rows) == limit else None})
+
+
+@router.get("/households/{household_id}/status-history",
+            summary="A household's register statuses with decision dates, complaints and meeting votes")
+def status_history(household_id: str, user: ViewerDep, db: DbDep):
+    return ok(service.household_statuses(db, household_id))

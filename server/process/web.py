@@ -1,0 +1,192 @@
+"""Console pages of the process: overview per group, meetings (votes), minutes and certificates
+(print views), postings, complaints, the recognition decision, settings.
+
+Uses the console plumbing of ``server.console.web`` (routes, auth, CSRF, render) unchanged."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from ..clock import server_date
+from ..console import i18n
+from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, form_data, get_db, get_now,
+                           make_router, redirect, render)
+from . import config, service
+from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS
+
+router = make_router()
+BASE = PREFIX + "/process"
+
+i18n.add_messages({
+    "vi": {"nav.process": "Họp dân · Công nhận", "nav.reports": "Báo cáo",
+           "process.title": "Họp dân, niêm yết, công nhận", "process.round": "Đợt rà soát (năm)",
+           "process.standard": "Chuẩn", "process.show": "Xem"},
+    "en": {"nav.process": "Meetings · Recognition", "nav.reports": "Reports",
+           "process.title": "Community meetings, posting, recognition", "process.round": "Round (year)",
+           "process.standard": "Standard", "process.show": "Show"},
+})
+add_nav_item(BASE, "nav.process", "viewer", "main")
+
+PRINT_JS = "document.addEventListener('DOMContentLoaded',function(){var b=document.getElementById('print');" \
+           "if(b){b.addEventListener('click',function(){window.print();});}});"
+
+
+def _ctx(request: Request, round_: int | None, standard_id: str | None) -> tuple[int, str, list[dict[str, str]]]:
+    db = get_db(request)
+    r = round_ or service.default_round(get_now(request))
+    choices = service.standard_choices(db.conn, r)
+    std = standard_id if standard_id in {c["id"] for c in choices} else choices[0]["id"]
+    return r, std, choices
+
+
+def _int(value: Any, field: str) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ConsoleError(422, f"{field}: cần một số nguyên / a whole number is required") from None
+
+
+@router.get(BASE + "/print.js")
+def print_js() -> Response:
+    return Response(PRINT_JS, media_type="application/javascript")
+
+
+@router.get(BASE)
+def overview(request: Request, user: ViewerUser, round: int | None = None, standard: str | None = None) -> Response:
+    db = get_db(request)
+    r, std, choices = _ctx(request, round, standard)
+    preview = service.recognition_preview(db, r, std, sample=0)
+    per_group: dict[str, dict[str, int]] = {}
+    from ..reports import facts
+    from .results import iter_results
+    facts.refresh(db)
+    groups = db.all("SELECT id, code, name FROM area_groups ORDER BY code")
+    for g in groups:
+        counts = {k: 0 for k in STATE_LABELS}
+        lists = {k: 0 for k in LISTS}
+        for row in iter_results(db.conn, r, std, group_id=g["id"]):
+            counts[row.judgement.state] += 1
+            if row.judgement.state == "settled" and row.judgement.list:
+                lists[row.judgement.list] += 1
+        per_group[g["code"]] = {**counts, **lists}
+    busy = {m["group_code"] for m in service.list_meetings(db, r, std) if m["items"] > m["stands"] + m["re_review"]}
+    return render(request, "process/overview.html", round=r, standard=std, standards=choices, groups=groups,
+                  per_group=per_group, busy=busy, meetings=service.list_meetings(db, r, std),
+                  postings=service.list_postings(db, r), complaints=service.list_complaints(db, r),
+                  decisions=service.list_decisions(db, r), preview=preview, settings=service.settings_view(db),
+                  state_labels=STATE_LABELS, list_labels=LIST_LABELS, today=server_date(get_now(request)).isoformat())
+
+
+@router.post(BASE + "/meetings")
+async def create_meeting(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    db = get_db(request)
+    m = service.create_meeting(db, user, _int(form.get("round"), "round"), form.get("standard", ""),
+                               form.get("group", ""), form.get("held_on", ""), get_now(request),
+                               location=form.get("location", ""), chair_name=form.get("chair_name", ""),
+                               front_representative=form.get("front_representative", ""),
+                               secretary_name=form.get("secretary_name", ""), notes=form.get("notes", ""))
+    return redirect(f"{BASE}/meetings/{m['id']}", f"Đã lập danh sách họp dân: {len(m['items'])} hộ")
+
+
+@router.get(BASE + "/meetings/{meeting_id}")
+def meeting_page(request: Request, meeting_id: int, user: ViewerUser) -> Response:
+    m = service.get_meeting(get_db(request), meeting_id)
+    return render(request, "process/meeting.html", m=m, category_labels=CATEGORY_LABELS)
+
+
+@router.post(BASE + "/meetings/{meeting_id}/votes")
+async def record_votes(request: Request, meeting_id: int, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    db = get_db(request)
+    attendees = _int(form.get("attendees"), "attendees")
+    votes = {}
+    for key, value in form.multi_items():
+        if key.startswith("agree:") and str(value).strip() != "":
+            votes[key[len("agree:"):]] = _int(value, "agree")
+    res = service.record_votes(db, user, meeting_id, attendees, votes, get_now(request))
+    back = sum(1 for x in res["results"] if x["outcome"] == "re_review")
+    return redirect(f"{BASE}/meetings/{meeting_id}",
+                    f"Đã ghi biểu quyết {len(res['results'])} hộ; {back} hộ phải rà soát lại", "ok")
+
+
+@router.get(BASE + "/meetings/{meeting_id}/minutes")
+def minutes(request: Request, meeting_id: int, user: ViewerUser) -> Response:
+    db = get_db(request)
+    m = service.get_meeting(db, meeting_id)
+    copies = config.load(db.conn)["minutes_copies"]
+    return render(request, "process/minutes.html", m=m, copies=copies, category_labels=CATEGORY_LABELS)
+
+
+@router.post(BASE + "/postings")
+async def create_posting(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    p = service.create_posting(get_db(request), user, _int(form.get("round"), "round"), form.get("standard", ""),
+                               form.get("group") or None, form.get("posted_on", ""), get_now(request),
+                               form.get("place", ""))
+    return redirect(f"{BASE}/postings/{p['id']}", f"Đã lập danh sách niêm yết đến hết ngày {p['ends_on']}")
+
+
+@router.get(BASE + "/postings/{posting_id}")
+def posting_page(request: Request, posting_id: int, user: ViewerUser) -> Response:
+    db = get_db(request)
+    p = service.get_posting(db, posting_id)
+    ward = service.ward_of(db.conn)
+    return render(request, "process/posting.html", p=p, ward=ward, list_labels=LIST_LABELS, lists=LISTS)
+
+
+@router.post(BASE + "/complaints")
+async def create_complaint(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    pid = form.get("posting_id")
+    service.record_complaint(get_db(request), user, _int(form.get("round"), "round"),
+                             form.get("household_id", "").strip(), form.get("received_on", ""),
+                             form.get("complainant", ""), form.get("content", ""), get_now(request),
+                             _int(pid, "posting_id") if pid else None)
+    return redirect(f"{BASE}?round={form.get('round')}&standard={form.get('standard', '')}#complaints",
+                    "Đã ghi nhận khiếu nại")
+
+
+@router.post(BASE + "/complaints/{complaint_id}/outcome")
+async def complaint_outcome(request: Request, complaint_id: int, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    c = service.resolve_complaint(get_db(request), user, complaint_id, form.get("outcome", ""), form.get("note", ""),
+                                  form.get("rechecked_on", ""), get_now(request))
+    return redirect(f"{BASE}?round={c['round']}#complaints", f"Đã ghi kết quả phúc tra: {c['outcome_vi']}")
+
+
+@router.post(BASE + "/decisions")
+async def create_decision(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    d = service.create_decision(get_db(request), user, _int(form.get("round"), "round"), form.get("standard", ""),
+                                form.get("number", ""), form.get("decision_date", ""), form.get("signer_name", ""),
+                                form.get("signer_title", ""), get_now(request),
+                                allow_unsettled=form.get("allow_unsettled") == "1")
+    return redirect(f"{BASE}/decisions/{d['id']}", f"Đã ban hành quyết định số {d['number']}")
+
+
+@router.get(BASE + "/decisions/{decision_id}")
+def decision_page(request: Request, decision_id: int, user: ViewerUser, list: str = "poor", after: int = 0) -> Response:
+    db = get_db(request)
+    d = service.get_decision(db, decision_id)
+    if list not in LISTS:
+        raise ConsoleError(404)
+    rows = service.decision_households(db, decision_id, list, None, after, 200)
+    return render(request, "process/decision.html", d=d, rows=rows, current=list, lists=LISTS,
+                  list_labels=LIST_LABELS, next_after=rows[-1]["rid"] if len(rows) == 200 else None)
+
+
+@router.get(BASE + "/decisions/{decision_id}/certificates/{household_id}")
+def certificate_page(request: Request, decision_id: int, household_id: str, user: ViewerUser) -> Response:
+    c = service.certificate(get_db(request), decision_id, household_id)
+    return render(request, "process/certificate.html", c=c)
+
+
+@router.post(BASE + "/settings")
+async def save_settings(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    values = {s.name: form.get(s.name) for s in config.PROCESS_SETTINGS if form.get(s.name) is not None}
+    service.update_settings(get_db(request), user, values, get_now(request))
+    return redirect(f"{BASE}#settings", "Đã lưu thiết lập")

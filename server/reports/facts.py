@@ -1,0 +1,154 @@
+"""Report facts: the few numbers per household the reports count, kept in two narrow tables so
+that every report is an aggregate over an index instead of parsing JSON bodies.
+
+* ``report_facts``       — per household: its current submission and group, persons, head,
+  address, and the group flags of report 4 (ethnic minority, person of merit, no labour
+  capacity), and whether it lives from farming, forestry, fishery or salt.
+* ``report_class_facts`` — per (standard, household): the class of the current submission and
+  the deprived indicators as a bit mask (bit n-1 = indicator n).
+
+``refresh(db)`` is incremental: it (re)computes only households whose current submission or
+group differs from the stored facts, in chunks of their own write transactions (sync is not
+held up for long). Every report calls it first, so facts are never stale.
+
+No labour capacity (report 4) is defined here as: **no member of working age able to work** —
+working age = 15 to 60 years on the collection date, able = not recorded as disabled. The
+official definition is [U]; the ages are parameters of :func:`no_labour_capacity`.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any, Iterable
+
+from shared.classify import FARM_LIVELIHOODS
+from shared.dates import age_on, parse_date
+
+from ..db import Database
+
+STATEMENTS = (
+    """CREATE TABLE IF NOT EXISTS report_facts (
+        household_id TEXT PRIMARY KEY REFERENCES households(household_id),
+        submission_id TEXT NOT NULL,
+        group_id INTEGER NOT NULL,
+        persons INTEGER NOT NULL,
+        head_name TEXT,
+        address TEXT,
+        ethnic_minority INTEGER NOT NULL,
+        person_of_merit INTEGER NOT NULL,
+        no_labour INTEGER NOT NULL,
+        farm INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS report_facts_group ON report_facts (group_id)",
+    """CREATE TABLE IF NOT EXISTS report_class_facts (
+        standard_id TEXT NOT NULL,
+        household_id TEXT NOT NULL,
+        class TEXT NOT NULL,
+        deprived_mask INTEGER NOT NULL,
+        PRIMARY KEY (standard_id, household_id)) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS report_class_facts_household ON report_class_facts (household_id)",
+)
+
+WORKING_AGE = (15, 60)      # [U] working age used for "no labour capacity"
+CHUNK = 2000
+_DEPRIVED = re.compile(r'"deprived":(true|false|null)')
+
+
+def apply_schema(conn: sqlite3.Connection) -> None:
+    for sql in STATEMENTS:
+        conn.execute(sql)
+
+
+def no_labour_capacity(members: list[dict[str, Any]], ref: Any, working_age: tuple[int, int] = WORKING_AGE) -> bool:
+    """True when no member of working age is able to work (not disabled). Unknown ages do not count."""
+    day = parse_date(ref)
+    lo, hi = working_age
+    for m in members:
+        age = age_on(m, day) if day else None
+        if age is not None and lo <= age <= hi and m.get("disability") is not True:
+            return False
+    return True
+
+
+def address_text(answers: dict[str, Any]) -> str:
+    a = answers.get("address") if isinstance(answers.get("address"), dict) else {}
+    parts = [str(a[k]) for k in ("house_number", "street") if a.get(k)]
+    return " ".join(parts)
+
+
+def household_facts(answers: dict[str, Any], collected_at: Any) -> dict[str, Any]:
+    """The household-level facts of one submission's answers. Pure."""
+    ms = [m for m in answers.get("members") or () if isinstance(m, dict)]
+    return {"persons": len(ms), "address": address_text(answers),
+            "ethnic_minority": int(any(m.get("ethnic_minority") is True for m in ms)),
+            "person_of_merit": int(any(m.get("person_of_merit") is True for m in ms)),
+            "no_labour": int(no_labour_capacity(ms, answers.get("collected_at") or collected_at)),
+            "farm": int(answers.get("livelihood") in FARM_LIVELIHOODS)}
+
+
+def deprived_mask(result_json: str) -> int:
+    """Bit mask of deprived indicators from a stored classification result (indicators in order 1..12)."""
+    flags = _DEPRIVED.findall(result_json)
+    if len(flags) != 12:
+        if '"indicators":[]' in result_json:
+            return 0
+        doc = json.loads(result_json)
+        return sum(1 << (i["number"] - 1) for i in doc.get("indicators", ()) if i.get("deprived") is True)
+    mask = 0
+    for i, f in enumerate(flags):
+        if f == "true":
+            mask |= 1 << i
+    return mask
+
+
+def stale(conn: sqlite3.Connection, after: str, limit: int) -> tuple[list[sqlite3.Row], str | None]:
+    """Stale households after ``after`` (household_id order), scanning at most ``limit`` households.
+
+    Returns (stale rows, the last household_id scanned or None at the end)."""
+    rows = conn.execute(
+        "SELECT h.household_id, h.submission_id, h.group_id, h.head_name, "
+        "(f.household_id IS NULL OR f.submission_id != h.submission_id OR f.group_id != h.group_id) AS is_stale "
+        "FROM households h LEFT JOIN report_facts f ON f.household_id = h.household_id "
+        "WHERE h.household_id > ? ORDER BY h.household_id LIMIT ?", (after, limit)).fetchall()
+    if not rows:
+        return [], None
+    return [r for r in rows if r["is_stale"]], rows[-1]["household_id"]
+
+
+def _store(conn: sqlite3.Connection, rows: Iterable[sqlite3.Row]) -> int:
+    rows = list(rows)
+    ids = [r["submission_id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    bodies = {r[0]: r for r in conn.execute(
+        f"SELECT submission_id, body, collected_at FROM submissions WHERE submission_id IN ({marks})", ids)}
+    facts, classes = [], []
+    for r in rows:
+        b = bodies.get(r["submission_id"])
+        answers = json.loads(b["body"]).get("answers", {}) if b else {}
+        f = household_facts(answers, b["collected_at"] if b else None)
+        facts.append((r["household_id"], r["submission_id"], r["group_id"], f["persons"], r["head_name"],
+                      f["address"], f["ethnic_minority"], f["person_of_merit"], f["no_labour"], f["farm"]))
+    for c in conn.execute(f"SELECT household_id, standard_id, class, result FROM classifications "
+                          f"WHERE submission_id IN ({marks})", ids):
+        classes.append((c["standard_id"], c["household_id"], c["class"], deprived_mask(c["result"])))
+    hids = [r["household_id"] for r in rows]
+    conn.execute(f"DELETE FROM report_class_facts WHERE household_id IN ({','.join('?' * len(hids))})", hids)
+    conn.executemany("INSERT OR REPLACE INTO report_facts (household_id, submission_id, group_id, persons, head_name, "
+                     "address, ethnic_minority, person_of_merit, no_labour, farm) VALUES (?,?,?,?,?,?,?,?,?,?)", facts)
+    conn.executemany("INSERT OR REPLACE INTO report_class_facts (standard_id, household_id, class, deprived_mask) "
+                     "VALUES (?,?,?,?)", classes)
+    return len(rows)
+
+
+def refresh(db: Database, chunk: int = CHUNK) -> int:
+    """Bring the facts up to date; returns how many households were (re)computed."""
+    done, after = 0, ""
+    while True:
+        rows, last = stale(db.conn, after, chunk)   # read outside the write lock
+        if last is None:
+            return done
+        if rows:
+            # A household that moves on meanwhile is stale again at the next refresh.
+            with db.write() as conn:
+                done += _store(conn, rows)
+        after = last

@@ -1,0 +1,115 @@
+"""Report use cases: resolve the scope (round, standard, ward or group), refresh the facts,
+build JSON, write XLSX to a temporary file, or stream CSV."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Iterator
+
+from shared.standards import load_standards
+
+from ..db import Database
+from ..errors import ApiError
+from ..process import service as process_service
+from ..process.results import LISTS, reader
+from . import export, facts
+from .builders import Scope, iter_named
+from .layouts import get_layout, load_layouts
+
+
+def resolve(db: Database, round_: int, standard_id: str, group: str | None = None,
+            ward_code: str | None = None) -> tuple[Scope, dict[str, Any]]:
+    conn = db.conn
+    process_service.check_standard(conn, standard_id)
+    ward = process_service.ward_of(conn, ward_code)
+    g = process_service.group_of(conn, group, ward_code) if group else None
+    std = load_standards()[standard_id]
+    info = {"round": round_, "standard_id": standard_id, "standard_name": std.name.get("vi", standard_id),
+            "ward_code": ward["ward_code"], "ward_name": ward["name"],
+            "group_code": g["code"] if g else None, "group_name": g["name"] if g else None}
+    return Scope(round_, standard_id, ward["id"], g["id"] if g else None), info
+
+
+def layout_or_404(report_id: str) -> dict[str, Any]:
+    layout = get_layout(report_id)
+    if layout is None:
+        raise ApiError(404, "unknown_report", f"No report {report_id}", f"Không có báo cáo {report_id}",
+                       [{"reports": list(load_layouts())}])
+    return layout
+
+
+def catalogue() -> list[dict[str, Any]]:
+    return [{"id": k, "title": v["title"], "builder": v["builder"], "unconfirmed": v["unconfirmed"],
+             "columns": len(v["columns"])} for k, v in load_layouts().items()]
+
+
+def report_json(db: Database, report_id: str, round_: int, standard_id: str, group: str | None = None,
+                ward_code: str | None = None) -> dict[str, Any]:
+    layout = layout_or_404(report_id)
+    if layout["builder"] == "named_lists":
+        raise ApiError(422, "use_named_lists", "Named lists are paged: use /api/v1/reports/named_lists/rows",
+                       "Danh sách hộ được phân trang: dùng /api/v1/reports/named_lists/rows")
+    facts.refresh(db)
+    scope, info = resolve(db, round_, standard_id, group, ward_code)
+    with reader(db) as conn:
+        out = export.build(conn, scope, layout)
+    return {**out, "scope": info}
+
+
+def named_rows(db: Database, round_: int, standard_id: str, group: str | None = None, list_name: str | None = None,
+               after: int = 0, limit: int = 200, ward_code: str | None = None) -> dict[str, Any]:
+    if list_name is not None and list_name not in LISTS:
+        raise ApiError(422, "unknown_list", f"list must be one of {LISTS}", "Danh sách không hợp lệ")
+    facts.refresh(db)
+    scope, info = resolve(db, round_, standard_id, group, ward_code)
+    rows = []
+    with reader(db) as conn:
+        for r in iter_named(conn, scope, list_name, after):
+            rows.append(r)
+            if len(rows) >= limit:
+                break
+    return {"scope": info, "list": list_name, "rows": rows,
+            "next": rows[-1]["rid"] if len(rows) == limit else None}
+
+
+def xlsx_file(db: Database, round_: int, standard_id: str, report_id: str | None = None, group: str | None = None,
+              ward_code: str | None = None, directory: str | None = None) -> tuple[str, str, dict[str, Any]]:
+    """Write the workbook (one report, or every report when ``report_id`` is None) to a temporary
+    file; returns (path, download name, totals). The caller deletes the file."""
+    ids = None
+    if report_id:
+        layout_or_404(report_id)
+        ids = [report_id]
+    facts.refresh(db)
+    scope, info = resolve(db, round_, standard_id, group, ward_code)
+    fd, path = tempfile.mkstemp(prefix="rasoat-report-", suffix=".xlsx", dir=directory)
+    os.close(fd)
+    try:
+        with reader(db) as conn:
+            totals = export.write_workbook(conn, scope, load_layouts(), info, path, ids)
+    except BaseException:
+        os.unlink(path)
+        raise
+    where = info["group_code"] or info["ward_code"]
+    name = f"rasoat-{report_id or 'bao-cao'}-{where}-{round_}-{standard_id}.xlsx"
+    return path, name, totals
+
+
+def csv_stream(db: Database, report_id: str, round_: int, standard_id: str, group: str | None = None,
+               list_name: str | None = None, ward_code: str | None = None) -> tuple[Iterator[str], str]:
+    """(a generator of CSV chunks, download name). The generator owns its own read connection."""
+    layout = layout_or_404(report_id)
+    facts.refresh(db)
+    scope, info = resolve(db, round_, standard_id, group, ward_code)
+    where = info["group_code"] or info["ward_code"]
+    name = f"rasoat-{report_id}{'-' + list_name if list_name else ''}-{where}-{round_}-{standard_id}.csv"
+
+    def gen() -> Iterator[str]:
+        with reader(db) as conn:
+            if layout["builder"] == "named_lists":
+                yield from export.csv_rows(layout, named=iter_named(conn, scope, list_name),
+                                           with_list=list_name is None)
+            else:
+                yield from export.csv_rows(layout, report=export.build(conn, scope, layout))
+
+    return gen(), name

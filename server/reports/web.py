@@ -1,0 +1,66 @@
+"""Console page of the reports: pick round, standard, group (or the whole ward) and a report; see
+it as a table; download it (XLSX with the column-code row, or CSV) or the whole workbook."""
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.responses import Response
+
+from ..console.web import PREFIX, ViewerUser, add_nav_item, get_db, get_now, make_router, render
+from ..process import service as process_service
+from ..process.results import LIST_LABELS, LISTS
+from . import service
+from .api import csv_response, xlsx_response
+from .layouts import load_layouts
+
+router = make_router()
+BASE = PREFIX + "/reports"
+add_nav_item(BASE, "nav.reports", "viewer", "main")
+
+
+def _scope(request: Request, round: int | None, standard: str | None) -> tuple[int, str, list]:
+    db = get_db(request)
+    r = round or process_service.default_round(get_now(request))
+    choices = process_service.standard_choices(db.conn, r)
+    std = standard if standard in {c["id"] for c in choices} else choices[0]["id"]
+    return r, std, choices
+
+
+@router.get(BASE)
+def reports_page(request: Request, user: ViewerUser, round: int | None = None, standard: str | None = None,
+                 group: str = "", report: str = "overall", list: str = "") -> Response:
+    db = get_db(request)
+    r, std, choices = _scope(request, round, standard)
+    layouts = load_layouts()
+    report = report if report in layouts else "overall"
+    layout = layouts[report]
+    data, named = None, None
+    if layout["builder"] == "named_lists":
+        named = service.named_rows(db, r, std, group or None, list or None, 0, 200)
+    else:
+        data = service.report_json(db, report, r, std, group or None)
+    groups = db.all("SELECT code, name FROM area_groups ORDER BY code")
+    q = f"round={r}&standard_id={std}" + (f"&group={group}" if group else "")
+    return render(request, "reports/index.html", round=r, standard=std, standards=choices, groups=groups,
+                  group=group, report=report, layouts=layouts, layout=layout, data=data, named=named,
+                  lists=LISTS, list_labels=LIST_LABELS, current_list=list, q=q)
+
+
+@router.get(BASE + "/download/{report_id}")
+def download(request: Request, report_id: str, user: ViewerUser, standard_id: str, round: int | None = None,
+             group: str = "", format: str = "xlsx", list: str = "") -> Response:
+    db = get_db(request)
+    r, std, _ = _scope(request, round, standard_id)
+    if format == "csv":
+        chunks, name = service.csv_stream(db, report_id, r, std, group or None, list or None)
+        return csv_response(chunks, name)
+    path, name, _ = service.xlsx_file(db, r, std, report_id, group or None)
+    return xlsx_response(path, name)
+
+
+@router.get(BASE + "/workbook.xlsx")
+def workbook(request: Request, user: ViewerUser, standard_id: str, round: int | None = None,
+             group: str = "") -> Response:
+    db = get_db(request)
+    r, std, _ = _scope(request, round, standard_id)
+    path, name, _ = service.xlsx_file(db, r, std, None, group or None)
+    return xlsx_response(path, name)

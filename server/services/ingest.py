@@ -1,0 +1,332 @@
+"""Ingest of pushed submissions.
+
+Three steps, per push:
+
+1. ``prepare`` (pure, outside any transaction, where the CPU time goes):
+   envelope checks (shared.wire), the area check against the device's groups,
+   validation (shared.validation) and classification under every standard in
+   force (shared.classify), canonical JSON and content hash.
+2. gather, inside ONE write transaction for the whole batch: the current
+   revision and group of each household named in the batch.
+3. ``decide`` (pure) per record, then apply: INSERT the submission and catch
+   IntegrityError (the UNIQUE submission_id is what makes a retry a duplicate:
+   there is no check-then-insert), move the household to its next revision,
+   store classifications, append changes for devices and the audit log.
+
+Every record runs inside a SAVEPOINT: an unexpected failure in one record
+rolls back that record only and answers it ``rejected`` with ``retry: true``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from shared import wire
+from shared.classify import classify_all
+from shared.validation import ERROR, validate
+
+from ..auth import DeviceGroup
+from ..clock import iso, server_date
+from ..db import Database
+from ..store import audit, changes, classifications, households, returns, submissions
+
+log = logging.getLogger("rasoat.ingest")
+
+GroupLookup = Callable[[Any, Any], "DeviceGroup | None"]
+
+
+def _problem(path: str, code: str, vi: str, en: str, severity: str = ERROR) -> dict[str, str]:
+    return {"path": path, "code": code, "message_vi": vi, "message_en": en, "severity": severity}
+
+
+@dataclass
+class Prepared:
+    """One record after the pure step."""
+    index: int
+    submission_id: str | None
+    rejected: bool
+    problems: list[dict[str, str]]            # every error when rejected, else the warnings
+    raw: dict[str, Any] | None = None
+    household_id: str | None = None
+    body: str = ""                            # canonical JSON of the hashed fields (what is stored)
+    content_hash: str = ""
+    group: DeviceGroup | None = None
+    head_name: str | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)   # classification results
+
+
+# --- 1. the pure step -------------------------------------------------------------------------
+
+def _head_name(doc: dict[str, Any]) -> str | None:
+    for m in doc.get("members") or ():
+        if isinstance(m, dict) and m.get("relation") == "head" and isinstance(m.get("full_name"), str):
+            return m["full_name"]
+    return None
+
+
+def _area_problems(doc: dict[str, Any], find_group: GroupLookup) -> tuple[DeviceGroup | None, list[dict[str, str]]]:
+    area = doc.get("area")
+    if not isinstance(area, dict) or not isinstance(area.get("group_code"), str) \
+            or not isinstance(area.get("ward_code"), str):
+        return None, []          # validation reports the missing area fields
+    group = find_group(area["ward_code"], area["group_code"])
+    if group is None:
+        return None, [_problem("area.group_code", "forbidden_group",
+                               f"Khu phố {area['ward_code']}/{area['group_code']} không được giao cho thiết bị này",
+                               f"Group {area['ward_code']}/{area['group_code']} is not assigned to this device")]
+    out = []
+    if area.get("province_code") != group.province_code:
+        out.append(_problem("area.province_code", "area_mismatch",
+                            f"Mã tỉnh phải là {group.province_code} cho phường {group.ward_code}",
+                            f"province_code must be {group.province_code} for ward {group.ward_code}"))
+    if area.get("area_type") != group.area_type:
+        out.append(_problem("area.area_type", "area_mismatch",
+                            f"Khu vực của phường {group.ward_code} là '{group.area_type}'",
+                            f"The area type of ward {group.ward_code} is '{group.area_type}'"))
+    return group, out
+
+
+def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime) -> Prepared:
+    """Check, validate and classify one pushed record. Pure: no database, ``now`` passed in."""
+    sid = raw.get("submission_id") if isinstance(raw, dict) and wire.is_uuid(raw.get("submission_id")) else None
+    problems = [p.to_dict() for p in wire.check_submission(raw, now)]
+    if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
+        return Prepared(index, sid, True, problems)
+    doc = dict(raw["answers"])
+    for key in ("household_id", "form_version", "collected_at"):
+        if key not in doc and key in raw:
+            doc[key] = raw[key]
+    group, area_problems = _area_problems(doc, find_group)
+    problems += area_problems
+    problems += [p.to_dict() for p in validate(doc, today=server_date(now))]
+    errors = [p for p in problems if p["severity"] == ERROR]
+    body = wire.canonical_submission(raw)
+    if errors:
+        # The hash lets a retry of a body stored earlier still be answered 'duplicate'.
+        return Prepared(index, sid, True, errors, raw=raw, content_hash=wire.sha256_hex(body))
+    try:
+        results = classify_all(doc)
+    except Exception:  # a bug in a rule must not lose the record: keep it, say so
+        log.exception("classification failed for submission %s", sid)
+        results = []
+        problems.append(_problem("", "classification_failed", "Không phân loại được hộ; cán bộ phường sẽ kiểm tra",
+                                 "The household could not be classified; the office will check", "warning"))
+    return Prepared(index, sid, False, problems, raw=raw, household_id=raw["household_id"], body=body,
+                    content_hash=wire.sha256_hex(body), group=group, head_name=_head_name(doc), results=results)
+
+
+# --- 3. the pure decision ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    status: str                     # accepted | conflict
+    server_revision: int | None     # the household's revision after an accept
+    conflict_reason: str | None = None
+
+
+def decide(current_revision: int | None, base_revision: int | None) -> Decision:
+    """Transition table for a new submission given the household's server revision.
+
+    | server has        | base_revision       | outcome                 |
+    | no household      | null                | accepted, revision 1    |
+    | no household      | n                   | conflict unknown_base   |
+    | revision r        | r                   | accepted, revision r+1  |
+    | revision r        | null or < r         | conflict stale_base     |
+    | revision r        | > r                 | conflict unknown_base   |
+    """
+    if current_revision is None:
+        if base_revision is None:
+            return Decision(wire.ACCEPTED, 1)
+        return Decision(wire.CONFLICT, None, wire.UNKNOWN_BASE)
+    if base_revision == current_revision:
+        return Decision(wire.ACCEPTED, current_revision + 1)
+    if base_revision is None or base_revision < current_revision:
+        return Decision(wire.CONFLICT, None, wire.STALE_BASE)
+    return Decision(wire.CONFLICT, None, wire.UNKNOWN_BASE)
+
+
+def compact_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a device needs to show a household its result."""
+    out = []
+    for r in results:
+        inc = r.get("income") or {}
+        out.append({"standard_id": r["standard_id"], "class": r["class"],
+                    "deprivation_count": r.get("deprivation_count"), "score_b": r.get("score_b"),
+                    "deprived": [i["number"] for i in r.get("indicators", ()) if i.get("deprived") is True],
+                    "income_method": inc.get("method"), "income_per_person_month": inc.get("per_person_month"),
+                    "explanation_vi": r.get("explanation_vi"), "explanation_en": r.get("explanation_en")})
+    return out
+
+
+# --- 2 + 3. gather, decide, apply ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Actor:
+    source: str                      # device | preload | office
+    device_id: str | None = None
+    collaborator_id: int | None = None
+    user_id: int | None = None
+    allowed_group_ids: frozenset[int] | None = None   # None: any group (preload, office)
+
+    @property
+    def audit_actor(self) -> tuple[str, Any]:
+        if self.device_id:
+            return "device", self.device_id
+        if self.user_id is not None:
+            return "user", self.user_id
+        return "system", None
+
+
+def _rejected(p: Prepared) -> dict[str, Any]:
+    return {"submission_id": p.submission_id, "status": wire.REJECTED, "problems": p.problems}
+
+
+def _duplicate_of(conn: sqlite3.Connection, p: Prepared) -> dict[str, Any] | None:
+    """The original answer if this exact body was stored before (read only; used for refused records)."""
+    if not p.submission_id or not p.content_hash:
+        return None
+    row = submissions.get(conn, p.submission_id)
+    if row is not None and row["content_hash"] == p.content_hash:
+        return _duplicate(conn, row)
+    return None
+
+
+def _duplicate(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    out = {"submission_id": row["submission_id"], "status": wire.DUPLICATE, "receipt": submissions.receipt(row),
+           "problems": []}
+    if row["status"] == wire.ACCEPTED:
+        out["classifications"] = classifications.for_submission(conn, row["submission_id"])
+    else:
+        out["conflict"] = {"reason": row["conflict_reason"]}
+    return out
+
+
+def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[str, tuple[int, int]],
+               now: str) -> dict[str, Any]:
+    raw = p.raw
+    assert raw is not None and p.group is not None and p.household_id is not None
+    hid = p.household_id
+    current = state.get(hid)
+    if actor.allowed_group_ids is not None and current is not None and current[1] not in actor.allowed_group_ids:
+        return _duplicate_of(conn, p) or _rejected(Prepared(
+            p.index, p.submission_id, True,
+            [_problem("household_id", "forbidden_group", "Hộ này thuộc khu phố không được giao cho thiết bị này",
+                      "This household belongs to a group not assigned to this device")]))
+    d = decide(current[0] if current else None, raw.get("base_revision"))
+    sid = p.submission_id or str(uuid.uuid4())
+    row = {"submission_id": sid, "receipt_id": str(uuid.uuid4()), "household_id": hid, "source": actor.source,
+           "device_id": actor.device_id, "collaborator_id": actor.collaborator_id, "status": d.status,
+           "conflict_reason": d.conflict_reason, "revision": raw["revision"], "base_revision": raw.get("base_revision"),
+           "server_revision": d.server_revision, "form_version": raw["form_version"],
+           "collected_at": raw["collected_at"], "device_time": raw.get("device_time"), "received_at": now,
+           "content_hash": p.content_hash,
+           "warnings": json.dumps(p.problems, ensure_ascii=False, separators=(",", ":")), "body": p.body}
+    try:
+        submissions.insert(conn, row)
+    except sqlite3.IntegrityError:
+        stored = submissions.get(conn, sid)
+        if stored is None:
+            raise
+        if stored["content_hash"] == p.content_hash:
+            return _duplicate(conn, stored)
+        return _different_content(conn, p, actor, stored, now)
+    kind, actor_id = actor.audit_actor
+    if d.status == wire.CONFLICT:
+        if current is not None:
+            households.flag_for_review(conn, hid, now)
+        audit.record(conn, now, kind, actor_id, "submission.conflict", "household", hid,
+                     {"submission_id": sid, "reason": d.conflict_reason})
+        return {"submission_id": sid, "status": wire.CONFLICT, "receipt": submissions.receipt(row),
+                "conflict": {"reason": d.conflict_reason}, "problems": p.problems}
+    classes = {r["standard_id"]: r["class"] for r in p.results}
+    status = "preloaded" if actor.source == "preload" else "submitted"
+    if current is None:
+        households.insert(conn, hid, p.group.group_id, 1, sid, status, p.head_name, classes, now)
+    elif not households.advance(conn, hid, current[0], p.group.group_id, sid, status, p.head_name, classes, now):
+        raise RuntimeError(f"household {hid} moved during the transaction")
+    state[hid] = (d.server_revision, p.group.group_id)  # type: ignore[assignment]
+    if p.results:
+        classifications.insert_many(conn, sid, hid, p.results)
+    returns.resolve_open(conn, hid, sid)
+    head = {"household_id": hid, "submission_id": sid, "server_revision": d.server_revision}
+    changes.append(conn, wire.KIND_HOUSEHOLD, hid,
+                   {**head, "ward_code": p.group.ward_code, "group_code": p.group.group_code, "status": status},
+                   now, group_id=p.group.group_id)
+    compact = compact_results(p.results)
+    changes.append(conn, wire.KIND_CLASSIFICATION, hid, {**head, "results": compact}, now, group_id=p.group.group_id)
+    audit.record(conn, now, kind, actor_id, f"submission.{actor.source}", "household", hid,
+                 {"submission_id": sid, "server_revision": d.server_revision})
+    return {"submission_id": sid, "status": wire.ACCEPTED, "receipt": submissions.receipt(row),
+            "problems": p.problems, "classifications": [{"standard_id": r["standard_id"], "class": r["class"]}
+                                                        for r in p.results]}
+
+
+def _different_content(conn: sqlite3.Connection, p: Prepared, actor: Actor, stored: sqlite3.Row,
+                       now: str) -> dict[str, Any]:
+    """Same submission_id, another body: keep the body (once), flag it, answer conflict."""
+    copy = {"submission_id": stored["submission_id"], "content_hash": p.content_hash,
+            "receipt_id": str(uuid.uuid4()), "household_id": p.household_id, "device_id": actor.device_id,
+            "received_at": now, "body": p.body}
+    try:
+        submissions.insert_conflict_copy(conn, copy)
+    except sqlite3.IntegrityError:
+        known = submissions.get_conflict_copy(conn, stored["submission_id"], p.content_hash)
+        if known is None:
+            raise
+        return {"submission_id": known["submission_id"], "status": wire.DUPLICATE,
+                "receipt": submissions.conflict_copy_receipt(known), "problems": [],
+                "conflict": {"reason": wire.DIFFERENT_CONTENT}}
+    kind, actor_id = actor.audit_actor
+    audit.record(conn, now, kind, actor_id, "submission.conflict", "household", p.household_id,
+                 {"submission_id": stored["submission_id"], "reason": wire.DIFFERENT_CONTENT})
+    if p.household_id:
+        households.flag_for_review(conn, p.household_id, now)
+    return {"submission_id": stored["submission_id"], "status": wire.CONFLICT,
+            "receipt": submissions.conflict_copy_receipt(copy),
+            "conflict": {"reason": wire.DIFFERENT_CONTENT}, "problems": p.problems}
+
+
+def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor, now: str) -> list[dict[str, Any]]:
+    """Decide and store every record of a batch; call inside one write transaction."""
+    ids = [p.household_id for p in prepared if not p.rejected and p.household_id]
+    state = {hid: (r["server_revision"], r["group_id"]) for hid, r in households.get_many(conn, ids).items()}
+    out = []
+    for p in prepared:
+        if p.rejected:
+            out.append(_duplicate_of(conn, p) or _rejected(p))
+            continue
+        conn.execute("SAVEPOINT record")
+        try:
+            result = _apply_one(conn, p, actor, state, now)
+        except Exception:
+            conn.execute("ROLLBACK TO record")
+            log.exception("storing submission %s failed", p.submission_id)
+            result = {"submission_id": p.submission_id, "status": wire.REJECTED, "retry": True,
+                      "problems": [_problem("", "server_error", "Lỗi máy chủ khi lưu phiếu; thiết bị sẽ tự gửi lại sau",
+                                            "Server error while storing; the device will retry later")]}
+            # state may hold this record's household; re-read it from the database
+            hid = p.household_id
+            if hid:
+                r = households.get(conn, hid)
+                state.pop(hid, None)
+                if r is not None:
+                    state[hid] = (r["server_revision"], r["group_id"])
+        conn.execute("RELEASE record")
+        out.append(result)
+    return out
+
+
+def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+    """The whole use case: prepare every record, then one write transaction for the batch."""
+    prepared = [prepare(i, raw, find_group, now) for i, raw in enumerate(items)]
+    stamp = iso(now)
+    with db.write() as conn:
+        results = apply_batch(conn, prepared, actor, stamp)
+        if actor.device_id:
+            conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (stamp, actor.device_id))
+    return results

@@ -1,0 +1,103 @@
+"""Presenters in plain Python: no window."""
+from __future__ import annotations
+
+import time
+
+from mobile import store as st
+from mobile.collect import summary_columns
+from mobile.presenters import (EnrollPresenter, FormPresenter, HouseholdListPresenter, SummaryPresenter,
+                               SyncPresenter)
+from shared.synthetic import generate_ward
+
+from .helpers import fill_household
+
+
+def seed(store, n):
+    with store.tx() as c:
+        for i, doc in enumerate(generate_ward(n, seed=7, groups=("KP01", "KP02"))):
+            store.save_household(doc["household_id"], conn=c, group_code=doc["area"]["group_code"], doc=doc,
+                                 raw={}, status=st.STATUSES[i % 6], form_version="2025.1", **summary_columns(doc))
+
+
+def test_search_ignores_diacritics_and_case(store, coll):
+    hid = coll.new_household("KP01")
+    fill_household(coll, hid)
+    p = HouseholdListPresenter(store)
+    p.reload()
+    for q in ("TRẦN VĂN HÙNG", "tran van hung", "hung vuon dao", "0912"):
+        p.set_query(q)
+        assert [r["household_id"] for r in p.visible] == [hid], q
+    p.set_query("nguyen van khong co")
+    assert p.visible == []
+
+
+def test_filters_by_status_and_group(store):
+    seed(store, 600)
+    p = HouseholdListPresenter(store)
+    p.reload()
+    p.set_status(st.RETURNED)
+    assert p.visible and all(r["status"] == st.RETURNED for r in p.visible)
+    p.set_group("KP02")
+    assert all(r["group_code"] == "KP02" for r in p.visible)
+    assert sum(p.counts.values()) == 300
+
+
+def test_filtering_5000_households_is_fast(store):
+    seed(store, 5000)
+    p = HouseholdListPresenter(store)
+    p.reload()
+    t = time.perf_counter()
+    for q in ("nguyen", "thi lan", "tran van", "12/3"):
+        p.set_query(q)
+    per_query = (time.perf_counter() - t) / 4
+    assert per_query < 0.1, per_query
+
+
+def test_enroll_validates_and_parses_a_qr_text(store, fake):
+    p = EnrollPresenter(store)
+    p.submit("", "ABCD")
+    assert p.error_vi == "Chưa nhập địa chỉ máy chủ"
+    code = fake.new_code()
+    p.submit("", f"rasoat://enroll?server={fake.url}&code={code}")
+    assert p.error_vi == "" and store.get("token") and store.get("server_url") == fake.url
+    assert [g["code"] for g in store.groups()] == ["KP01"]
+
+
+def test_form_presenter_sections_relevance_and_finish(store, coll):
+    hid = coll.new_household("KP01")
+    p = FormPresenter(coll)
+    p.open(hid)
+    assert p.sections()[0]["label"] == "Địa bàn"
+    assert not p.finish() and "lỗi" in p.error_vi
+    fill_household(coll, hid)
+    p.open(hid)
+    p.go_section([s["id"] for s in p.sections()].index("members"))
+    assert p.fields() == [] and len(p.members()) == 3
+    p.edit_member(2)
+    rows = {f.field.name: f for f in p.fields()}
+    assert rows["nutrition"].relevant and not rows["work_status"].relevant
+    assert rows["birth_date"].text == "01/06/2012"
+    assert p.finish() and coll.household(hid)["status"] == st.WAITING
+
+
+def test_summary_presenter_lists_reasons_and_missing(store, coll):
+    hid = coll.new_household("KP01")
+    coll.add_member(hid)
+    s = SummaryPresenter(coll)
+    s.open(hid)
+    assert s.cards and s.missing
+    fill_household(coll, hid, members=3)
+    coll.remove_member(hid, 0)
+    s.open(hid)
+    assert s.missing == [] and s.cards[0]["class_label"] and len(s.cards[0]["indicators"]) == 12
+
+
+def test_sync_presenter_counts_and_last_success(store, coll):
+    hid = coll.new_household("KP01")
+    fill_household(coll, hid)
+    coll.finalise(hid)
+    p = SyncPresenter(store, None)
+    assert "Chờ gửi: 1" in p.summary_line()
+    assert p.last_ok_line().endswith("chưa có")
+    p.on_progress({"phase": "error", "message_vi": "Không kết nối được máy chủ", "results": []})
+    assert p.message == "Không kết nối được máy chủ" and p.pending_rows()

@@ -1,0 +1,65 @@
+"""Helpers for UI tests in a real Kivy window: find widgets by their stable ``tid``, tap, type, wait."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from kivy.uix.scrollview import ScrollView
+
+from mobile.widgets import find
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "test-output" / "screens"
+
+
+async def until(app: Any, cond: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = cond()
+        if value:
+            return value
+        await app.async_sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or cond}")
+
+
+async def widget(app: Any, tid: str, timeout: float = 5.0) -> Any:
+    return await until(app, lambda: find(app.root, tid), timeout, f"widget {tid!r}")
+
+
+def _scroll_parent(w: Any) -> ScrollView | None:
+    p, seen = w.parent, set()
+    while p is not None and not isinstance(p, ScrollView) and id(p) not in seen:
+        seen.add(id(p))           # the Window is its own parent
+        p = p.parent
+    return p if isinstance(p, ScrollView) else None
+
+
+async def tap(app: Any, tid: str) -> Any:
+    w = await widget(app, tid)
+    sv = _scroll_parent(w)
+    if sv is not None and not hasattr(sv, "viewclass"):     # a RecycleView only holds rows in view
+        sv.scroll_to(w, padding=40, animate=False)
+        await app.wait_clock_frames(3)
+    async for _ in app.do_touch_down_up(widget=w, duration=0.01):
+        pass
+    await app.wait_clock_frames(2)
+    return w
+
+
+async def type_into(app: Any, tid: str, text: str) -> Any:
+    """Tap the box (focus), clear it, and insert the text as the keyboard would."""
+    w = await tap(app, tid)
+    w.select_all()
+    w.delete_selection()
+    w.insert_text(text)
+    await app.wait_clock_frames(2)
+    return w
+
+
+async def screenshot(app: Any, name: str) -> Path:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    await app.wait_clock_frames(4)
+    path = SCREENS / f"{name}.png"
+    app.root.export_to_png(str(path))
+    return path

@@ -1,0 +1,206 @@
+"""Report numbers against direct SQL on the database (an independent path: JSON functions over the
+stored bodies and classification results), the movement identity on a two-year ward, and the
+XLSX / CSV exports read back."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+
+from server.process.results import reader
+from server.reports import facts, service
+from server.reports.builders import Scope, iter_named
+from server.reports.layouts import LayoutError, _check, load_layouts
+from server.reports.builders import METRICS
+
+from tests.process.helpers import GROUPS, QN, NATIONAL, at, load, run_round, two_year_ward, valid_docs
+from tests.server.helpers import bearer
+
+NOW = at(2025, 12, 15)
+CLS = "json_extract(h.classes, '$.\"{std}\"')"
+
+
+@pytest.fixture
+def ward(db):
+    load(db, valid_docs(300, seed=11), NOW)
+    return db
+
+
+def sql_overall(db, std, group=None):
+    """Per group from the raw tables: households, persons, poor, near-poor, average farm households."""
+    cls = CLS.format(std=std)
+    rows = db.all(f"""SELECT g.code, COUNT(*) AS households,
+        SUM(json_array_length(s.body, '$.answers.members')) AS persons,
+        SUM({cls} = 'poor') AS poor, SUM({cls} = 'near_poor') AS near_poor,
+        SUM({cls} = 'average' AND json_extract(s.body, '$.answers.livelihood') IN
+            ('agriculture', 'forestry', 'fishery', 'salt')) AS average_farm
+        FROM households h JOIN area_groups g ON g.id = h.group_id
+        JOIN submissions s ON s.submission_id = h.submission_id GROUP BY g.code ORDER BY g.code""")
+    return {r["code"]: dict(r) for r in rows}
+
+
+@pytest.mark.parametrize("std", [QN, NATIONAL])
+def test_overall_matches_sql(ward, std):
+    db = ward
+    rep = service.report_json(db, "overall", 2025, std)
+    want = sql_overall(db, std)
+    for row in rep["rows"]:
+        w = want[row["group_code"]]
+        for k in ("households", "persons", "poor", "near_poor", "average_farm"):
+            assert row[k] == w[k], (row["group_code"], k)
+        assert row["poor_rate"] == round(100 * w["poor"] / w["households"], 2)
+    assert rep["total"]["households"] == 300
+    assert rep["total"]["poor"] == sum(w["poor"] for w in want.values())
+    one = service.report_json(db, "overall", 2025, std, group="KP03")
+    assert [r["group_code"] for r in one["rows"]] == ["KP03"] and one["total"]["poor"] == want["KP03"]["poor"]
+
+
+def test_indicators_and_groups_match_sql(ward):
+    db = ward
+    rep = service.report_json(db, "indicators_poor", 2025, QN)
+    for n in range(1, 13):
+        want = db.value("""SELECT COUNT(*) FROM households h JOIN classifications c ON c.submission_id = h.submission_id
+            AND c.standard_id = ? AND c.class = 'poor', json_each(c.result, '$.indicators') i
+            WHERE json_extract(i.value, '$.number') = ? AND json_extract(i.value, '$.deprived') = 1""", (QN, n))
+        assert rep["total"][f"ind_{n}"] == want, n
+    assert rep["total"]["base"] == sum(r["poor"] for r in sql_overall(db, QN).values())
+    g = service.report_json(db, "groups_near_poor", 2025, QN)["total"]
+    members = """FROM households h JOIN submissions s ON s.submission_id = h.submission_id,
+        json_each(s.body, '$.answers.members') m WHERE json_extract(h.classes, '$."{std}"') = 'near_poor'"""
+    eth = db.value(f"SELECT COUNT(DISTINCT h.household_id) {members.format(std=QN)} "
+                   "AND json_extract(m.value, '$.ethnic_minority') = 1")
+    merit = db.value(f"SELECT COUNT(DISTINCT h.household_id) {members.format(std=QN)} "
+                     "AND json_extract(m.value, '$.person_of_merit') = 1")
+    assert (g["ethnic_minority"], g["person_of_merit"]) == (eth, merit)
+    assert g["other"] <= g["base"] and g["no_labour"] <= g["base"]
+
+
+def test_movement_identity_on_a_two_year_ward(db):
+    two_year_ward(db, 240)
+    before = {k: service.report_json(db, f"movement_{k}", 2025, QN) for k in ("poor", "near_poor")}
+    assert before["poor"]["meta"]["basis"] == "classification"
+    d = run_round(db, 2025, QN, dt.date(2025, 12, 10), NOW)
+    for k in ("poor", "near_poor"):
+        rep = service.report_json(db, f"movement_{k}", 2025, QN)
+        assert rep["meta"]["basis"] == "decision"
+        for r in (*rep["rows"], rep["total"]):
+            assert r["end"] == r["start"] - r["decreases"] + r["increases"]
+        t = rep["total"]
+        start = db.value("SELECT COUNT(*) FROM household_status_history WHERE round = 2024 AND status = ?", (k,))
+        end = db.value("SELECT COUNT(*) FROM decision_households WHERE decision_id = ? AND list = ?", (d["id"], k))
+        escaped = db.value("SELECT COUNT(*) FROM decision_households WHERE decision_id = ? AND list = ?",
+                           (d["id"], "escaped_poverty" if k == "poor" else "escaped_near_poverty"))
+        assert (t["start"], t["end"], t["escaped"]) == (start, end, escaped)
+        assert t["start"] > 0 and t["decreases"] > 0 and t["increases"] > 0
+        # everyone agreed at the meetings: the preview before the decision said the same
+        assert before[k]["total"] == t
+
+
+def _sheet_table(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    codes = rows[4]
+    return codes, rows[5:]
+
+
+def test_xlsx_and_csv_match_the_database(ward, tmp_path):
+    db = ward
+    run_round(db, 2025, QN, dt.date(2025, 12, 10), NOW)
+    path, name, totals = service.xlsx_file(db, 2025, QN, directory=str(tmp_path))
+    assert name.endswith(".xlsx")
+    wb = openpyxl.load_workbook(path, read_only=True)
+    layouts = load_layouts()
+    assert wb.sheetnames[:7] == list(layouts)[:7]
+    codes, rows = _sheet_table(wb["overall"])
+    assert list(codes) == [c["code"] for c in layouts["overall"]["columns"]]
+    want = sql_overall(db, QN)
+    by_name = {r[0]: r for r in rows}
+    col = {c["metric"]: i for i, c in enumerate(layouts["overall"]["columns"])}
+    for code, w in want.items():
+        r = by_name[f"Khu phố {int(code[2:])}"]
+        assert (r[col["households"]], r[col["persons"]], r[col["poor"]], r[col["near_poor"]]) == \
+               (w["households"], w["persons"], w["poor"], w["near_poor"])
+    assert rows[-1][col["poor"]] == sum(w["poor"] for w in want.values())
+    # named lists: one sheet per list, each row one household of the decision
+    n_poor = db.value("SELECT COUNT(*) FROM decision_households WHERE list = 'poor'")
+    _, poor_rows = _sheet_table(wb["Hộ nghèo"])
+    assert len(poor_rows) == n_poor and [r[0] for r in poor_rows] == list(range(1, n_poor + 1))
+    ids = {r[-1] for r in poor_rows}
+    assert ids == {r[0] for r in db.all("SELECT household_id FROM decision_households WHERE list = 'poor'")}
+    wb.close()
+    # CSV of the same report, and of the named lists
+    chunks, _ = service.csv_stream(db, "overall", 2025, QN)
+    text = "".join(chunks)
+    assert text.startswith("\ufeff")
+    table = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert table[1] == [c["code"] for c in layouts["overall"]["columns"]]
+    assert int(table[-1][col["poor"]]) == sum(w["poor"] for w in want.values())
+    chunks, _ = service.csv_stream(db, "named_lists", 2025, QN, list_name="near_poor")
+    near = list(csv.reader(io.StringIO("".join(chunks).lstrip("\ufeff"))))[2:]
+    assert len(near) == db.value("SELECT COUNT(*) FROM decision_households WHERE list = 'near_poor'")
+
+
+def test_named_lists_follow_results_before_the_decision(ward):
+    db = ward
+    facts.refresh(db)
+    ward_id = db.value("SELECT id FROM wards")
+    with reader(db) as conn:
+        assert list(iter_named(conn, Scope(2025, QN, ward_id))) == []      # nothing met yet: nothing settled
+    m_rows = service.named_rows(db, 2025, QN, limit=5)
+    assert m_rows["rows"] == [] and m_rows["next"] is None
+
+
+def test_facts_refresh_is_incremental(ward):
+    db = ward
+    assert facts.refresh(db) == 300
+    assert facts.refresh(db) == 0
+    db.conn.execute("UPDATE households SET group_id = (SELECT id FROM area_groups WHERE code = 'KP02') "
+                    "WHERE household_id = (SELECT household_id FROM households LIMIT 1)")
+    assert facts.refresh(db) == 1
+
+
+def test_layouts_are_data_and_checked():
+    layouts = load_layouts()
+    assert set(layouts) >= {"overall", "movement_poor", "indicators_poor", "groups_poor", "named_lists"}
+    for lay in layouts.values():
+        assert "[U]" in lay["unconfirmed"]
+    bad = json.loads(json.dumps(layouts["overall"]))
+    bad["columns"][1]["metric"] = "nope"
+    with pytest.raises(LayoutError, match="unknown metric 'nope'"):
+        _check(bad, "overall.json", METRICS)
+
+
+def test_api_json_and_downloads(client, officer, viewer, ward):
+    h = bearer(viewer)
+    r = client.get("/api/v1/reports", headers=h)
+    assert r.status_code == 200 and len(r.json()["reports"]) == len(load_layouts())
+    r = client.get("/api/v1/reports/overall", params={"standard_id": QN, "round": 2025}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["total"]["households"] == 300
+    r = client.get("/api/v1/reports/overall/download", params={"standard_id": QN, "round": 2025, "format": "xlsx"},
+                   headers=h)
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = client.get("/api/v1/reports/groups_poor/download", params={"standard_id": QN, "round": 2025, "format": "csv"},
+                   headers=h)
+    assert r.status_code == 200 and "text/csv" in r.headers["content-type"]
+    assert client.get("/api/v1/reports/nope", params={"standard_id": QN}, headers=h).json()["error"]["code"] == \
+        "unknown_report"
+    assert client.get("/api/v1/reports/overall", params={"standard_id": QN}).status_code == 401
+    # process API: viewers read, officers write
+    r = client.get("/api/v1/process/candidates", params={"standard_id": QN, "group": "KP01", "round": 2025}, headers=h)
+    assert r.status_code == 200 and r.json()["households"]
+    body = {"round": 2025, "standard_id": QN, "group": "KP01", "held_on": "2025-11-20"}
+    assert client.post("/api/v1/process/meetings", json=body, headers=h).status_code == 403
+    r = client.post("/api/v1/process/meetings", json=body, headers=bearer(officer))
+    assert r.status_code == 201, r.text
+    m = r.json()
+    votes = [{"household_id": it["household_id"], "agree": 5} for it in m["items"]]
+    r = client.post(f"/api/v1/process/meetings/{m['id']}/votes", json={"attendees": 11, "votes": votes},
+                    headers=bearer(officer))
+    assert r.status_code == 200 and {x["outcome"] for x in r.json()["results"]} == {"re_review"}
+    hid = votes[0]["household_id"]
+    r = client.get(f"/api/v1/process/households/{hid}/status-history", headers=h)
+    assert r.json()["meetings"][0]["outcome"] == "re_review"
