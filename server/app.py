@@ -55,5 +55,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.include_router(module.router)
     from .console import router as console_router
     app.include_router(console_router)  # the ward console (HTML pages, docs/console.md)
-    app.include_router(__import__("server.process.routes", fromlist=["router"]).router)  # process + reports
+    from .dedup.api import router as dedup_router
+    from .process.routes import router as process_router
+    app.include_router(process_router)  # community meeting, posting, recognition, reports
+    app.include_router(dedup_router)    # duplicates review queue (JSON API)
     return app

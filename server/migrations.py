@@ -196,11 +196,18 @@ def m004_report_facts(conn: sqlite3.Connection) -> None:
     apply_schema(conn)
 
 
+def m005_dedup(conn: sqlite3.Connection) -> None:
+    """Dedup: the registry index (blocking keys), candidate pairs, links, decisions, model, audit."""
+    from .dedup.schema import apply_schema
+    apply_schema(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
     (3, "process", m003_process),
     (4, "report_facts", m004_report_facts),
+    (5, "dedup", m005_dedup),
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class Field:
     pattern_message: dict[str, str] | None = None
     checks: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def parts(self) -> tuple[str, ...]:
         return tuple(self.name.split("."))
 
@@ -100,17 +100,26 @@ class Form:
 
     def top_level_keys(self) -> frozenset[str]:
         """Top-level keys a household document may carry under this form."""
-        keys = {"household_id", "form_version", "collected_at"}
-        for s in self.sections:
-            if s.repeat:
-                keys.add(s.repeat)
-            else:
-                keys.update(f.parts[0] for f in s.fields)
-        return frozenset(keys)
+        return self._keys[0]
 
     def nested_keys(self, top: str) -> frozenset[str]:
         """Second-level keys allowed under a top-level object such as ``housing``."""
-        return frozenset(f.parts[1] for f in self.fields() if len(f.parts) == 2 and f.parts[0] == top)
+        return self._keys[1].get(top, frozenset())
+
+    @cached_property
+    def _keys(self) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+        """Computed once per form (validation asks for them for every document)."""
+        top = {"household_id", "form_version", "collected_at"}
+        nested: dict[str, set[str]] = {}
+        for s in self.sections:
+            if s.repeat:
+                top.add(s.repeat)
+                continue
+            for f in s.fields:
+                top.add(f.parts[0])
+                if len(f.parts) == 2:
+                    nested.setdefault(f.parts[0], set()).add(f.parts[1])
+        return frozenset(top), {k: frozenset(v) for k, v in nested.items()}
 
 
 def _compile(text: Any, where: str) -> expr.Expr | None:

@@ -33,6 +33,7 @@ from shared.validation import ERROR, validate
 from ..auth import DeviceGroup
 from ..clock import iso, server_date
 from ..db import Database
+from ..dedup import review as dedup_review
 from ..store import audit, changes, classifications, households, returns, submissions
 
 log = logging.getLogger("rasoat.ingest")
@@ -253,6 +254,10 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
     if p.results:
         classifications.insert_many(conn, sid, hid, p.results)
     returns.resolve_open(conn, hid, sid)
+    # Match the new revision against the registry (same transaction: a crash leaves neither).
+    dedup = dedup_review.on_ingest(conn, hid, raw["answers"], now, actor=f"{kind}:{actor_id}")
+    if dedup.get("queued"):
+        households.flag_for_review(conn, hid, now)
     head = {"household_id": hid, "submission_id": sid, "server_revision": d.server_revision}
     changes.append(conn, wire.KIND_HOUSEHOLD, hid,
                    {**head, "ward_code": p.group.ward_code, "group_code": p.group.group_code, "status": status},
