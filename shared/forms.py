@@ -81,6 +81,8 @@ class Form:
     title: dict[str, str]
     sections: tuple[Section, ...]
     choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    confirm_sections: tuple[str, ...] = ()   # sections a preloaded household must confirm or change
+    gone_events: frozenset[str] = frozenset()  # lifecycle events after which no other answer is needed
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def fields(self, repeat: str | None = None) -> tuple[Field, ...]:
@@ -109,7 +111,7 @@ class Form:
     @cached_property
     def _keys(self) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
         """Computed once per form (validation asks for them for every document)."""
-        top = {"household_id", "form_version", "collected_at"}
+        top = {"household_id", "form_version", "collected_at", "confirmations"}
         nested: dict[str, set[str]] = {}
         for s in self.sections:
             if s.repeat:
@@ -168,8 +170,14 @@ def form_from_dict(data: dict[str, Any]) -> Form:
             id=s["id"], label=dict(s["label"]), fields=tuple(fields), repeat=s.get("repeat"),
             min_count=s.get("min_count"), max_count=s.get("max_count"),
         ))
+    known = {s.id for s in sections}
+    confirm = tuple(data.get("confirm_sections", ()))
+    for sid in confirm:
+        if sid not in known:
+            raise FormDefinitionError(f"confirm_sections: unknown section {sid!r}")
     return Form(form_id=data["form_id"], version=str(data["version"]), title=dict(data["title"]),
-                sections=tuple(sections), choices=choices, raw=data)
+                sections=tuple(sections), choices=choices, confirm_sections=confirm,
+                gone_events=frozenset(data.get("gone_events", ())), raw=data)
 
 
 def available_versions() -> list[str]:

@@ -201,7 +201,7 @@ def _eval(e: expr.Expr, scope: _Scope, current: Any, path: str, what: str) -> tu
 
 
 def _check_field(f: Field, container: dict[str, Any], parts: tuple[str, ...], path: str,
-                 scope: _Scope, out: list[Problem]) -> None:
+                 scope: _Scope, out: list[Problem], gone: bool = False) -> None:
     value = _get(container, parts)
     present = value is not _MISSING and value is not None and value != ""
     relevant = True
@@ -217,6 +217,8 @@ def _check_field(f: Field, container: dict[str, Any], parts: tuple[str, ...], pa
                                f"{en}: not relevant here; the answer is ignored", WARNING))
         return
     if not present:
+        if gone:
+            return   # moved away / dissolved / merged: nothing else needs answering
         required = f.required
         if not required and f.required_expr is not None:
             r, p = _eval(f.required_expr, scope, None, path, "required")
@@ -278,10 +280,45 @@ def validate(doc: Any, form: Form | None = None, today: dt.date | None = None) -
     ref = reference_date(doc, today) or dt.date(1970, 1, 1)
     _check_unknown(doc, form, out)
     scope = _Scope(doc, ref)
+    gone = is_gone(doc, form)
     for f in form.fields():
-        _check_field(f, doc, f.parts, f.name, scope, out)
-    _check_members(doc, form, ref, out)
+        _check_field(f, doc, f.parts, f.name, scope, out, gone and f.section not in ("area", "status"))
+    if not (gone and not doc.get("members")):
+        _check_members(doc, form, ref, out)
+    _check_confirmations(doc, form, gone, out)
     return out
+
+
+def is_gone(doc: dict[str, Any], form: Form) -> bool:
+    """The household moved away, dissolved or merged: only its identity and status are needed."""
+    lc = doc.get("lifecycle")
+    return isinstance(lc, dict) and lc.get("event") in form.gone_events
+
+
+def _check_confirmations(doc: dict[str, Any], form: Form, gone: bool, out: list[Problem]) -> None:
+    """A preloaded household must confirm ('unchanged') or change every section: stale data is
+    never confirmed silently."""
+    conf = doc.get("confirmations")
+    if conf is not None and not isinstance(conf, dict):
+        out.append(Problem("confirmations", "type", "Xác nhận phải là danh sách theo mục", "confirmations must be an object"))
+        return
+    conf = conf or {}
+    sections = {s.id: s for s in form.sections}
+    for key, value in conf.items():
+        if key not in sections:
+            out.append(Problem(f"confirmations.{key}", "unknown_field", f"Không có mục '{key}' trong phiếu",
+                               f"Unknown section '{key}'"))
+        elif value not in ("unchanged", "changed"):
+            out.append(Problem(f"confirmations.{key}", "choice", "Xác nhận phải là 'unchanged' hoặc 'changed'",
+                               "A confirmation is 'unchanged' or 'changed'"))
+    if not doc.get("preloaded_from") or gone:
+        return
+    for sid in form.confirm_sections:
+        if sid not in conf:
+            label = sections[sid].label
+            out.append(Problem(f"confirmations.{sid}", "confirmation_required",
+                               f"Mục '{label.get('vi', sid)}': hãy bấm 'Không thay đổi' hoặc sửa thông tin của kỳ trước",
+                               f"Section '{label.get('en', sid)}': confirm 'unchanged' or update last review's answers"))
 
 
 def _check_envelope(doc: dict[str, Any], form: Form, today: dt.date | None, out: list[Problem]) -> None:

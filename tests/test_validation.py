@@ -185,3 +185,44 @@ def test_validation_never_raises_on_garbage_members():
     h["members"] = [None, "x", {"relation": 5, "birth_year": "nineteen", "citizen_id": 12}]
     c = codes(h)
     assert c["members[0]"] == {"type"} and c["members[2].birth_year"] == {"type"}
+
+
+# --- preloaded households and lifecycle events (annual cycle) ---------------------------------
+
+CONFIRM = ["address", "members", "housing", "water_sanitation", "information", "income"]
+
+
+def test_a_preloaded_household_must_confirm_or_change_every_section():
+    h = household(preloaded_from="register:2024")
+    c = codes(h)
+    assert c == {f"confirmations.{s}": {"confirmation_required"} for s in CONFIRM}
+    h["confirmations"] = {s: "unchanged" for s in CONFIRM[:-1]} | {"income": "changed"}
+    assert codes(h) == {}
+    msg = errors(validate(household(preloaded_from="x"), today=TODAY))[0].message_vi
+    assert "Không thay đổi" in msg
+
+
+@pytest.mark.parametrize("value,code", [("maybe", "choice"), (None, None)])
+def test_confirmation_values_are_checked(value, code):
+    h = household(confirmations={"housing": value} if value else {"nowhere": "unchanged"})
+    expected = {"confirmations.housing": {code}} if code else {"confirmations.nowhere": {"unknown_field"}}
+    assert codes(h) == expected
+
+
+@pytest.mark.parametrize("event", ["moved_away", "dissolved", "merged"])
+def test_a_household_that_is_gone_needs_no_other_answers(event):
+    h = {"household_id": "7f1c1d2e-0000-4000-8000-000000000009", "form_version": "2025.1",
+         "collected_at": "2025-10-01", "preloaded_from": "register:2024",
+         "area": {"province_code": "22", "ward_code": "BAICHAY", "group_code": "KP01", "area_type": "urban"},
+         "lifecycle": {"event": event, "related_household_id": "7f1c1d2e-0000-4000-8000-000000000001"}}
+    assert codes(h) == {}
+    del h["area"]["group_code"]
+    assert codes(h) == {"area.group_code": {"required"}}
+
+
+def test_merged_and_split_from_name_the_related_household():
+    h = household(lifecycle={"event": "split_from"})
+    assert codes(h) == {"lifecycle.related_household_id": {"required"}}
+    h["lifecycle"]["related_household_id"] = "7f1c1d2e-0000-4000-8000-000000000002"
+    assert codes(h) == {}
+    assert codes(household(lifecycle={"event": "left"})) == {"lifecycle.event": {"choice"}}
