@@ -6,9 +6,10 @@ DATA=${RASOAT_DEMO_DIR:-.rasoat-demo}
 PORT=${RASOAT_PORT:-8765}
 URL="http://127.0.0.1:${PORT}"
 mkdir -p "$DATA"
-export RASOAT_DATA_DIR="$PWD/$DATA"
+DATA=$(cd "$DATA" && pwd)   # absolute
+export RASOAT_DATA_DIR="$DATA"
 
-.venv/bin/rasoat serve --demo --data-dir "$PWD/$DATA" --port "$PORT" --public-url "$URL" \
+.venv/bin/rasoat serve --demo --data-dir "$DATA" --port "$PORT" --public-url "$URL" \
   --demo-households "${RASOAT_DEMO_HOUSEHOLDS:-600}" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT INT TERM
@@ -30,9 +31,10 @@ cat <<MSG
 MSG
 
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-  TABLET="$PWD/$DATA/tablet"
+  bash scripts/system-deps.sh tablet || echo "(could not install the tablet's system libraries; trying anyway)" >&2
+  TABLET="$DATA/tablet"
   if [ ! -f "$TABLET/enrolled" ]; then
-    CODE=$(.venv/bin/rasoat enroll-code 1 --data-dir "$PWD/$DATA" --public-url "$URL" | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['code'])")
+    CODE=$(.venv/bin/rasoat enroll-code 1 --data-dir "$DATA" --public-url "$URL" | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['code'])")
     mkdir -p "$TABLET"
     echo "Mở ứng dụng máy tính bảng / opening the tablet app (enrolled as demo collaborator 1)"
     .venv/bin/python main.py --data-dir "$TABLET" --server "$URL" --enroll-code "$CODE" --device-name "Demo tablet" && touch "$TABLET/enrolled" || true
