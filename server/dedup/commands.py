@@ -76,7 +76,8 @@ def cmd_dedup(args: argparse.Namespace) -> int:
             same = result.cluster_of[link.a] == result.cluster_of[link.b]
             w.writerow([link.a, link.b, link.band, int(same), f"{link.probability:.6f}", f"{link.weight:.3f}",
                         result.cluster_of[link.a] if same else "", ";".join(link.reasons),
-                        *(FIELDS[f][g] for f, g in zip(FIELD_NAMES, link.gamma))])
+                        *(FIELDS[f][link.gamma[i] if i < len(link.gamma) else 0]
+                          for i, f in enumerate(FIELD_NAMES))])
     finally:
         if out is not sys.stdout:
             out.close()

@@ -1,8 +1,8 @@
 """Comparison levels: how two records agree, field by field.
 
-Household records (the default) fill the first six fields; the last three
-(``birth_date``, ``street``, ``locality``) are always null for them, so they
-carry no weight. Two person-register records (``Record.kind == "person"``,
+Household records (the default) fill the first six fields; their vector
+stops there, and the last three (``birth_date``, ``street``, ``locality``)
+count as null, so they carry no weight. Two person-register records (``Record.kind == "person"``,
 e.g. FEBRL) are compared by ``compare_person``: name by its parts, full birth
 date, street address and locality; the household-only fields (roster,
 house-number suffix) are null.
@@ -173,8 +173,10 @@ def compare(a: Record, b: Record) -> tuple[int, ...]:
     """The comparison vector (one level per field, in ``FIELD_NAMES`` order)."""
     if a.kind == PERSON and b.kind == PERSON:
         return compare_person(a, b)
+    # Households: the six household fields only; the person fields that follow
+    # are null (a vector may be shorter than FIELD_NAMES: 3 ints less per pair).
     return (compare_name(a, b), compare_birth_year(a, b), compare_citizen_id(a, b),
-            compare_address(a, b), compare_phone(a, b), compare_roster(a, b), NULL, NULL, NULL)
+            compare_address(a, b), compare_phone(a, b), compare_roster(a, b))
 
 
 # --- person records -------------------------------------------------------------------------

@@ -257,8 +257,10 @@ def _make_person(rec: Record, doc: dict, head: dict | None) -> None:
     rec.head_given, rec.head_family = given, family
     rec.head_ascii = True
     rec.dob = _full_date(head)
-    if rec.dob and rec.head_year is None:
-        rec.head_year = int(rec.dob[:4])
+    if rec.head_year is None:
+        year = rec.dob[:4] or _digits(head.get("birth_date") or head.get("birth_year"))
+        if len(year) == 4 and 1800 <= int(year) <= 2300:
+            rec.head_year = int(year)
     rec.street = plain_key(address.get("street"))
     rec.house = _digits(address.get("house_number")) and plain_key(address.get("house_number"))
     rec.house_base = rec.house

@@ -165,7 +165,7 @@ def _initial(patterns: Counter) -> tuple[float, list[list[float]], list[list[flo
     for f, n_levels in enumerate(N_LEVELS):
         counts = [0.0] * n_levels
         for g, c in patterns.items():
-            counts[g[f]] += c
+            counts[g[f] if f < len(g) else 0] += c   # a shorter vector: trailing fields null
         total = sum(counts[1:]) + PSEUDO_COUNT * (n_levels - 1)
         u.append([0.0] + [(counts[l] + PSEUDO_COUNT) / total for l in range(1, n_levels)])
         geo = [0.0] + [0.5 ** (l - 1) for l in range(1, n_levels)]

@@ -3,17 +3,20 @@
 ``soundex`` is the standard American Soundex (Knuth; the US National
 Archives rule): the first letter, then digits for the consonant groups,
 adjacent equal codes collapsed — also across "h" and "w" — vowels breaking
-a run, padded or cut to four characters. Non-letters are ignored; a name
-without a letter gives "".
+a run, padded or cut to four characters. Diacritics are dropped (Ngô →
+N200); other non-letters are ignored; a name without a letter gives "".
 """
 from __future__ import annotations
+
+import unicodedata
 
 _CODES = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
           "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
 
 
 def soundex(name: str) -> str:
-    letters = [c for c in name.lower() if "a" <= c <= "z"]
+    folded = unicodedata.normalize("NFD", name.lower()).replace("đ", "d")
+    letters = [c for c in folded if "a" <= c <= "z"]
     if not letters:
         return ""
     first = letters[0]

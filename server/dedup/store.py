@@ -161,15 +161,18 @@ def load_model(conn: sqlite3.Connection) -> tuple[int | None, Model]:
         from .defaults import default_model
         return None, default_model()
     model_id = int(row[0])
-    db_name = conn.execute("PRAGMA database_list").fetchone()[2] or f":memory:{id(conn)}"
+    db_name = conn.execute("PRAGMA database_list").fetchone()[2]
+    # Cached by file and id; an in-memory database is never cached (id(conn)
+    # is reused once a connection is gone, and would return another database's model).
     key = (db_name, model_id)
-    model = _MODEL_CACHE.get(key)
+    model = _MODEL_CACHE.get(key) if db_name else None
     if model is None:
         params = conn.execute("SELECT params FROM dedup_models WHERE id = ?", (model_id,)).fetchone()[0]
         model = Model.from_json(json.loads(params))
-        if len(_MODEL_CACHE) > 8:
-            _MODEL_CACHE.clear()
-        _MODEL_CACHE[key] = model
+        if db_name:
+            if len(_MODEL_CACHE) > 8:
+                _MODEL_CACHE.clear()
+            _MODEL_CACHE[key] = model
     return model_id, model
 
 
