@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,tablet]'
+	$(BIN)/python -m pip install --quiet -e '.[test,tablet,harness]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -30,6 +30,10 @@ test: install system-deps
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Reliability, security and load harness: full counts (docs/reliability.md). Loopback only.
+harness: install
+	$(BIN)/python -m harness
 
 tablet: install
 	$(BIN)/python main.py

@@ -89,7 +89,10 @@ class RasoatApp(App):
         self.enroll_p = EnrollPresenter(self.store, self.run_async, on_enrolled=self._enrolled,
                                         has_camera=platform == "android")
         self.list_p = HouseholdListPresenter(self.store)
-        self.form_p = FormPresenter(self.collection)
+        from .evidence import gps_provider, has_camera
+        self.has_camera = has_camera(platform)
+        self.form_p = FormPresenter(self.collection, gps=gps_provider(platform),
+                                    post=lambda fn: Clock.schedule_once(lambda _dt: fn(), 0))
         self.form_p.on_finished = self.request_sync
         self.summary_p = SummaryPresenter(self.collection)
         self.sync_p = SyncPresenter(self.store, self.worker)
@@ -191,6 +194,19 @@ class RasoatApp(App):
         """Scanning needs a camera scanner on Android (see docs/tablet.md); on desktop, type the code."""
         self.enroll_p.error_vi = tr("enroll.no_camera", self.lang)
         self.enroll_p.changed()
+
+    def take_photo(self, question: str) -> None:
+        """Android: the camera app; the picture is resized, stored and tied to ``question``."""
+        from .evidence import take_picture
+
+        def done(path: str | None) -> None:
+            if path:
+                Clock.schedule_once(lambda _dt: self.form_p.add_photo(question, path), 0)
+        try:
+            take_picture(self.data_dir, done)
+        except Exception as exc:            # no camera app, no permission
+            self.form_p.error_vi = f"Không mở được máy ảnh: {exc}"
+            self.form_p.changed()
 
     # --- sync ----------------------------------------------------------------------------------
 

@@ -124,6 +124,7 @@ class Collection:
         doc, raw = h["doc"], dict(h["raw"] or {})
         form = self.form(h["form_version"] or doc.get("form_version"))
         field, container, key = self._locate(form, doc, path)
+        self._mark_changed(form, doc, path)
         parse_problem = None
         if isinstance(text_or_value, str) and field.type in ("text", "integer", "decimal", "date"):
             try:
@@ -169,6 +170,7 @@ class Collection:
         h = self.household(hid)
         self._start_if_preloaded(h)
         members = h["doc"].setdefault("members", [])
+        self._mark_changed(self.form(h["form_version"] or h["doc"].get("form_version")), h["doc"], "members[0]")
         m: dict[str, Any] = {"member_id": str(uuid.uuid4())}
         if not any(x.get("relation") == "head" for x in members):
             m["relation"] = "head"
@@ -182,6 +184,7 @@ class Collection:
         if not 0 <= index < len(members):
             return
         members.pop(index)
+        self._mark_changed(self.form(h["form_version"] or h["doc"].get("form_version")), h["doc"], "members[0]")
         raw = {}
         for k, v in (h["raw"] or {}).items():     # shift raw answers of later members
             m = _INDEX.match(k)
@@ -191,6 +194,161 @@ class Collection:
                 k = f"members[{int(m[1]) - 1}].{m[2]}"
             raw[k] = v
         self._save_edit(h, h["doc"], raw)
+
+    # --- preloaded households: confirm or change each section (issue 7) ----------------------
+
+    @staticmethod
+    def section_of(form: Form, path: str) -> str | None:
+        """The id of the section holding ``path`` (``members[2].sex`` → the roster section)."""
+        for s in form.sections:
+            if s.repeat and (path == s.repeat or path.startswith(s.repeat + "[")):
+                return s.id
+            if not s.repeat and any(f.name == path for f in s.fields):
+                return s.id
+        return None
+
+    def _mark_changed(self, form: Form, doc: dict[str, Any], path: str) -> None:
+        """Editing an answer of a preloaded household marks its section 'changed' (in ``confirmations``)."""
+        if not doc.get("preloaded_from"):
+            return
+        sid = self.section_of(form, path)
+        if sid in form.confirm_sections:
+            doc.setdefault("confirmations", {})[sid] = "changed"
+
+    def confirm_section(self, hid: str, section_id: str) -> None:
+        """'Không thay đổi': last review's answers of this section still hold."""
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        form = self.form(h["form_version"] or h["doc"].get("form_version"))
+        if section_id not in form.confirm_sections:
+            raise KeyError(section_id)
+        conf = h["doc"].setdefault("confirmations", {})
+        if conf.get(section_id) != "changed":       # an edit already made stays 'changed'
+            conf[section_id] = "unchanged"
+        self._save_edit(h, h["doc"], h["raw"] or {})
+
+    def confirmations(self, hid: str) -> dict[str, str | None]:
+        """Section id → 'unchanged' / 'changed' / None for every section that must be confirmed
+        (empty when the household was not preloaded)."""
+        h = self.household(hid)
+        doc = h["doc"]
+        if not doc.get("preloaded_from"):
+            return {}
+        form = self.form(h["form_version"] or doc.get("form_version"))
+        conf = doc.get("confirmations") if isinstance(doc.get("confirmations"), dict) else {}
+        return {sid: conf.get(sid) for sid in form.confirm_sections}
+
+    # --- lifecycle: moved away, dissolved, merged, split -------------------------------------
+
+    def set_lifecycle(self, hid: str, event: str | None, related_household_id: str | None = None,
+                      note: str | None = None) -> None:
+        """Record what happened to the household (None clears it)."""
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        doc = h["doc"]
+        if not event:
+            doc.pop("lifecycle", None)
+        else:
+            lc: dict[str, Any] = {"event": event}
+            if related_household_id:
+                lc["related_household_id"] = related_household_id
+            if note:
+                lc["note"] = note
+            doc["lifecycle"] = lc
+        self._save_edit(h, doc, h["raw"] or {})
+
+    def split_household(self, parent_hid: str, member_indices: list[int], note: str | None = None) -> str:
+        """Members leave ``parent_hid`` to form a NEW household on this tablet.
+
+        The new household has lifecycle ``split_from`` the parent, the parent's area and address,
+        and the chosen members (the first becomes head unless one already is). The members are
+        removed from the parent, whose lifecycle becomes ``split`` (related: the new household).
+        """
+        parent = self.household(parent_hid)
+        self._start_if_preloaded(parent)
+        pdoc = parent["doc"]
+        members = [m for m in pdoc.get("members") or [] if isinstance(m, dict)]
+        chosen = sorted({i for i in member_indices if 0 <= i < len(members)})
+        if not chosen:
+            raise ValueError("choose at least one member")
+        if len(chosen) == len(members):
+            raise ValueError("the parent household keeps at least one member")
+        hid = str(uuid.uuid4())
+        moving = [copy.deepcopy(members[i]) for i in chosen]
+        if not any(m.get("relation") == "head" for m in moving):
+            moving[0]["relation"] = "head"
+        version = self.latest_form_version()
+        doc: dict[str, Any] = {"household_id": hid, "form_version": version, "collected_at": self.now(),
+                               "area": copy.deepcopy(pdoc.get("area") or {}), "members": moving,
+                               "lifecycle": {"event": "split_from", "related_household_id": parent_hid}}
+        if isinstance(pdoc.get("address"), dict):
+            doc["address"] = copy.deepcopy(pdoc["address"])
+        if note:
+            doc["lifecycle"]["note"] = note
+        staying = [m for i, m in enumerate(members) if i not in chosen]
+        if not any(m.get("relation") == "head" for m in staying):
+            staying[0]["relation"] = "head"     # the collaborator checks it: the roster is marked changed
+        pdoc["members"] = staying
+        pdoc["lifecycle"] = {"event": "split", "related_household_id": hid}
+        form = self.form(parent["form_version"] or pdoc.get("form_version"))
+        self._mark_changed(form, pdoc, "members[0]")
+        group = parent["group_code"] or (doc["area"].get("group_code") or "")
+        errors = self._has_errors(doc, {}, version)
+        with self.store.tx() as c:
+            self.store.save_household(hid, conn=c, group_code=group, status=st.DRAFT if errors else st.READY,
+                                      doc=doc, raw={}, form_version=version, revision=0, preloaded=0,
+                                      **summary_columns(doc))
+        self._save_edit(parent, pdoc, {k: v for k, v in (parent["raw"] or {}).items() if not _INDEX.match(k)})
+        return hid
+
+    # --- evidence: GPS and photos (issue 9) ---------------------------------------------------
+
+    def set_gps(self, hid: str, gps: dict[str, Any] | None) -> None:
+        """Store a GPS fix ({lat, lon, accuracy_m?, captured_at?, altitude_m?}); None clears it."""
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        if gps:
+            h["doc"]["gps"] = {k: v for k, v in gps.items()
+                               if k in ("lat", "lon", "accuracy_m", "captured_at", "altitude_m") and v is not None}
+        else:
+            h["doc"].pop("gps", None)
+        self._save_edit(h, h["doc"], h["raw"] or {})
+
+    def add_photo(self, hid: str, question: str, photo: dict[str, Any]) -> None:
+        """Attach a stored photo (``evidence.store_photo``'s record) to the question it documents."""
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        photos = [p for p in h["doc"].get("photos") or [] if isinstance(p, dict)]
+        if not any(p.get("sha256") == photo["sha256"] and p.get("question") == question for p in photos):
+            entry = {"sha256": photo["sha256"], "question": question}
+            for k in ("taken_at", "size", "content_type"):
+                if photo.get(k) is not None:
+                    entry[k] = photo[k]
+            photos.append(entry)
+        h["doc"]["photos"] = photos
+        form = self.form(h["form_version"] or h["doc"].get("form_version"))
+        self._mark_changed(form, h["doc"], question)
+        with self.store.tx() as c:
+            self.store.add_photo(photo["sha256"], hid, photo.get("path") or "", photo.get("size") or 0, conn=c)
+        self._save_edit(h, h["doc"], h["raw"] or {})
+
+    def attach_photo(self, hid: str, question: str, source: Any, taken_at: str | None = None) -> dict[str, Any]:
+        """Resize and store a picture (path or bytes) and attach it; raises evidence.PhotoError."""
+        from .evidence import store_photo
+        record = store_photo(self.store.path.parent, source, taken_at)
+        self.add_photo(hid, question, record)
+        return record
+
+    def remove_photo(self, hid: str, index: int) -> None:
+        h = self.household(hid)
+        photos = list(h["doc"].get("photos") or [])
+        if 0 <= index < len(photos):
+            photos.pop(index)
+        if photos:
+            h["doc"]["photos"] = photos
+        else:
+            h["doc"].pop("photos", None)
+        self._save_edit(h, h["doc"], h["raw"] or {})
 
     def _save_edit(self, h: dict[str, Any], doc: dict[str, Any], raw: dict[str, Any]) -> None:
         hid = h["household_id"]

@@ -21,6 +21,7 @@ from shared.forms import Field
 
 from . import store as st
 from .collect import Collection, FieldProblem, summary_columns
+from .evidence import GpsProvider
 from .i18n import label, tr
 from .inputs import format_value
 from .store import LocalStore, StoreError
@@ -207,13 +208,19 @@ class FieldState:
 
 
 MEMBERS = "members"
+STATUS_SECTION = "status"
 
 
 class FormPresenter(Presenter):
-    def __init__(self, collection: Collection, clock: Callable[[], float] = time.time):
+    def __init__(self, collection: Collection, clock: Callable[[], float] = time.time,
+                 gps: GpsProvider | None = None, post: Callable[[Callable[[], None]], None] = lambda fn: fn()):
         super().__init__()
         self.coll = collection
         self.clock = clock
+        self.gps = gps or GpsProvider()
+        self.post = post                 # runs a callback on the UI thread (GPS fixes arrive on another)
+        self.gps_message = ""
+        self.gps_busy = False
         self.hid: str | None = None
         self.section_index = 0
         self.member_index: int | None = None
@@ -228,6 +235,10 @@ class FormPresenter(Presenter):
     def open(self, hid: str) -> None:
         self.hid, self.section_index, self.member_index = hid, 0, None
         self.error_vi = self.info = ""
+        # A preloaded household opens on its status (still here? moved, merged, split?); a new one on its area.
+        ids = [s.id for s in self.form.sections]
+        if not self.record.get("preloaded") and ids and ids[0] == STATUS_SECTION and len(ids) > 1:
+            self.section_index = 1
         self._refresh()
         self.changed()
 
@@ -244,7 +255,9 @@ class FormPresenter(Presenter):
         self._problems = self.coll.problems(self.hid)
 
     def sections(self) -> list[dict[str, Any]]:
-        """Section buttons: label and how many errors each holds."""
+        """Section buttons: label, how many errors each holds, and its confirmation (preloaded only:
+        None = not asked, '' = not yet, 'unchanged' / 'changed')."""
+        conf = self.coll.confirmations(self.hid)
         out = []
         for i, s in enumerate(self.form.sections):
             prefix = f"{MEMBERS}" if s.repeat else None
@@ -257,8 +270,177 @@ class FormPresenter(Presenter):
                 elif not prefix and any(p.path == f.name for f in s.fields):
                     n += 1
             out.append({"index": i, "id": s.id, "label": label(s.label, self.lang, s.id), "errors": n,
-                        "current": i == self.section_index})
+                        "current": i == self.section_index, "confirm": (conf[s.id] or "") if s.id in conf else None})
         return out
+
+    # preloaded households: confirm or change each section (issue 7) -------------------------
+
+    def confirm_state(self) -> str | None:
+        """For the current section: None when no confirmation is asked, else '' (not yet),
+        'unchanged' or 'changed'."""
+        conf = self.coll.confirmations(self.hid)
+        if self.section.id not in conf:
+            return None
+        return conf[self.section.id] or ""
+
+    def confirm_text(self) -> str:
+        state = self.confirm_state()
+        if state is None:
+            return ""
+        return self.t(f"form.confirm_{state or 'needed'}")
+
+    def confirm_unchanged(self) -> None:
+        """The big 'Không thay đổi' button of a preloaded section."""
+        try:
+            self.coll.confirm_section(self.hid, self.section.id)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+        self._refresh()
+        self.changed()
+
+    # lifecycle: moved away, dissolved, merged, split ---------------------------------------
+
+    def set_lifecycle(self, event: str | None, related_household_id: str | None = None,
+                      note: str | None = None) -> None:
+        try:
+            self.coll.set_lifecycle(self.hid, event, related_household_id, note)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+        self._refresh()
+        self.changed()
+
+    def lifecycle(self) -> dict[str, Any]:
+        lc = self.record["doc"].get("lifecycle")
+        return lc if isinstance(lc, dict) else {}
+
+    def split(self, member_indices: list[int]) -> str | None:
+        """Members chosen from this household form a new one on this tablet; returns its id."""
+        try:
+            new = self.coll.split_household(self.hid, member_indices)
+        except ValueError:
+            self.error_vi = self.t("form.split_choose")
+            self.changed()
+            return None
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+            self.changed()
+            return None
+        self.info = self.t("form.split_done", n=len(member_indices))
+        self._refresh()
+        self.changed()
+        return new
+
+    # evidence: GPS and photos (issue 9) -----------------------------------------------------
+
+    def gps_text(self) -> str:
+        g = self.record["doc"].get("gps")
+        if isinstance(g, dict) and g.get("lat") is not None:
+            acc = f" ±{g['accuracy_m']:g} m" if isinstance(g.get("accuracy_m"), (int, float)) else ""
+            when = f" ({g['captured_at']})" if g.get("captured_at") else ""
+            return f"{g['lat']:.6f}, {g['lon']:.6f}{acc}{when}"
+        if not self.gps.available:
+            return self.t("gps.unavailable")
+        return self.t("gps.none")
+
+    def request_gps(self) -> None:
+        """Ask the device for one fix; never blocks (the form is saved whatever happens)."""
+        if not self.gps.available:
+            self.gps_message = self.t("gps.unavailable")
+            self.changed()
+            return
+        self.gps_busy, self.gps_message = True, self.t("gps.waiting")
+        self.changed()
+        hid = self.hid
+
+        def fix(g: dict[str, Any]) -> None:
+            self.post(lambda: self._gps_done(hid, g, ""))
+
+        def error(msg: str) -> None:
+            self.post(lambda: self._gps_done(hid, None, msg))
+        self.gps.request_fix(fix, error)
+
+    def _gps_done(self, hid: str, fix: dict[str, Any] | None, message: str) -> None:
+        self.gps_busy = False
+        self.gps_message = message
+        if fix is not None:
+            try:
+                self.coll.set_gps(hid, fix)
+            except StoreError as exc:
+                self.error_vi = exc.message_vi
+        self._refresh()
+        self.changed()
+
+    def set_manual_gps(self, lat: str, lon: str, accuracy: str = "") -> bool:
+        from .evidence import parse_manual_gps
+        try:
+            fix = parse_manual_gps(lat, lon, accuracy)
+        except ValueError as exc:
+            self.gps_message = str(exc)
+            self.changed()
+            return False
+        self._gps_done(self.hid, fix, self.t("gps.manual_saved"))
+        return True
+
+    def photos(self) -> list[dict[str, Any]]:
+        """The household's photos with the label of the question each documents."""
+        form = self.form
+        out = []
+        for i, ph in enumerate(self.record["doc"].get("photos") or []):
+            if not isinstance(ph, dict):
+                continue
+            q = ph.get("question") or ""
+            try:
+                qlabel = label(form.field(q).label, self.lang, q)
+            except KeyError:
+                qlabel = q
+            local = self.coll.store.photo(ph.get("sha256") or "") or {}
+            out.append({"index": i, "sha256": ph.get("sha256"), "question": q, "label": qlabel,
+                        "path": local.get("path") or "", "uploaded": bool(local.get("uploaded_at")),
+                        "error": local.get("last_error_vi") or ""})
+        return out
+
+    def photo_questions(self) -> list[tuple[str, str]]:
+        from .evidence import PHOTO_QUESTIONS
+        form = self.form
+        out = []
+        for q in PHOTO_QUESTIONS:
+            try:
+                out.append((q, label(form.field(q).label, self.lang, q)))
+            except KeyError:
+                continue
+        return out
+
+    def add_photo(self, question: str, source: Any) -> bool:
+        """A picture from the camera or a file, resized on the device and tied to ``question``."""
+        from .evidence import PhotoError
+        if isinstance(source, str):
+            source = source.strip().strip('"')
+            if not source:
+                self.error_vi = self.t("photo.need_file")
+                self.changed()
+                return False
+        try:
+            self.coll.attach_photo(self.hid, question, source)
+        except PhotoError as exc:
+            self.error_vi = exc.message_vi
+            self.changed()
+            return False
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+            self.changed()
+            return False
+        self.error_vi, self.info = "", self.t("photo.added")
+        self._refresh()
+        self.changed()
+        return True
+
+    def remove_photo(self, index: int) -> None:
+        try:
+            self.coll.remove_photo(self.hid, index)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+        self._refresh()
+        self.changed()
 
     @property
     def section(self):

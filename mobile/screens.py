@@ -137,7 +137,12 @@ class FormScreen(Screen):
         for b in self.ids.section_list.children:
             s = next((x for x in p.sections() if x["index"] == b.value), None)
             if s:
-                b.text = ("(!) " if s["errors"] else "") + s["label"]
+                b.text = _section_text(s)
+        if getattr(self, "_confirm_label", None) is not None:
+            self._confirm_label.text = p.confirm_text()
+            self._confirm_button.disabled = p.confirm_state() in ("unchanged", "changed")
+        if getattr(self, "_gps_label", None) is not None:
+            self._gps_label.text = p.gps_text() + (("\n" + p.gps_message) if p.gps_message else "")
 
     def _build(self) -> None:
         p = self.presenter
@@ -145,7 +150,7 @@ class FormScreen(Screen):
         sl = self.ids.section_list
         sl.clear_widgets()
         for s in p.sections():
-            b = SectionButton(text=("(!) " if s["errors"] else "") + s["label"], group="sections", value=s["index"],
+            b = SectionButton(text=_section_text(s), group="sections", value=s["index"],
                               state="down" if s["current"] else "normal", allow_no_selection=False,
                               tid=f"section:{s['id']}")
             b.bind(on_release=lambda _b, i=s["index"]: p.go_section(i))
@@ -157,13 +162,27 @@ class FormScreen(Screen):
         fl.add_widget(BigLabel(text=(p.member_title() if section.repeat and p.member_index is not None
                                      else section.label.get(lang) or section.label.get("vi")),
                                font_size="26sp", bold=True))
+        self._confirm_label = self._confirm_button = self._gps_label = None
+        if p.confirm_state() is not None and p.member_index is None:
+            self._confirm_bar(fl)
         if section.repeat and p.member_index is None:
             self._roster(fl)
         else:
             for fs in p.fields():
+                if fs.field.type == "geopoint":
+                    self._gps(fl)
+                    continue
+                if fs.field.type == "photos":
+                    self._photos(fl)
+                    continue
                 row = FieldRow(fs, self.answer, lang)
                 self.rows[fs.path] = row
                 fl.add_widget(row)
+            if section.id == "status" and p.members():
+                b = BigButton(text=tr("form.split_button", lang), tid="form:split",
+                              background_color=(0.45, 0.30, 0.65, 1))
+                b.bind(on_release=lambda *_: self._split_picker(fl))
+                fl.add_widget(b)
             if section.repeat:
                 b = BigButton(text=tr("form.member_done", lang), tid="form:member_done",
                               background_color=(0.05, 0.50, 0.32, 1))
@@ -175,6 +194,94 @@ class FormScreen(Screen):
             b.bind(on_release=lambda *_: p.next_section())
             fl.add_widget(b)
         self.ids.field_scroll.scroll_y = 1
+
+    # preloaded: the big "Không thay đổi" button ----------------------------------------------
+
+    def _confirm_bar(self, fl: Any) -> None:
+        p, lang = self.presenter, self.presenter.lang
+        self._confirm_label = BigLabel(text=p.confirm_text(), color=(0.45, 0.30, 0.0, 1), bold=True,
+                                       tid="form:confirm_text")
+        self._confirm_button = BigButton(text=tr("form.confirm_button", lang), tid="form:confirm", height="76dp",
+                                         font_size="26sp", background_color=(0.05, 0.50, 0.32, 1),
+                                         disabled=p.confirm_state() in ("unchanged", "changed"))
+        self._confirm_button.bind(on_release=lambda *_: p.confirm_unchanged())
+        fl.add_widget(self._confirm_label)
+        fl.add_widget(self._confirm_button)
+
+    def _split_picker(self, fl: Any) -> None:
+        """Toggle the members who leave, then create the new household."""
+        p, lang = self.presenter, self.presenter.lang
+        fl.add_widget(BigLabel(text=tr("form.split_title", lang), bold=True))
+        toggles = []
+        for m in p.members():
+            t = BigToggle(text=m["text"], tid=f"split:member:{m['index']}", value=m["index"])
+            toggles.append(t)
+            fl.add_widget(t)
+        line = BoxLayout(size_hint_y=None, height="64dp", spacing="8dp")
+        ok = BigButton(text=tr("form.split_ok", lang), tid="split:ok", background_color=(0.05, 0.50, 0.32, 1))
+        cancel = BigButton(text=tr("form.split_cancel", lang), tid="split:cancel",
+                           background_color=(0.45, 0.45, 0.5, 1))
+        ok.bind(on_release=lambda *_: p.split([t.value for t in toggles if t.state == "down"]) and self._rebuild())
+        cancel.bind(on_release=lambda *_: self._rebuild())
+        line.add_widget(ok)
+        line.add_widget(cancel)
+        fl.add_widget(line)
+
+    def _rebuild(self) -> None:
+        self._shape = None
+        self.render()
+
+    # evidence: GPS and photos ------------------------------------------------------------------
+
+    def _gps(self, fl: Any) -> None:
+        from .widgets import BigInput
+        p, lang = self.presenter, self.presenter.lang
+        fl.add_widget(BigLabel(text=tr("gps.get", lang), bold=True))
+        self._gps_label = BigLabel(text=p.gps_text(), tid="gps:text")
+        fl.add_widget(self._gps_label)
+        b = BigButton(text=tr("gps.get", lang), tid="gps:get", disabled=not p.gps.available)
+        b.bind(on_release=lambda *_: p.request_gps())
+        fl.add_widget(b)
+        line = BoxLayout(size_hint_y=None, height="56dp", spacing="6dp")
+        lat = BigInput(hint_text=tr("gps.lat", lang), multiline=False, tid="gps:lat")
+        lon = BigInput(hint_text=tr("gps.lon", lang), multiline=False, tid="gps:lon")
+        acc = BigInput(hint_text=tr("gps.acc", lang), multiline=False, tid="gps:acc", size_hint_x=0.5)
+        for w in (lat, lon, acc):
+            line.add_widget(w)
+        fl.add_widget(line)
+        m = BigButton(text=tr("gps.manual", lang), tid="gps:manual", background_color=(0.45, 0.45, 0.5, 1))
+        m.bind(on_release=lambda *_: p.set_manual_gps(lat.text, lon.text, acc.text))
+        fl.add_widget(m)
+
+    def _photos(self, fl: Any) -> None:
+        from .widgets import BigInput
+        p, lang = self.presenter, self.presenter.lang
+        app = App.get_running_app()
+        fl.add_widget(BigLabel(text=tr("photo.title", lang), bold=True))
+        for ph in p.photos():
+            line = BoxLayout(size_hint_y=None, height="64dp", spacing="8dp")
+            state = tr("photo.sent" if ph["uploaded"] else "photo.waiting", lang)
+            line.add_widget(BigLabel(text=f"{ph['label']} · {state}" + (f" · {ph['error']}" if ph["error"] else ""),
+                                     height="64dp", tid=f"photo:{ph['index']}"))
+            r = BigButton(text=tr("photo.remove", lang), size_hint_x=None, width="140dp",
+                          background_color=(0.7, 0.2, 0.2, 1), tid=f"photo:remove:{ph['index']}")
+            r.bind(on_release=lambda _b, i=ph["index"]: p.remove_photo(i) or self._rebuild())
+            line.add_widget(r)
+            fl.add_widget(line)
+        camera = bool(app and getattr(app, "has_camera", False))
+        path = None
+        if not camera:
+            path = BigInput(hint_text=tr("photo.path_hint", lang), multiline=False, tid="photo:path")
+            fl.add_widget(path)
+        for q, qlabel in p.photo_questions():
+            if camera:
+                b = BigButton(text=tr("photo.camera", lang, q=qlabel), tid=f"photo:camera:{q}")
+                b.bind(on_release=lambda _b, q=q: app.take_photo(q))
+            else:
+                b = BigButton(text=tr("photo.file", lang, q=qlabel), tid=f"photo:file:{q}",
+                              background_color=(0.2, 0.45, 0.7, 1))
+                b.bind(on_release=lambda _b, q=q: p.add_photo(q, path.text) and self._rebuild())
+            fl.add_widget(b)
 
     def _roster(self, fl: Any) -> None:
         p, lang = self.presenter, self.presenter.lang
@@ -208,6 +315,13 @@ class FormScreen(Screen):
                     self.rows[key].update(relevant, errs, warns)
             self._banners()
         return ok
+
+
+def _section_text(s: dict[str, Any]) -> str:
+    """(!) errors; (?) a preloaded section not confirmed yet; (OK) confirmed or changed."""
+    mark = "(!) " if s["errors"] else ("(?) " if s.get("confirm") == "" else "")
+    done = "  (OK)" if s.get("confirm") in ("unchanged", "changed") else ""
+    return mark + s["label"] + done
 
 
 class SummaryScreen(Screen):

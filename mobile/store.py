@@ -11,6 +11,8 @@ Tables
                  afterwards as history. A row that was attempted once is *frozen*: its
                  body never changes again, so a retry re-sends the same bytes.
 - ``returns``    officers' reasons, kept after the household is resent.
+- ``photos``     dwelling photos (files under ``<data dir>/photos/<sha256>.jpg``) and whether the
+                 server holds them yet (attachments go before the submissions naming them).
 
 Every write is its own transaction (synchronous=FULL, WAL): once ``save_*``
 returns, a SIGKILL or a dead battery loses nothing. SQLite errors that a
@@ -136,6 +138,11 @@ class LocalStore:
                     defaults={"frozen": 0, "attempts": 0, "next_attempt_at": 0.0})
                 db["outbox"].create_index(["submission_id"], unique=True)
                 db["outbox"].create_index(["state", "household_id"])
+            if "photos" not in db.table_names():
+                # Dwelling photos on this tablet (content-addressed files under <data dir>/photos/);
+                # ``uploaded_at`` is set once the server holds the complete file (hash verified there).
+                db["photos"].create({"sha256": str, "household_id": str, "path": str, "size": int,
+                                     "added_at": str, "uploaded_at": str, "last_error_vi": str}, pk="sha256")
             if "returns" not in db.table_names():
                 db["returns"].create({"return_id": str, "household_id": str, "reason": str,
                                       "returned_by": str, "returned_at": str, "server_revision": int},
@@ -337,6 +344,35 @@ class LocalStore:
         else:
             with self.tx() as c:
                 c.execute(f"UPDATE outbox SET {sets} WHERE seq = ?", (*fields.values(), seq))
+
+    # --- photos --------------------------------------------------------------------------------
+
+    def add_photo(self, sha256: str, household_id: str, path: str, size: int,
+                  conn: sqlite3.Connection | None = None) -> None:
+        sql = ("INSERT INTO photos (sha256, household_id, path, size, added_at) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(sha256) DO NOTHING")
+        args = (sha256, household_id, path, size, now_iso())
+        if conn is not None:
+            conn.execute(sql, args)
+        else:
+            with self.tx() as c:
+                c.execute(sql, args)
+
+    def photo(self, sha256: str) -> dict[str, Any] | None:
+        cur = self.conn.execute("SELECT * FROM photos WHERE sha256 = ?", (sha256,))
+        row = cur.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+    def photos_to_upload(self) -> list[dict[str, Any]]:
+        """Photos the server does not hold yet, oldest first."""
+        cur = self.conn.execute("SELECT * FROM photos WHERE uploaded_at IS NULL ORDER BY added_at, sha256")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def mark_photo(self, sha256: str, uploaded: bool, error_vi: str | None = None) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE photos SET uploaded_at = ?, last_error_vi = ? WHERE sha256 = ?",
+                      (now_iso() if uploaded else None, error_vi, sha256))
 
     # --- returns -------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urljoin
 
@@ -50,10 +51,17 @@ class SyncError(Exception):
     """A failed call, with a message in plain Vietnamese for the sync screen."""
 
     def __init__(self, code: str, message_vi: str, message_en: str = "", *, retryable: bool = True,
-                 auth: bool = False, status: int | None = None):
+                 auth: bool = False, status: int | None = None, details: list[Any] | None = None):
         super().__init__(message_en or code)
         self.code, self.message_vi, self.message_en = code, message_vi, message_en or code
         self.retryable, self.auth, self.status = retryable, auth, status
+        self.details = details or []
+
+    def detail(self, key: str, default: Any = None) -> Any:
+        for d in self.details:
+            if isinstance(d, dict) and key in d:
+                return d[key]
+        return default
 
 
 def _envelope(resp: requests.Response) -> dict[str, Any] | None:
@@ -92,11 +100,15 @@ class SyncClient:
         return h
 
     def _call(self, method: str, path: str, body: bytes | None = None, params: dict[str, Any] | None = None,
-              ok: tuple[int, ...] = (200,)) -> dict[str, Any]:
-        data = wire.gzip_bytes(body) if body is not None else None
+              ok: tuple[int, ...] = (200,), raw: bytes | None = None,
+              headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """``body``: JSON bytes, sent gzip; ``raw``: bytes sent as they are (photo chunks) with ``headers``."""
+        data = wire.gzip_bytes(body) if body is not None else raw
+        h = self._headers(body is not None)
+        h.update(headers or {})
         try:
             resp = self.session.request(method, self._url(path), data=data, params=params,
-                                        headers=self._headers(body is not None), timeout=self.timeout)
+                                        headers=h, timeout=self.timeout)
         except requests.exceptions.Timeout as exc:
             raise SyncError("timeout", "Mạng quá chậm hoặc máy chủ không trả lời kịp (hết thời gian chờ). "
                             "Phiếu vẫn được giữ trên máy và sẽ được gửi lại.", str(exc)) from exc
@@ -133,17 +145,22 @@ class SyncClient:
         msg_vi = (env or {}).get("message_vi")
         msg_en = (env or {}).get("message") or f"HTTP {code}"
         err_code = (env or {}).get("code") or f"http_{code}"
+        details = (env or {}).get("details") if isinstance((env or {}).get("details"), list) else []
+        if code == 403 and err_code == "forbidden_group":
+            raise SyncError(err_code, msg_vi or msg_en, msg_en, retryable=False, status=code, details=details)
         if code in (401, 403):
             raise SyncError(err_code, (msg_vi or "Thiết bị chưa được cấp quyền hoặc quyền đã bị thu hồi/hết hạn")
                             + ". Liên hệ cán bộ phường để đăng ký lại thiết bị. Phiếu vẫn được giữ trên máy.",
                             msg_en, retryable=False, auth=True, status=code)
         if code >= 500 or code in (408, 429):
-            raise SyncError(err_code, f"Máy chủ đang bận hoặc gặp lỗi (mã {code}). Phiếu vẫn được giữ trên máy "
-                            "và sẽ được gửi lại.", msg_en, status=code)
+            raise SyncError(err_code, (msg_vi if code == 429 and msg_vi else
+                                       f"Máy chủ đang bận hoặc gặp lỗi (mã {code}). Phiếu vẫn được giữ trên máy "
+                                       "và sẽ được gửi lại."), msg_en, status=code, details=details)
         if env is None:
             raise SyncError(f"http_{code}", f"Máy chủ trả lời lỗi {code} không rõ nguyên nhân (sai địa chỉ máy "
                             "chủ?). Phiếu vẫn được giữ trên máy.", msg_en, status=code)
-        raise SyncError(err_code, msg_vi or msg_en, msg_en, retryable=code in (409, 413), status=code)
+        raise SyncError(err_code, msg_vi or msg_en, msg_en, retryable=code in (409, 413), status=code,
+                        details=details)
 
     # --- the three calls -----------------------------------------------------------------------
 
@@ -165,11 +182,69 @@ class SyncClient:
                             "trên máy và sẽ được gửi lại.", "push answer without results")
         return out
 
+    # --- attachments (docs/sync-protocol.md, "Attachments") -----------------------------------
+
+    def check_attachments(self, hashes: list[str]) -> dict[str, Any]:
+        """Which of ``hashes`` the server lacks (``missing``) and bytes it already has of those (``partial``)."""
+        out = self._call("POST", "/api/v1/attachments/check",
+                         wire.dumps({"protocol": wire.PROTOCOL_VERSION, "hashes": hashes}))
+        if not isinstance(out.get("missing"), list):
+            raise SyncError("bad_check", "Máy chủ trả lời không hợp lệ khi hỏi về ảnh.", "check answer malformed")
+        return out
+
+    def attachment_status(self, sha256: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/attachments/{sha256}/status")
+
+    def put_chunk(self, sha256: str, offset: int, total: int, data: bytes, household_id: str | None = None,
+                  content_type: str = "image/jpeg") -> dict[str, Any]:
+        import hashlib
+        headers = {"Content-Type": content_type, "Content-Range": f"bytes {offset}-{offset + len(data) - 1}/{total}",
+                   "X-Chunk-SHA256": hashlib.sha256(data).hexdigest()}
+        params = {"household_id": household_id} if household_id else None
+        return self._call("PUT", f"/api/v1/attachments/{sha256}", raw=data, headers=headers, params=params)
+
     def pull(self, cursor: int, limit: int = PULL_LIMIT) -> dict[str, Any]:
         out = self._call("GET", "/api/v1/sync/pull", params={"cursor": cursor, "limit": limit})
         if not isinstance(out.get("changes"), list) or not isinstance(out.get("cursor"), int):
             raise SyncError("bad_pull", "Máy chủ trả lời thay đổi không hợp lệ.", "pull answer malformed")
         return out
+
+
+CHUNK_SIZE = 128 * 1024       # ~3 s per chunk on a 384 kbit/s uplink: a cut costs at most that much
+
+
+def upload_file(client: SyncClient, sha256: str, data: bytes, household_id: str | None = None,
+                chunk_size: int = CHUNK_SIZE, on_chunk: Callable[[int, int], None] | None = None) -> int:
+    """Upload one content-addressed file, resuming from what the server already holds.
+
+    Returns the bytes sent now. A refused chunk (``chunk_corrupt``) is sent again; an offset
+    disagreement resumes where the server says; a complete file with a wrong hash (``hash_mismatch``)
+    starts again from 0 — each at most a few times, then the SyncError is raised.
+    """
+    total = len(data)
+    st_ = client.attachment_status(sha256)
+    if st_.get("complete"):
+        return 0
+    offset = int(st_.get("received") or 0) if st_.get("size") in (None, total) else 0
+    sent, retries = 0, 0
+    while offset < total:
+        chunk = data[offset:offset + chunk_size]
+        try:
+            out = client.put_chunk(sha256, offset, total, chunk, household_id)
+        except SyncError as exc:
+            if exc.code in ("chunk_corrupt", "offset_mismatch", "hash_mismatch") and retries < 5:
+                retries += 1
+                sent += len(chunk) if exc.code != "offset_mismatch" else 0
+                offset = int(exc.detail("received", 0 if exc.code == "hash_mismatch" else offset) or 0)
+                continue
+            raise
+        sent += len(chunk)
+        if on_chunk:
+            on_chunk(len(chunk), offset + len(chunk))
+        if out.get("complete"):
+            return sent
+        offset = int(out.get("received") or offset + len(chunk))
+    return sent
 
 
 def normalize_server_url(url: str) -> str:
@@ -193,6 +268,14 @@ def receipt_problem(entry: dict[str, Any], result: dict[str, Any]) -> str | None
     return None
 
 
+ROUND_CLOSED = "round_closed"
+
+
+def incomplete_note(n: int) -> str:
+    return (f"Máy chủ đã nhận phiếu nhưng còn thiếu {n} ảnh; phiếu được giữ ở trạng thái chưa đủ và sẽ tự hoàn tất "
+            "khi ảnh được gửi lên ở lần đồng bộ sau.")
+
+
 def apply_result(store: LocalStore, entry: dict[str, Any], result: dict[str, Any], now: float,
                  conn: Any) -> str:
     """Record one per-record answer; returns the outbox state it leaves the row in."""
@@ -211,9 +294,15 @@ def apply_result(store: LocalStore, entry: dict[str, Any], result: dict[str, Any
         srv = receipt.get("server_revision")
         if isinstance(srv, int) and (h is None or (h[1] or 0) < srv):
             fields["server_revision"] = srv
+        missing = (result.get("incomplete") or {}).get("missing") if isinstance(result.get("incomplete"), dict) else None
         if status == wire.CONFLICT:
             fields["server_note"] = ("Phiếu đã đến máy chủ nhưng khác với bản đang lưu ở phường; "
                                      "đang chờ cán bộ phường xem xét.")
+        elif missing:
+            fields["server_note"] = incomplete_note(len(missing))
+            # The server lacks them (e.g. restored from a backup): send them again at the next sync.
+            conn.execute(f"UPDATE photos SET uploaded_at = NULL WHERE sha256 IN ({','.join('?' * len(missing))})",
+                         [str(x) for x in missing])
         else:
             fields["server_note"] = None
         if result.get("classifications"):
@@ -225,6 +314,15 @@ def apply_result(store: LocalStore, entry: dict[str, Any], result: dict[str, Any
         return st.OB_DELIVERED
     if status == wire.REJECTED:
         problems = result.get("problems") or []
+        closed = next((p for p in problems if isinstance(p, dict) and p.get("code") == ROUND_CLOSED), None)
+        if closed is not None:
+            # The review round is closed: the server's own Vietnamese message, nothing to fix on the form.
+            msg = str(closed.get("message_vi") or "Kỳ rà soát đã đóng: máy chủ không nhận phiếu mới.")
+            store.update_entry(entry["seq"], conn=conn, state=st.OB_REJECTED, result_status=status,
+                               problems=problems, last_error_code=ROUND_CLOSED, last_error_vi=msg)
+            if h is not None and latest and h[0] == st.WAITING:
+                store.save_household(hid, conn=conn, status=st.DRAFT, server_note=msg)
+            return st.OB_REJECTED
         store.update_entry(entry["seq"], conn=conn, state=st.OB_REJECTED, result_status=status, problems=problems,
                            last_error_code="rejected",
                            last_error_vi="Máy chủ chưa nhận phiếu: " + "; ".join(
@@ -333,6 +431,10 @@ class Progress:
     rejected: int = 0
     message_vi: str = ""
     error_code: str | None = None
+    photos_total: int = 0
+    photos_sent: int = 0
+    photo_bytes: int = 0
+    photo_errors: int = 0
     results: list[dict[str, Any]] = field(default_factory=list)    # per record: household, status, message
 
     def as_dict(self) -> dict[str, Any]:
@@ -388,7 +490,7 @@ class SyncWorker:
                     break
                 manual, self._manual = self._manual, False
                 self._wake.clear()
-                has_work = bool(store.pending())
+                has_work = bool(store.pending()) or bool(store.photos_to_upload())
                 if manual or has_work:
                     try:
                         self.run_once(store, manual=manual)
@@ -429,7 +531,12 @@ class SyncWorker:
         self._report(p)
         store.set(last_sync_attempt_at=st.now_iso(now))
         error: SyncError | None = None
-        while True:
+        try:
+            error = self._upload_photos(store, client, p)      # attachments go before the submissions
+        except StoreError as exc:
+            error = SyncError(exc.code, exc.message_vi, exc.message_en, retryable=False)
+        pushing = error is None                 # a failed photo upload (network) stops the run here
+        while pushing:
             batch = self._next_batch(store, manual)
             if not batch:
                 break
@@ -463,6 +570,52 @@ class SyncWorker:
             store.set(last_sync_ok_at=st.now_iso(), last_sync_error=None, auth_error=None)
         self._report(p)
         return p
+
+    def _upload_photos(self, store: LocalStore, client: SyncClient, p: Progress) -> SyncError | None:
+        """Send the photos the server lacks (asked by hash first), each resumable.
+
+        A network failure stops the run (the submissions would not go either). A refusal of one
+        file (too large, daily limit, another group's household) is noted on it; the submissions
+        still go and the server holds them as incomplete until the file arrives.
+        """
+        todo = store.photos_to_upload()
+        if not todo:
+            return None
+        data_dir = store.path.parent
+        try:
+            answer = client.check_attachments([ph["sha256"] for ph in todo])
+        except SyncError as exc:
+            return exc
+        missing = set(answer["missing"])
+        for ph in todo:
+            if ph["sha256"] not in missing:
+                store.mark_photo(ph["sha256"], True)
+        todo = [ph for ph in todo if ph["sha256"] in missing]
+        p.photos_total = len(todo)
+        for i, ph in enumerate(todo):
+            p.message_vi = f"Đang gửi ảnh {i + 1}/{len(todo)}…"
+            self._report(p)
+            path = Path(ph["path"]) if ph.get("path") else None
+            if path is None or not path.exists():
+                from .evidence import photo_path
+                path = photo_path(data_dir, ph["sha256"])
+            try:
+                data = path.read_bytes()
+            except OSError:
+                store.mark_photo(ph["sha256"], False, "Không tìm thấy tệp ảnh trên máy; hãy chụp lại ảnh này.")
+                continue
+            try:
+                sent = upload_file(client, ph["sha256"], data, ph.get("household_id"))
+            except SyncError as exc:
+                if exc.code in ("offline", "timeout", "tls", "not_json", "network") or exc.auth:
+                    return exc
+                store.mark_photo(ph["sha256"], False, exc.message_vi)
+                p.photo_errors += 1
+                continue
+            p.photo_bytes += sent
+            p.photos_sent += 1
+            store.mark_photo(ph["sha256"], True)
+        return None
 
     def _next_batch(self, store: LocalStore, manual: bool) -> list[dict[str, Any]]:
         """Due rows, at most one per household (its oldest: later edits wait for that receipt)."""
@@ -528,6 +681,13 @@ class SyncWorker:
                     p.sent += 1
                     msg = ("Đã gửi, máy chủ đã nhận" if result["status"] != wire.CONFLICT
                            else "Đã đến máy chủ; chờ cán bộ phường xem xét")
+                    inc = result.get("incomplete") if isinstance(result.get("incomplete"), dict) else None
+                    if inc and inc.get("missing"):
+                        msg = incomplete_note(len(inc["missing"]))
+                elif state == st.OB_REJECTED and store.outbox_entry(e["submission_id"]).get(
+                        "last_error_code") == ROUND_CLOSED:
+                    p.rejected += 1
+                    msg = store.outbox_entry(e["submission_id"])["last_error_vi"]
                 elif state == st.OB_REJECTED:
                     p.rejected += 1
                     msg = "Máy chủ trả lại: " + "; ".join(str(x.get("message_vi")) for x in

@@ -15,6 +15,7 @@ from shared import wire
 from .clock import Clock, system_clock
 from .db import open_database
 from .errors import install_error_handlers
+from .security_headers import SecurityHeadersMiddleware
 from .services.publish import publish_bundled
 from .settings import Settings
 
@@ -49,9 +50,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.ingest_limiter = anyio.CapacityLimiter(INGEST_THREADS)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeadersMiddleware)   # nosniff everywhere; CSP, frame denial on the console
 
-    from .api import health, households, office, session, sync
-    for module in (health, session, sync, households, office):
+    from .api import attachments, health, households, office, session, sync
+    for module in (health, session, sync, attachments, households, office):
         app.include_router(module.router)
     from .console import router as console_router
     app.include_router(console_router)  # the ward console (HTML pages, docs/console.md)
@@ -59,4 +61,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     from .process.routes import router as process_router
     app.include_router(process_router)  # community meeting, posting, recognition, reports
     app.include_router(dedup_router)    # duplicates review queue (JSON API)
+    from .cycle.routes import router as cycle_router
+    app.include_router(cycle_router)    # review rounds, register import, eligibility, targets (issue 7)
     return app

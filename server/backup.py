@@ -48,3 +48,55 @@ def backup_database(src: str | Path, dest: str | Path, busy_timeout_ms: int = 30
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def attachments_dest(db_backup: str | Path) -> Path:
+    """Where the photos of a database backup go: ``rasoat-2025-12-10.db`` → ``rasoat-2025-12-10.attachments/``."""
+    db_backup = Path(db_backup)
+    return db_backup.with_name(db_backup.stem + ".attachments")
+
+
+def backup_attachments(db_backup: str | Path, src_root: str | Path, dest_root: str | Path | None = None) -> dict[str, Any]:
+    """Copy every attachment the backed-up database names, verifying each copy's SHA-256.
+
+    Run after ``backup_database``: the list of files comes from the backup itself (a file is on disk
+    before its row is written, so every listed file exists). Files already in the destination with
+    the right hash are kept (an evening backup copies only the day's new photos); a copy whose hash
+    is wrong is replaced. A source file that is missing or damaged is reported, never copied.
+    """
+    from .services.attachments import file_path, sha256_file
+    db_backup, src_root = Path(db_backup), Path(src_root)
+    dest_root = Path(dest_root) if dest_root else attachments_dest(db_backup)
+    conn = sqlite3.connect(f"file:{db_backup}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT sha256, size FROM attachments ORDER BY sha256").fetchall() \
+            if _has_table(conn, "attachments") else []
+    finally:
+        conn.close()
+    out: dict[str, Any] = {"path": str(dest_root), "files": len(rows), "copied": 0, "verified": 0, "bytes": 0,
+                           "problems": []}
+    for sha, size in rows:
+        dest = file_path(dest_root, sha)
+        if dest.is_file() and dest.stat().st_size == size and sha256_file(dest) == sha:
+            out["verified"] += 1
+            continue
+        src = file_path(src_root, sha)
+        if not src.is_file():
+            out["problems"].append({"sha256": sha, "problem": "missing on the server"})
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".partial")
+        with open(src, "rb") as fi, open(tmp, "wb") as fo:
+            for block in iter(lambda: fi.read(1 << 20), b""):
+                fo.write(block)
+            fo.flush()
+            os.fsync(fo.fileno())
+        if sha256_file(tmp) != sha:
+            tmp.unlink(missing_ok=True)
+            out["problems"].append({"sha256": sha, "problem": "damaged on the server (hash differs)"})
+            continue
+        os.replace(tmp, dest)
+        out["copied"] += 1
+        out["verified"] += 1
+        out["bytes"] += size
+    return out

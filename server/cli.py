@@ -137,7 +137,7 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 def _load_extra_commands() -> None:
     """Import the modules that contribute subcommands (server, dedup, ...), if present."""
-    for name in ("server.commands", "server.dedup.commands"):
+    for name in ("server.commands", "server.dedup.commands", "server.register.commands"):
         try:
             module = __import__(name, fromlist=["register"])
         except ModuleNotFoundError as exc:

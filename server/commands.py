@@ -101,14 +101,20 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from .backup import BackupError, backup_database
+    from .backup import BackupError, backup_attachments, backup_database
+    from .services.attachments import root_dir
 
     settings = _settings(args)
     try:
         result = backup_database(settings.db_path, args.dest, settings.busy_timeout_ms)
+        # The photos the backup names, beside it (<dest stem>.attachments/), each copy hash-verified.
+        result["attachments"] = backup_attachments(result["path"], root_dir(settings.data_dir))
     except (BackupError, OSError) as exc:
         raise CliError(f"sao lưu thất bại / backup failed: {exc}", EXIT_FAIL) from None
     _print_json(result)
+    if result["attachments"]["problems"]:
+        raise CliError(f"sao lưu ảnh có lỗi / attachment backup problems: {result['attachments']['problems'][:5]}",
+                       EXIT_FAIL)
     return EXIT_OK
 
 

@@ -112,7 +112,8 @@ class Database:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:     # SQLite may have rolled back already (SQLITE_FULL): keep the cause
+                    conn.execute("ROLLBACK")
                 raise
             else:
                 try:

@@ -32,12 +32,20 @@ def is_seeded(db: Database) -> bool:
     return db.value("SELECT 1 FROM wards WHERE ward_code = ?", (DEMO_WARD["ward_code"],)) is not None
 
 
-def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.datetime | None = None) -> dict[str, Any]:
+def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.datetime | None = None,
+              cycle: bool | None = None) -> dict[str, Any]:
     """Create the demo ward, users, collaborators and ``households`` synthetic households.
 
     Does nothing (and says so) when the demo ward already exists. Synthetic
     households that fail validation are skipped and counted.
+
+    ``cycle`` (default: on when ``now`` is not given, i.e. ``rasoat serve --demo`` / ``seed-demo``;
+    tests pass ``now`` and keep the plain preload): the households come from last year's register
+    (2024, an XLSX imported through the real import path) and the 2025 periodic round is open and
+    in progress (``server.cycle.demo``).
     """
+    if cycle is None:
+        cycle = now is None
     now = now or system_clock()
     if is_seeded(db):
         return {"seeded": False, "reason": "the demo ward already exists"}
@@ -50,6 +58,13 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
     users = [people.create_user(db, u, name, role, pw, now) | {"password": pw} for u, name, role, pw in DEMO_USERS]
     collabs = [people.create_collaborator(db, name, phone, groups, now) for name, phone, groups in DEMO_COLLABORATORS]
     preload: dict[str, Any] = {"counts": {}, "rejected": []}
+    if households and cycle:
+        from .cycle.demo import seed_cycle
+
+        result = seed_cycle(db, households, seed, now, DEMO_WARD, tuple(c for c, _ in DEMO_GROUPS))
+        return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS], "users": users,
+                "collaborators": collabs, "households": result["counts"], "cycle": result["cycle"],
+                "skipped_invalid": 0}
     if households:
         from shared.synthetic import generate_ward
 

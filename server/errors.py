@@ -9,6 +9,7 @@ unexpected exception (500, no traceback in the body) to the envelope.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -65,6 +66,17 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def is_disk_full(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or an exception it was raised from or while handling) is SQLite's SQLITE_FULL."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                                               or "database or disk is full" in str(exc)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -91,6 +103,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_disk_full(exc):    # SQLITE_FULL: the transaction was rolled back, nothing of it is stored
+            log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(507, "disk_full", "The server's disk is full: nothing of this request was "
+                                  "stored; free disk space on the server, then send again",
+                                  "Ổ đĩa máy chủ đã đầy: chưa lưu gì của lần gửi này; cán bộ phường cần giải "
+                                  "phóng dung lượng ổ đĩa máy chủ, rồi gửi lại (phiếu vẫn được giữ trên máy)")
+        if isinstance(exc, OverflowError):   # an id beyond SQLite's 64-bit integers (/meetings/99999999999999999999)
+            return error_response(422, "invalid_request", "A number in the request is out of range",
+                                  "Một số trong yêu cầu vượt quá giới hạn cho phép",
+                                  [{"path": request.url.path, "code": "out_of_range", "message": str(exc)[:200]}])
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "Internal server error; the office can see the log",
                               "Lỗi máy chủ; cán bộ phường kiểm tra nhật ký máy chủ")

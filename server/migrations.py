@@ -202,12 +202,27 @@ def m005_dedup(conn: sqlite3.Connection) -> None:
     apply_schema(conn)
 
 
+def m006_cycle(conn: sqlite3.Connection) -> None:
+    """Review rounds, submission rounds/lifecycle, confirmations, credit records (issue 7)."""
+    from .cycle.schema import apply_schema
+    apply_schema(conn)
+
+
+def m007_attachments(conn: sqlite3.Connection) -> None:
+    """Attachments: stored files, uploads in progress, per-device daily usage, submission references,
+    submissions held as incomplete (issue 9)."""
+    from .store.attachments import apply_schema
+    apply_schema(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
     (3, "process", m003_process),
     (4, "report_facts", m004_report_facts),
     (5, "dedup", m005_dedup),
+    (6, "cycle", m006_cycle),
+    (7, "attachments", m007_attachments),
 )
 
 

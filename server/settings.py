@@ -38,6 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_push_submissions", wire.MAX_SUBMISSIONS_PER_PUSH, "Most submissions accepted in one push.", int),
     Setting("max_body_bytes", wire.MAX_BODY_BYTES, "Largest request body, after gzip decompression, in bytes.", int),
     Setting("pull_limit", 500, "Default number of changes per pull page (a device may ask up to 1000).", int),
+    Setting("max_attachment_bytes", 10 * 1024 * 1024, "Largest attachment (photo) file, in bytes.", int),
+    Setting("max_attachment_bytes_per_device_day", 500 * 1024 * 1024,
+            "Attachment bytes one device may upload per day (the rest waits for the next day).", int),
     Setting("busy_timeout_ms", 30000, "How long a write waits for the SQLite write lock held by another process.", int),
     Setting("log_level", "info", "uvicorn log level.", str),
     Setting("workers", 1, "Server processes (uvicorn workers). Validation is CPU-bound: use the number of cores.", int),
@@ -86,6 +89,8 @@ class Settings:
     max_push_submissions: int = wire.MAX_SUBMISSIONS_PER_PUSH
     max_body_bytes: int = wire.MAX_BODY_BYTES
     pull_limit: int = 500
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachment_bytes_per_device_day: int = 500 * 1024 * 1024
     busy_timeout_ms: int = 30000
     log_level: str = "info"
     workers: int = 1
@@ -135,6 +140,8 @@ class Settings:
             out.append(f"max_body_bytes must be 1024..{wire.MAX_BODY_BYTES}")
         if not 1 <= self.pull_limit <= wire.MAX_PULL_LIMIT:
             out.append(f"pull_limit must be 1..{wire.MAX_PULL_LIMIT}")
+        if self.max_attachment_bytes < 1024 or self.max_attachment_bytes_per_device_day < 1024:
+            out.append("max_attachment_bytes and max_attachment_bytes_per_device_day must be at least 1024")
         for name in ("enrollment_code_ttl_hours", "session_ttl_hours"):
             if getattr(self, name) < 1:
                 out.append(f"{name} must be at least 1")

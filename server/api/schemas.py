@@ -24,7 +24,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorEnvelope, "description": d} for s, d in (
         (400, "Bad request (bad gzip, bad JSON, unsupported protocol)"), (401, "Not authenticated"),
         (403, "Not allowed"), (404, "Not found"), (409, "Conflict"), (413, "Body or batch too large"),
-        (415, "Wrong content type or encoding"), (422, "Invalid request fields"), (500, "Server error"))}
+        (415, "Wrong content type or encoding"), (422, "Invalid request fields"), (500, "Server error"),
+        (507, "The server's disk is full (disk_full): nothing of the request was stored"))}
 
 
 # --- sync messages (documentation) ----------------------------------------------------------

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, auth_pages, dashboard, dedup_pages, households, review
+from . import admin, auth_pages, dashboard, dedup_pages, evidence, households, review
 
 router = APIRouter()
-for _module in (auth_pages, dashboard, households, review, dedup_pages, admin):
+for _module in (auth_pages, dashboard, households, evidence, review, dedup_pages, admin):
     router.include_router(_module.router)
 
 __all__ = ["router"]

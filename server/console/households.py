@@ -15,6 +15,7 @@ from ..services import people
 from ..services import returns as returns_service
 from ..store import audit, submissions
 from . import diff as diffs
+from . import evidence as evidence_page
 from . import formtext, queries, search
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
                   redirect, render)
@@ -93,6 +94,7 @@ def household_page(request: Request, household_id: str, user: ViewerUser, a: str
         names = {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM collaborators")}
         device_names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM devices")}
         conflicts = queries.open_conflicts(conn, household_id)
+        evidence = evidence_page.context(conn, household_id, detail["submission_id"], detail["answers"])
         accepted = queries.accepted_decision(conn, detail["submission_id"])
         dedup = None
         if dedup_ready(conn):
@@ -105,6 +107,7 @@ def household_page(request: Request, household_id: str, user: ViewerUser, a: str
     return render(request, "household.html", h=detail, answers=answers, history=history, a=a, b=b,
                   change=change, has_base=body_a is not None, conflicts=conflicts, accepted=accepted,
                   collaborator_names=names, device_names=device_names, dedup=dedup,
+                  evidence=evidence, prefix=PREFIX,
                   reasons=formtext.return_reasons(),
                   label=lambda p: formtext.label(p, lang, version),
                   show=lambda p, v: formtext.value(p, v, lang, version),

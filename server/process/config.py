@@ -29,6 +29,13 @@ PROCESS_SETTINGS: tuple[ProcessSetting, ...] = (
                    "Ngày nghỉ lễ không tính là ngày làm việc (YYYY-MM-DD, cách nhau bởi dấu phẩy)",
                    "Public holidays not counted as working days (YYYY-MM-DD, comma separated)", str),
     ProcessSetting("minutes_copies", 2, "Số bản biên bản họp dân", "Copies of the meeting minutes", int),
+    # Eligibility windows after escaping (shared/data/policies.json, domain.md §4; issue 7)
+    ProcessSetting("window_programme_support_months", 36,
+                   "Hộ mới thoát nghèo/cận nghèo được hưởng hỗ trợ của chương trình (số tháng từ ngày quyết định)",
+                   "Programme support window after escaping (months from the decision date)", int, unconfirmed=True),
+    ProcessSetting("window_policy_credit_months", 36,
+                   "Hộ mới thoát nghèo/cận nghèo được vay tín dụng chính sách (số tháng từ ngày quyết định)",
+                   "Policy credit window after escaping (months from the decision date)", int),
 )
 _BY_NAME = {s.name: s for s in PROCESS_SETTINGS}
 REVIEW_REASON = "Họp dân chưa đạt ≥ 50% đồng ý"

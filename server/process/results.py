@@ -31,6 +31,8 @@ CATEGORY_OF = {
     "newly_poor": "new_poor", "relapsed_poor": "new_poor", "near_poor_to_poor": "new_poor",
     "newly_near_poor": "new_near_poor", "relapsed_near_poor": "new_near_poor",
     "poor_to_near_poor": "escaping", "escaped_poverty": "escaping", "escaped_near_poverty": "escaping",
+    # a household that arrived (moved in, split off) poor / near-poor is new on the lists too
+    "poor_other_increase": "new_poor", "near_poor_other_increase": "new_near_poor",
 }
 CATEGORY_LABELS = {
     "new_poor": ("Hộ nghèo mới", "New poor"),
@@ -58,11 +60,19 @@ class Judgement:
 
 
 def judge(cls: str | None, register_status: str | None, ever_poor: bool, ever_near_poor: bool,
-          household_status: str, stood: bool, complaint_pending: bool) -> Judgement:
-    """Pure: where one household stands. ``cls`` is its latest class under the standard."""
+          household_status: str, stood: bool, complaint_pending: bool,
+          lifecycle_event: str | None = None) -> Judgement:
+    """Pure: where one household stands. ``cls`` is its latest class under the standard;
+    ``lifecycle_event`` the round's lifecycle event (moved away, dissolved, merged: gone — an
+    other decrease; moved in, split_from: an other increase; ``server.cycle.transitions``)."""
+    from ..cycle.transitions import household_movement, is_gone
+
     before = status_history.transition_status(register_status)
+    if is_gone(lifecycle_event):
+        return Judgement(None, household_movement(register_status, None, lifecycle_event), None, "settled", None)
     after = status_of(cls) if cls not in (None, "unknown") else None
-    mv = movement(before, after, ever_poor=ever_poor, ever_near_poor=ever_near_poor) if after else None
+    mv = household_movement(register_status, cls if after else None, lifecycle_event, ever_poor,
+                            ever_near_poor) if after else None
     category = CATEGORY_OF.get(mv.kind) if mv else None
     if after is None:
         state = "unclassified"
@@ -97,6 +107,7 @@ class ResultRow:
     register_status: str | None
     flags: dict[str, bool]
     judgement: Judgement
+    lifecycle_event: str | None = None
 
     @property
     def deprived(self) -> list[int]:
@@ -123,8 +134,10 @@ _SQL = """SELECT h.household_id, h.submission_id, h.status AS household_status, 
             WHERE mi.household_id = h.household_id AND mi.submission_id = h.submission_id
               AND mi.outcome = 'stands' AND m.round = :round AND m.standard_id = :standard_id) AS stood,
     EXISTS (SELECT 1 FROM complaints c WHERE c.household_id = h.household_id AND c.round = :round
-              AND c.outcome = 'pending') AS complaint_pending
+              AND c.outcome = 'pending') AS complaint_pending,
+    sr.lifecycle_event
 FROM households h JOIN area_groups g ON g.id = h.group_id
+LEFT JOIN submission_rounds sr ON sr.submission_id = h.submission_id AND sr.round_year = :round
 LEFT JOIN report_facts f ON f.household_id = h.household_id
 LEFT JOIN report_class_facts cf ON cf.standard_id = :standard_id AND cf.household_id = h.household_id
 LEFT JOIN ({register}) reg ON reg.household_id = h.household_id
@@ -134,11 +147,11 @@ ORDER BY g.code, h.head_name, h.household_id"""
 
 def _row(r: sqlite3.Row) -> ResultRow:
     j = judge(r["class"], r["register_status"], bool(r["ever_poor"]), bool(r["ever_near_poor"]),
-              r["household_status"], bool(r["stood"]), bool(r["complaint_pending"]))
+              r["household_status"], bool(r["stood"]), bool(r["complaint_pending"]), r["lifecycle_event"])
     flags = {k: bool(r[k]) for k in ("ethnic_minority", "person_of_merit", "no_labour", "farm")}
     return ResultRow(r["household_id"], r["submission_id"], r["household_status"], r["group_id"], r["group_code"],
                      r["group_name"], r["head_name"], r["address"], r["persons"], r["class"], r["deprived_mask"],
-                     r["register_status"], flags, j)
+                     r["register_status"], flags, j, r["lifecycle_event"])
 
 
 def iter_results(conn: sqlite3.Connection, round_: int, standard_id: str, group_id: int | None = None,

@@ -22,10 +22,10 @@ from shared import identity
 
 from .columns import LABELS, REQUIRED, detect_columns, find_header_row, norm_header
 
-STATUS_WORDS = (  # folded phrase -> status, longest first
+STATUS_WORDS = (  # folded phrase -> status, longest first ("khong ngheo" before "ngheo")
     ("thoat can ngheo", "escaped_near_poverty"), ("thoat ngheo", "escaped_poverty"),
-    ("can ngheo", "near_poor"), ("ngheo", "poor"),
-    ("muc song trung binh", "average"), ("trung binh", "average"), ("khong ngheo", "other"),
+    ("khong ngheo", "other"), ("can ngheo", "near_poor"), ("ngheo", "poor"),
+    ("muc song trung binh", "average"), ("trung binh", "average"),
     ("near poor", "near_poor"), ("near_poor", "near_poor"), ("poor", "poor"), ("average", "average"),
 )
 SEX_WORDS = {"nam": "male", "nu": "female", "male": "male", "female": "female", "m": "male", "f": "female"}

@@ -132,10 +132,12 @@ def groups(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> tu
 
 # --- movement -----------------------------------------------------------------------------------
 
-_REGISTER_PAIR = """SELECT h.group_id, b.status AS before, b.ever_poor, b.ever_near_poor, a.status AS after
+_REGISTER_PAIR = """SELECT h.group_id, b.status AS before, b.ever_poor, b.ever_near_poor, a.status AS after,
+    sr.lifecycle_event
 FROM households h
 LEFT JOIN ({before}) b ON b.household_id = h.household_id
 LEFT JOIN ({after}) a ON a.household_id = h.household_id
+LEFT JOIN submission_rounds sr ON sr.submission_id = h.submission_id AND sr.round_year = :round
 WHERE h.group_id IN ({marks}) AND (b.status IS NOT NULL OR a.status IS NOT NULL)
 ORDER BY h.group_id"""
 
@@ -150,10 +152,14 @@ def _register_movements(conn: sqlite3.Connection, scope: Scope, group_ids: list[
     params = {"round": scope.round, "start": status_history.round_start(scope.round).isoformat(),
               "next_round": scope.round + 1, "next_start": status_history.round_start(scope.round + 1).isoformat(),
               "std": scope.standard_id, **{f"g{i}": g for i, g in enumerate(group_ids)}}
+    from ..cycle.transitions import household_movement
+
     for r in conn.execute(sql, params):
-        yield r["group_id"], movement(status_history.transition_status(r["before"]),
-                                      status_history.transition_status(r["after"]),
-                                      ever_poor=bool(r["ever_poor"]), ever_near_poor=bool(r["ever_near_poor"]))
+        # lifecycle events of the round: gone = other decrease, arrived = other increase (issue 7)
+        mv = household_movement(r["before"], r["after"], r["lifecycle_event"], bool(r["ever_poor"]),
+                                bool(r["ever_near_poor"]))
+        if mv is not None:
+            yield r["group_id"], mv
 
 
 def _named_from_result(r: Any, rid: int) -> dict[str, Any]:

@@ -32,9 +32,13 @@ from shared.validation import ERROR, validate
 
 from ..auth import DeviceGroup
 from ..clock import iso, server_date
+from ..cycle import hooks as cycle_hooks
+from ..cycle import rounds as cycle_rounds
 from ..db import Database
+from ..errors import is_disk_full
 from ..dedup import review as dedup_review
 from ..store import audit, changes, classifications, households, returns, submissions
+from . import attachments as attachments_service
 
 log = logging.getLogger("rasoat.ingest")
 
@@ -92,9 +96,18 @@ def _area_problems(doc: dict[str, Any], find_group: GroupLookup) -> tuple[Device
     return group, out
 
 
-def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime) -> Prepared:
-    """Check, validate and classify one pushed record. Pure: no database, ``now`` passed in."""
+def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
+            round_ctx: cycle_rounds.RoundContext | None = None, lenient: bool = False) -> Prepared:
+    """Check, validate and classify one pushed record. Pure: no database, ``now`` passed in.
+
+    ``round_ctx``: the review round it belongs to (its standards; a closed round refuses it).
+    ``lenient``: missing answers (``required``, ``confirmation_required``) are warnings, not errors
+    (a preload of an incomplete document, e.g. an imported register row)."""
     sid = raw.get("submission_id") if isinstance(raw, dict) and wire.is_uuid(raw.get("submission_id")) else None
+    if round_ctx is not None and round_ctx.closed and isinstance(raw, dict):
+        # A retry of a body stored before the round closed is still answered 'duplicate' (by hash).
+        return Prepared(index, sid, True, [cycle_hooks.closed_problem(round_ctx)], raw=raw,
+                        content_hash=wire.sha256_hex(wire.canonical_submission(raw)))
     problems = [p.to_dict() for p in wire.check_submission(raw, now)]
     if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
         return Prepared(index, sid, True, problems)
@@ -105,13 +118,17 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime) -> 
     group, area_problems = _area_problems(doc, find_group)
     problems += area_problems
     problems += [p.to_dict() for p in validate(doc, today=server_date(now))]
+    if lenient:
+        for p in problems:
+            if p["code"] in ("required", "confirmation_required"):
+                p["severity"] = "warning"
     errors = [p for p in problems if p["severity"] == ERROR]
     body = wire.canonical_submission(raw)
     if errors:
         # The hash lets a retry of a body stored earlier still be answered 'duplicate'.
         return Prepared(index, sid, True, errors, raw=raw, content_hash=wire.sha256_hex(body))
     try:
-        results = classify_all(doc)
+        results = classify_all(doc, standards=round_ctx.standards_for(doc) if round_ctx is not None else None)
     except Exception:  # a bug in a rule must not lose the record: keep it, say so
         log.exception("classification failed for submission %s", sid)
         results = []
@@ -208,7 +225,7 @@ def _duplicate(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[str, tuple[int, int]],
-               now: str) -> dict[str, Any]:
+               now: str, round_ctx: cycle_rounds.RoundContext | None = None) -> dict[str, Any]:
     raw = p.raw
     assert raw is not None and p.group is not None and p.household_id is not None
     hid = p.household_id
@@ -218,6 +235,9 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
             p.index, p.submission_id, True,
             [_problem("household_id", "forbidden_group", "Hộ này thuộc khu phố không được giao cho thiết bị này",
                       "This household belongs to a group not assigned to this device")]))
+    related = cycle_hooks.related_problem(conn, raw["answers"], p.group.ward_code)
+    if related is not None:
+        return _duplicate_of(conn, p) or _rejected(Prepared(p.index, p.submission_id, True, [related]))
     d = decide(current[0] if current else None, raw.get("base_revision"))
     sid = p.submission_id or str(uuid.uuid4())
     row = {"submission_id": sid, "receipt_id": str(uuid.uuid4()), "household_id": hid, "source": actor.source,
@@ -236,6 +256,7 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
         if stored["content_hash"] == p.content_hash:
             return _duplicate(conn, stored)
         return _different_content(conn, p, actor, stored, now)
+    cycle_hooks.record(conn, sid, hid, raw["answers"], raw["collected_at"], round_ctx, now)
     kind, actor_id = actor.audit_actor
     if d.status == wire.CONFLICT:
         if current is not None:
@@ -296,7 +317,8 @@ def _different_content(conn: sqlite3.Connection, p: Prepared, actor: Actor, stor
             "conflict": {"reason": wire.DIFFERENT_CONTENT}, "problems": p.problems}
 
 
-def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor, now: str) -> list[dict[str, Any]]:
+def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor, now: str,
+                round_ctx: cycle_rounds.RoundContext | None = None) -> list[dict[str, Any]]:
     """Decide and store every record of a batch; call inside one write transaction."""
     ids = [p.household_id for p in prepared if not p.rejected and p.household_id]
     state = {hid: (r["server_revision"], r["group_id"]) for hid, r in households.get_many(conn, ids).items()}
@@ -307,8 +329,12 @@ def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor
             continue
         conn.execute("SAVEPOINT record")
         try:
-            result = _apply_one(conn, p, actor, state, now)
-        except Exception:
+            result = _apply_one(conn, p, actor, state, now, round_ctx)
+            # Photos it names: held as incomplete until every file is on the server (issue 9).
+            result = attachments_service.on_result(conn, result, p.household_id, (p.raw or {}).get("answers"), now)
+        except Exception as exc:
+            if is_disk_full(exc):   # the whole push fails (507 disk_full envelope), never a half-stored batch
+                raise
             conn.execute("ROLLBACK TO record")
             log.exception("storing submission %s failed", p.submission_id)
             result = {"submission_id": p.submission_id, "status": wire.REJECTED, "retry": True,
@@ -328,10 +354,17 @@ def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor
 
 def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
     """The whole use case: prepare every record, then one write transaction for the batch."""
-    prepared = [prepare(i, raw, find_group, now) for i, raw in enumerate(items)]
+    # Device pushes belong to the open review round (none defined: the old behaviour).
+    round_ctx = cycle_rounds.context_for_push(db.conn) if actor.source == "device" else None
+    prepared = [prepare(i, raw, find_group, now, round_ctx=round_ctx) for i, raw in enumerate(items)]
     stamp = iso(now)
     with db.write() as conn:
-        results = apply_batch(conn, prepared, actor, stamp)
+        if actor.source == "device" and round_ctx is not None and not round_ctx.closed:
+            latest = cycle_rounds.context_for_push(conn)      # the round closed while we validated
+            if latest is not None and latest.closed:
+                round_ctx = latest
+                prepared = [prepare(i, raw, find_group, now, round_ctx=latest) for i, raw in enumerate(items)]
+        results = apply_batch(conn, prepared, actor, stamp, round_ctx)
         if actor.device_id:
             conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (stamp, actor.device_id))
     return results

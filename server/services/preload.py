@@ -26,8 +26,14 @@ def all_groups_lookup(db: Database):
 
 
 def preload_households(db: Database, docs: Iterable[dict[str, Any]], now: dt.datetime,
-                       batch_size: int = 200, user_id: int | None = None) -> dict[str, Any]:
-    """Store each household document as the household's next revision. Returns counts and rejections."""
+                       batch_size: int = 200, user_id: int | None = None, *, lenient: bool = False,
+                       round_ctx: Any = None) -> dict[str, Any]:
+    """Store each household document as the household's next revision. Returns counts and rejections.
+
+    ``lenient``: accept incomplete documents (missing answers are warnings; type/range errors still
+    reject), e.g. households imported from a register. ``round_ctx``: the review round
+    (``server.cycle.rounds.RoundContext``) the revisions belong to. Called inside a caller's
+    ``db.write()``, every batch joins that one transaction (all-or-nothing)."""
     find_group = all_groups_lookup(db)
     counts = {wire.ACCEPTED: 0, wire.DUPLICATE: 0, wire.CONFLICT: 0, wire.REJECTED: 0}
     rejected: list[dict[str, Any]] = []
@@ -45,9 +51,10 @@ def preload_households(db: Database, docs: Iterable[dict[str, Any]], now: dt.dat
                           "base_revision": None if cur is None else cur["server_revision"],
                           "form_version": doc.get("form_version"), "collected_at": doc.get("collected_at"),
                           "answers": doc})
-        prepared = [prepare(i, raw, find_group, now) for i, raw in enumerate(items)]
+        prepared = [prepare(i, raw, find_group, now, round_ctx=round_ctx, lenient=lenient)
+                    for i, raw in enumerate(items)]
         with db.write() as conn:
-            results = apply_batch(conn, prepared, actor, iso(now))
+            results = apply_batch(conn, prepared, actor, iso(now), round_ctx)
         for doc, r in zip(batch, results):
             counts[r["status"]] += 1
             if r["status"] == wire.REJECTED:

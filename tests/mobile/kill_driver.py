@@ -25,7 +25,7 @@ def main() -> None:
 
     def step1(_dt: float) -> None:
         app.open_household(hid)
-        app.form_p.go_section(1)
+        app.form_p.go_section([s["id"] for s in app.form_p.sections()].index("address"))
         Clock.schedule_once(step2, 0.3)
 
     def step2(_dt: float) -> None:

@@ -1,0 +1,106 @@
+"""Eligibility lists: per household, its status history (one standard) → ``shared.eligibility``,
+with the window lengths from the process settings (``window_programme_support_months``,
+``window_policy_credit_months``; console "Thiết lập" or ``PUT /api/v1/process/settings``).
+
+A list per policy: every household that qualifies on a date, its basis (status) and the last
+day of its window (escaped households; ``None`` = while the status holds). Streamed from SQLite
+(status history ordered by household), XLSX written with xlsxwriter in constant memory.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+import tempfile
+from typing import Any, Iterator
+
+from shared.eligibility import StatusChange, eligibility, load_policies
+
+from ..process import config as process_config
+from ..process.status_history import STATUS_LABELS
+
+WINDOW_SETTINGS = {"programme_support": "window_programme_support_months",
+                   "policy_credit": "window_policy_credit_months"}
+
+
+def policies(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The policy table with the ward's window lengths."""
+    values = process_config.load(conn)
+    return load_policies(windows={k: int(values[v]) for k, v in WINDOW_SETTINGS.items()})
+
+
+def household_eligibility(conn: sqlite3.Connection, household_id: str, standard_id: str, on: dt.date
+                          ) -> list[dict[str, Any]]:
+    from ..process.status_history import status_changes
+
+    table = policies(conn)
+    labels = {p["id"]: p["label"] for p in table["policies"]}
+    return [{"policy_id": e.policy_id, "label": labels[e.policy_id], "eligible": e.eligible, "basis": e.basis,
+             "window_end": e.window_end.isoformat() if e.window_end else None}
+            for e in eligibility(status_changes(conn, household_id, standard_id), on, table)]
+
+
+_SQL = """SELECT sh.household_id, sh.status, sh.decision_date, g.code AS group_code, g.name AS group_name,
+    COALESCE(f.head_name, h.head_name) AS head_name, f.address
+FROM household_status_history sh
+JOIN households h ON h.household_id = sh.household_id
+JOIN area_groups g ON g.id = h.group_id
+LEFT JOIN report_facts f ON f.household_id = sh.household_id
+WHERE sh.standard_id = ? {where}
+ORDER BY sh.household_id, sh.decision_date, sh.id"""
+
+
+def iter_list(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt.date,
+              group_code: str | None = None, table: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Households eligible for one policy on ``on`` (streamed, by household id)."""
+    table = table or policies(conn)
+    if policy_id not in {p["id"] for p in table["policies"]}:
+        raise KeyError(policy_id)
+    where, params = "", [standard_id]
+    if group_code:
+        where, params = "AND g.code = ?", [standard_id, group_code]
+    rows = conn.execute(_SQL.format(where=where), params)
+    for hid, grp in itertools.groupby(rows, key=lambda r: r["household_id"]):
+        grp = list(grp)
+        changes = [StatusChange(r["status"], dt.date.fromisoformat(r["decision_date"])) for r in grp]
+        e = next(x for x in eligibility(changes, on, table) if x.policy_id == policy_id)
+        if not e.eligible:
+            continue
+        last = grp[-1]
+        decided = max((c for c in changes if c.decision_date <= on), key=lambda c: c.decision_date)
+        yield {"household_id": hid, "group_code": last["group_code"], "group_name": last["group_name"],
+               "head_name": last["head_name"], "address": last["address"], "basis": e.basis,
+               "basis_vi": STATUS_LABELS[e.basis][0] if e.basis in STATUS_LABELS else e.basis,
+               "decision_date": decided.decision_date.isoformat(),
+               "window_end": e.window_end.isoformat() if e.window_end else None}
+
+
+COLUMNS = (("group_code", "Khu phố"), ("head_name", "Chủ hộ"), ("address", "Địa chỉ"), ("basis_vi", "Diện"),
+           ("decision_date", "Ngày quyết định"), ("window_end", "Hưởng đến hết ngày"), ("household_id", "Mã hộ"))
+
+
+def write_xlsx(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt.date,
+               group_code: str | None = None) -> str:
+    """The list as an XLSX in a temporary file (constant memory); the caller streams and deletes it."""
+    import xlsxwriter
+
+    table = policies(conn)
+    label = next((p["label"]["vi"] for p in table["policies"] if p["id"] == policy_id), None)
+    if label is None:       # unknown policy: KeyError (the routes answer 404 policy_not_found), not StopIteration
+        raise KeyError(policy_id)
+    fh = tempfile.NamedTemporaryFile(prefix="rasoat-eligibility-", suffix=".xlsx", delete=False)
+    fh.close()
+    wb = xlsxwriter.Workbook(fh.name, {"constant_memory": True})
+    ws = wb.add_worksheet("Danh sách")
+    bold = wb.add_format({"bold": True})
+    ws.write_row(0, 0, [f"DANH SÁCH HỘ ĐƯỢC HƯỞNG: {label.upper()}"], bold)
+    ws.write_row(1, 0, [f"Chuẩn {standard_id}; tính đến ngày {on.strftime('%d/%m/%Y')}"
+                        + (f"; khu phố {group_code}" if group_code else "")])
+    ws.write_row(2, 0, ["[U] Bảng chính sách theo diện hộ chưa được đối chiếu văn bản pháp luật (policies.json)"])
+    ws.write_row(3, 0, ["STT", *(c[1] for c in COLUMNS)], bold)
+    n = 0
+    for n, row in enumerate(iter_list(conn, policy_id, standard_id, on, group_code, table), 1):
+        ws.write_row(3 + n, 0, [n, *(row[c[0]] or "" for c in COLUMNS)])
+    ws.write_row(4 + n, 0, ["", f"Tổng cộng: {n} hộ"], bold)
+    wb.close()
+    return fh.name

@@ -1,0 +1,202 @@
+"""Console pages of the review cycle: rounds (open / close / carry forward), register import
+(upload → mapping → every bad row → confirm), eligibility lists (XLSX), plan targets."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from shared.eligibility import load_policies
+from shared.standards import load_standards
+
+from ..clock import server_date
+from ..console import i18n
+from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, add_template_dir, form_data,
+                           get_db, get_now, make_router, redirect, render)
+from ..errors import ApiError
+from . import carry, eligibility, rounds, targets
+
+router = make_router()
+BASE = PREFIX + "/cycle"
+add_template_dir(Path(__file__).parent / "templates")
+i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát"}, "en": {"nav.cycle": "Review rounds"}})
+add_nav_item(BASE, "nav.cycle", "viewer", "main")
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "rasoat-register-uploads"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def _int(value: Any, name: str, required: bool = True) -> int | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ConsoleError(422, f"{name}: cần một số nguyên / a whole number is required") from None
+
+
+@router.get(BASE)
+def rounds_page(request: Request, user: ViewerUser) -> Response:
+    db = get_db(request)
+    today = server_date(get_now(request))
+    all_rounds = rounds.list_rounds(db.conn)
+    summaries = {r["id"]: rounds.round_summary(db.conn, r["id"]) for r in all_rounds}
+    year = today.year if today.month >= 9 else today.year - 1
+    return render(request, "cycle/rounds.html", rounds=all_rounds, summaries=summaries, year=year,
+                  standards=sorted(load_standards().values(), key=lambda s: s.id),
+                  suggested=set(rounds.suggested_standards(year)))
+
+
+@router.post(BASE + "/rounds")
+async def open_round(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    kind = form.get("kind") or "periodic"
+    year = _int(form.get("year"), "year")
+    month = _int(form.get("month"), "month", required=False) if kind == "regular" else None
+    std = form.getlist("standards")
+    r = rounds.open_round(get_db(request), kind, year, std, get_now(request), month=month, note=form.get("note") or "",
+                          user_id=user.id)
+    msg = f"Đã mở đợt {r['label_vi']}"
+    if form.get("preload_previous"):
+        res = carry.carry_forward(get_db(request), r["id"], get_now(request), user.id)
+        msg += f"; nạp sẵn {res['accepted']} hộ từ kỳ trước"
+    return redirect(BASE, msg)
+
+
+@router.post(BASE + "/rounds/{round_id}/close")
+async def close_round(request: Request, round_id: int, user: OfficerPost) -> Response:
+    r = rounds.close_round(get_db(request), round_id, get_now(request), user.id)
+    return redirect(BASE, f"Đã kết thúc đợt {r['label_vi']}")
+
+
+@router.post(BASE + "/rounds/{round_id}/preload")
+async def preload_round(request: Request, round_id: int, user: OfficerPost) -> Response:
+    res = carry.carry_forward(get_db(request), round_id, get_now(request), user.id)
+    return redirect(BASE, f"Đã nạp sẵn {res['accepted']} hộ từ kỳ trước")
+
+
+# --- register import ----------------------------------------------------------------------------
+
+@router.get(BASE + "/register")
+def register_page(request: Request, user: ViewerUser) -> Response:
+    return render(request, "cycle/register.html", report=None, token=None)
+
+
+@router.post(BASE + "/register")
+async def register_upload(request: Request, user: OfficerPost) -> Response:
+    from ..register.importer import import_file
+    from ..register.parse import RegisterFileError
+
+    form = await form_data(request)
+    upload = form.get("file")
+    if upload is None or not getattr(upload, "filename", ""):
+        raise ConsoleError(422, "Chưa chọn tệp / no file chosen")
+    suffix = os.path.splitext(upload.filename)[1].lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise ConsoleError(422, "Chỉ nhận tệp .xlsx hoặc .csv / .xlsx or .csv only")
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    path = UPLOAD_DIR / f"{token}{suffix}"
+    with open(path, "wb") as fh:
+        while chunk := await upload.read(1 << 20):
+            fh.write(chunk)
+    year = _int(form.get("round"), "round", required=False)
+    try:
+        report = import_file(get_db(request), path, get_now(request), year=year, dry_run=True,
+                             file_name=upload.filename)
+    except (RegisterFileError, ApiError) as exc:
+        path.unlink(missing_ok=True)
+        raise ConsoleError(422, str(exc) if isinstance(exc, RegisterFileError) else exc.message_vi) from None
+    if not report["ok"]:
+        path.unlink(missing_ok=True)
+        token = None
+    return render(request, "cycle/register.html", report=report, token=token, file_name=upload.filename,
+                  status_code=200 if report["ok"] else 422)
+
+
+@router.post(BASE + "/register/confirm")
+async def register_confirm(request: Request, user: OfficerPost) -> Response:
+    from ..register.importer import import_file
+
+    form = await form_data(request)
+    token = str(form.get("token") or "")
+    if not _TOKEN.match(token):
+        raise ConsoleError(422, "Phiên tải tệp không hợp lệ / invalid upload")
+    found = [p for p in UPLOAD_DIR.glob(f"{token}.*")] if UPLOAD_DIR.exists() else []
+    if len(found) != 1:
+        raise ConsoleError(404, "Tệp đã tải lên không còn; hãy tải lại / the upload is gone, upload again")
+    path = found[0]
+    try:
+        report = import_file(get_db(request), path, get_now(request), year=_int(form.get("round"), "round", False),
+                             user_id=user.id, file_name=form.get("file_name") or path.name)
+    finally:
+        path.unlink(missing_ok=True)
+    if not report.get("imported"):
+        return render(request, "cycle/register.html", report=report, token=None, status_code=422)
+    return redirect(BASE + "/register", f"Đã nhập {report['rows']} dòng: {report['new_households']} hộ mới, "
+                                        f"{report['status_rows_added']} dòng tình trạng")
+
+
+# --- eligibility --------------------------------------------------------------------------------
+
+def _std_choice(request: Request, standard: str | None) -> str:
+    cur = rounds.current(get_db(request).conn)
+    year = server_date(get_now(request)).year
+    ids = (cur["standards"] if cur else []) or rounds.suggested_standards(year) or rounds.suggested_standards(year - 1)
+    return standard if standard in load_standards() else (ids[0] if ids else "vn-national-2022-2025")
+
+
+@router.get(BASE + "/eligibility")
+def eligibility_page(request: Request, user: ViewerUser, policy: str = "health_insurance", standard: str | None = None,
+                     on: str | None = None, group: str | None = None) -> Response:
+    import datetime as dt
+
+    db = get_db(request)
+    std = _std_choice(request, standard)
+    try:
+        day = dt.date.fromisoformat(on) if on else server_date(get_now(request))
+    except ValueError:
+        raise ConsoleError(422, "on: YYYY-MM-DD") from None
+    table = eligibility.policies(db.conn)
+    if policy not in {p["id"] for p in table["policies"]}:
+        raise ConsoleError(404)
+    rows = list(eligibility.iter_list(db.conn, policy, std, day, group or None, table))
+    return render(request, "cycle/eligibility.html", rows=rows[:2000], total=len(rows), policies=table["policies"],
+                  policy=policy, standard=std, standards=sorted(load_standards()), on=day.isoformat(),
+                  group=group or "", windows=table["windows_months"], note=load_policies()["note"])
+
+
+@router.get(BASE + "/eligibility.xlsx")
+def eligibility_xlsx(request: Request, user: ViewerUser, policy: str, standard: str | None = None,
+                     on: str | None = None, group: str | None = None) -> Response:
+    from .api import xlsx_response
+
+    db = get_db(request)
+    return xlsx_response(db, policy, _std_choice(request, standard), on, group or None, get_now(request))
+
+
+# --- plan targets -------------------------------------------------------------------------------
+
+@router.get(BASE + "/targets")
+def targets_page(request: Request, user: ViewerUser, round: int | None = None, standard: str | None = None) -> Response:
+    db = get_db(request)
+    cur = rounds.current(db.conn)
+    year = round or (cur["year"] if cur else server_date(get_now(request)).year)
+    std = _std_choice(request, standard)
+    data = targets.compute(db, year, std, server_date(get_now(request)))
+    return render(request, "cycle/targets.html", data=data, round=year, standard=std, current=cur,
+                  standards=sorted(load_standards()))
+
+
+@router.post(BASE + "/credit")
+async def credit(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    targets.add_credit(get_db(request), str(form.get("household_id") or ""), str(form.get("requested_on") or ""),
+                       get_now(request), form.get("received_on") or None,
+                       _int(form.get("amount"), "amount", required=False), str(form.get("note") or ""), user.id)
+    return redirect(BASE + "/targets", "Đã ghi nhận đề nghị vay vốn")

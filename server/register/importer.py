@@ -1,0 +1,286 @@
+"""Import the ward's existing register (last year's lists) — all or nothing, idempotent.
+
+``check_file`` parses the file (``parse.parse_register``) and builds, for every row, the
+household document that will be preloaded; every problem of the file (row, column, reason) is
+listed, from the row checks and from validating the documents (type / range errors; missing
+answers are expected in a register and are not problems). ``import_file`` writes nothing unless
+there is no problem; then, in ONE ``db.write()`` transaction:
+
+* each row becomes a preloaded household with a deterministic id
+  (``uuid5(REGISTER_NAMESPACE, RegisterRow.identity_key(ward))``) and a partial document — area,
+  address, phone, the head as member ``m1`` (name, sex, birth year, CCCD), ``preloaded_from:
+  "register:<year>"`` — stored through the preload path with ``lenient=True`` and no
+  classification (the register says nothing of deprivations);
+* one status-history row per standard (``source='register'``, its status, decision number and
+  date, round = the register's year).
+
+Importing the same file again changes nothing: a household that exists is not preloaded again,
+and a status row identical to a stored one is not appended; when nothing is new, nothing at all
+is written (not even an audit row).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+
+from shared.validation import ERROR, validate
+
+from ..clock import iso, server_date
+from ..cycle import rounds as cycle_rounds
+from ..db import Database
+from ..errors import ApiError
+from ..process import status_history
+from ..store import audit
+from .columns import LABELS, norm_header
+from .parse import ParseResult, RegisterFileError, RegisterRow, RowProblem, parse_register
+
+REGISTER_NAMESPACE = uuid.UUID("6f1d2a4e-2b7c-5d3e-9a10-7c1e0b9d4f21")
+FORM_VERSION = "2025.1"
+BATCH = 500
+# register status -> status history status (an "average living standard" household is "other")
+HISTORY_STATUS = {"poor": "poor", "near_poor": "near_poor", "escaped_poverty": "escaped_poverty",
+                  "escaped_near_poverty": "escaped_near_poverty", "average": "other", "other": "other"}
+# document path prefix -> register field (to name the column of a validation problem)
+PATH_FIELDS = (("members[0].full_name", "head_name"), ("members[0].birth_year", "birth_year"),
+               ("members[0].birth_date", "birth_date"), ("members[0].sex", "sex"),
+               ("members[0].citizen_id", "citizen_id"), ("address.house_number", "house_number"),
+               ("address.street", "street"), ("phone", "phone"), ("area", "group"))
+
+
+def household_id_for(row: RegisterRow, ward_code: str) -> str:
+    return str(uuid.uuid5(REGISTER_NAMESPACE, row.identity_key(ward_code)))
+
+
+def ward_info(conn: Any, ward_code: str | None) -> dict[str, Any]:
+    wards = [dict(r) for r in conn.execute("SELECT * FROM wards ORDER BY ward_code")]
+    if ward_code:
+        wards = [w for w in wards if w["ward_code"].upper() == ward_code.upper()]
+    if len(wards) != 1:
+        raise ApiError(422, "unknown_ward", "Name the ward (--ward CODE)" if not ward_code else f"Unknown ward {ward_code}",
+                       "Hãy chọn phường (--ward MÃ)" if not ward_code else f"Không có phường {ward_code}")
+    w = wards[0]
+    w["groups"] = [dict(r) for r in conn.execute("SELECT id, code, name FROM area_groups WHERE ward_id = ? "
+                                                 "ORDER BY code", (w["id"],))]
+    return w
+
+
+def group_lookup(groups: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Folded names and codes of the ward's groups → group code ('Khu phố 1', 'KP01', 'kp 01', '1')."""
+    out: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for g in groups:
+        keys = {norm_header(g["code"]), norm_header(g["name"]), norm_header(g["code"]).replace(" ", "")}
+        for text in (g["code"], g["name"]):
+            digits = "".join(ch for ch in str(text) if ch.isdigit())
+            if digits:
+                keys.add(str(int(digits)))
+        for k in keys:
+            if k in out and out[k] != g["code"]:
+                ambiguous.add(k)
+            out[k] = g["code"]
+    for k in ambiguous:
+        out.pop(k, None)
+    return out
+
+
+def document(row: RegisterRow, ward: dict[str, Any], year: int) -> dict[str, Any]:
+    """The partial household document of one register row."""
+    head: dict[str, Any] = {"member_id": "m1", "full_name": row.head_name, "relation": "head"}
+    if row.sex:
+        head["sex"] = row.sex
+    if row.birth_date:
+        head["birth_date"] = row.birth_date
+    elif row.birth_year:
+        head["birth_year"] = row.birth_year
+    if row.citizen_id:
+        head["citizen_id"] = row.citizen_id
+    if row.ethnicity and norm_header(row.ethnicity) not in ("kinh", ""):
+        head["ethnic_minority"] = True
+    doc: dict[str, Any] = {
+        "household_id": household_id_for(row, ward["ward_code"]), "form_version": FORM_VERSION,
+        "collected_at": row.decision_date or f"{year}-12-14",
+        "area": {"province_code": ward["province_code"], "ward_code": ward["ward_code"], "group_code": row.group,
+                 "area_type": ward["area_type"]},
+        "members": [head], "preloaded_from": f"register:{year}",
+    }
+    address = {k: v for k, v in (("house_number", row.house_number), ("street", row.street)) if v}
+    if address:
+        doc["address"] = address
+    if row.phone:
+        doc["phone"] = row.phone
+    return doc
+
+
+def _column(path: str, parsed: ParseResult) -> str:
+    for prefix, fieldname in PATH_FIELDS:
+        if path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "["):
+            return parsed.mapping.get(fieldname, LABELS[fieldname])
+    return path
+
+
+def document_problems(row: RegisterRow, doc: dict[str, Any], parsed: ParseResult, today: dt.date) -> list[RowProblem]:
+    """Errors validation finds in a register document (missing answers excepted)."""
+    out = []
+    for p in validate(doc, today=today):
+        if p.severity == ERROR and p.code not in ("required", "confirmation_required"):
+            out.append(RowProblem(row.row, _column(p.path, parsed), p.code, p.message_vi, p.message_en))
+    return out
+
+
+@dataclasses.dataclass
+class Checked:
+    parsed: ParseResult
+    ward: dict[str, Any]
+    year: int
+    standards: list[str]
+    problems: list[RowProblem]
+    sha256: str
+    file_name: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def report(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for r in self.parsed.rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        return {"ok": self.ok, "file": self.file_name, "sha256": self.sha256, "ward_code": self.ward["ward_code"],
+                "round": self.year, "standards": self.standards, "header_row": self.parsed.header_row,
+                "mapping": self.parsed.mapping, "unmapped_headers": self.parsed.unmapped_headers,
+                "rows": len(self.parsed.rows), "by_status": counts,
+                "problems": [p.to_dict() for p in self.problems],
+                "missing_decision_date": sum(1 for r in self.parsed.rows if not r.decision_date)}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_file(db: Database, path: str | Path, now: dt.datetime, ward_code: str | None = None,
+               year: int | None = None, standards: list[str] | None = None, file_name: str | None = None,
+               validate_documents: bool = True) -> Checked:
+    """Parse and check a register file; writes nothing. RegisterFileError when unreadable as a whole.
+
+    ``validate_documents=False`` skips validating the built documents (the import validates them
+    while storing, and rolls everything back on the first problem found — one pass, not two)."""
+    path = Path(path)
+    today = server_date(now)
+    ward = ward_info(db.conn, ward_code)
+    parsed = parse_register(path, group_lookup(ward["groups"]), today=today)
+    if year is None:
+        years = sorted({int(r.decision_date[:4]) for r in parsed.rows if r.decision_date})
+        year = years[-1] if years else today.year - 1
+    if standards:
+        std = cycle_rounds.check_standard_ids(standards)
+    else:
+        rnd = cycle_rounds.find(db.conn, year)
+        std = rnd["standards"] if rnd else cycle_rounds.suggested_standards(year, ward["province_code"])
+    problems = list(parsed.problems)
+    if validate_documents:
+        for row in parsed.rows:
+            problems += document_problems(row, document(row, ward, year), parsed, today)
+    problems.sort(key=lambda p: p.row)
+    return Checked(parsed, ward, year, std, problems, _sha256(path), file_name or path.name)
+
+
+def _history_rows(checked: Checked) -> Iterable[dict[str, Any]]:
+    for row in checked.parsed.rows:
+        hid = household_id_for(row, checked.ward["ward_code"])
+        note = None if row.decision_date else f"Sổ không ghi ngày quyết định; lấy ngày 31/12/{checked.year}"
+        for sid in checked.standards:
+            yield {"household_id": hid, "standard_id": sid, "status": HISTORY_STATUS[row.status],
+                   "decision_date": row.decision_date or f"{checked.year}-12-31", "round": checked.year,
+                   "decision_number": row.decision_number, "source": "register", "note": note}
+
+
+def import_checked(db: Database, checked: Checked, now: dt.datetime, user_id: int | None = None) -> dict[str, Any]:
+    """Write a checked file (refused unless it has no problem), all or nothing, in one transaction."""
+    if not checked.ok:
+        raise ApiError(422, "register_invalid", f"The file has {len(checked.problems)} problem(s); nothing was imported",
+                       f"Tệp có {len(checked.problems)} lỗi; chưa nhập gì", [p.to_dict() for p in checked.problems[:50]])
+    ward, year = checked.ward, checked.year
+    ctx = dataclasses.replace(cycle_rounds.context_for_year(db.conn, year), status="import", standards=())
+    stamp = iso(now)
+    try:
+        with db.write() as conn:
+            new_households, history_added = _write(db, conn, checked, ctx, now, stamp, user_id)
+    except _Refused:
+        return {**checked.report(), "imported": False}
+    return {**checked.report(), "imported": True, "new_households": new_households,
+            "existing_households": len(checked.parsed.rows) - new_households, "status_rows_added": history_added}
+
+
+class _Refused(Exception):
+    pass
+
+
+def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime, stamp: str,
+           user_id: int | None) -> tuple[int, int]:
+    from ..services.preload import preload_households
+
+    ward, year = checked.ward, checked.year
+    new_households = history_added = 0
+    rejected: list[dict[str, Any]] = []
+    if True:   # (one block: the body of the import transaction)
+        rows = checked.parsed.rows
+        for i in range(0, len(rows), BATCH):
+            chunk = rows[i:i + BATCH]
+            ids = [household_id_for(r, ward["ward_code"]) for r in chunk]
+            marks = ",".join("?" * len(ids))
+            existing = {r[0] for r in conn.execute(f"SELECT household_id FROM households WHERE household_id IN ({marks})",
+                                                   ids)}
+            docs = [document(r, ward, year) for r, hid in zip(chunk, ids) if hid not in existing]
+            if docs:
+                res = preload_households(db, docs, now, batch_size=BATCH, user_id=user_id, lenient=True,
+                                         round_ctx=ctx)
+                new_households += res["counts"]["accepted"]
+                rejected += res["rejected"]
+        if rejected:   # documents refused while storing: roll the whole import back, report the rows
+            by_id = {household_id_for(r, ward["ward_code"]): r for r in rows}
+            for rej in rejected:
+                row = by_id[rej["household_id"]]
+                checked.problems += [RowProblem(row.row, _column(p["path"], checked.parsed), p["code"],
+                                                p["message_vi"], p["message_en"]) for p in rej["problems"]]
+            checked.problems.sort(key=lambda p: p.row)
+            raise _Refused()
+        known = {tuple(r) for r in conn.execute(
+            "SELECT household_id, standard_id, status, decision_date, COALESCE(decision_number, '') "
+            "FROM household_status_history WHERE source = 'register' AND round = ?", (year,))}
+        fresh = [h for h in _history_rows(checked)
+                 if (h["household_id"], h["standard_id"], h["status"], h["decision_date"], h["decision_number"] or "")
+                 not in known]
+        if fresh:
+            history_added = status_history.record_many(conn, fresh, stamp)
+        if new_households or history_added:
+            audit.record(conn, stamp, "user" if user_id else "system", user_id, "register.import", "ward",
+                         ward["ward_code"], {"file": checked.file_name, "sha256": checked.sha256, "round": year,
+                                             "rows": len(rows), "new_households": new_households,
+                                             "status_rows": history_added, "standards": checked.standards})
+    return new_households, history_added
+
+
+def import_file(db: Database, path: str | Path, now: dt.datetime, ward_code: str | None = None,
+                year: int | None = None, standards: list[str] | None = None, dry_run: bool = False,
+                user_id: int | None = None, file_name: str | None = None) -> dict[str, Any]:
+    """Check, then (unless ``dry_run`` or a problem) import. Returns the report."""
+    checked = check_file(db, path, now, ward_code, year, standards, file_name, validate_documents=dry_run)
+    if not checked.ok and not dry_run:       # list every problem, the documents' too
+        for row in checked.parsed.rows:
+            checked.problems += document_problems(row, document(row, checked.ward, checked.year), checked.parsed,
+                                                  server_date(now))
+        checked.problems.sort(key=lambda p: p.row)
+    if dry_run or not checked.ok:
+        return {**checked.report(), "imported": False}
+    return import_checked(db, checked, now, user_id)
+
+
+__all__ = ["RegisterFileError", "check_file", "import_file", "import_checked", "household_id_for", "document"]

@@ -1,0 +1,320 @@
+"""Attachments: content-addressed, resumable, verified uploads of dwelling photos (docs/sync-protocol.md,
+"Attachments").
+
+- A file is addressed by the SHA-256 of its bytes and stored once, under
+  ``<data dir>/attachments/ab/cd/<sha256>``.
+- An upload arrives in chunks at explicit offsets. The bytes received so far are kept in
+  ``attachments/partial/<sha256>.<device>`` and the count of good bytes in ``attachment_uploads``;
+  a chunk is written at ``received`` (anything past it is truncated first), fsynced, then counted, all
+  inside one write transaction — so after a crash or a cut connection the upload resumes from the last
+  counted byte. A chunk sent with ``X-Chunk-SHA256`` that does not match is refused (the count does
+  not move); a complete file whose hash is not its name is refused and the upload restarts from 0.
+- A complete, verified file is fsynced and renamed into place; only then is its row written. Every
+  submission held as incomplete for want of it is re-checked in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..auth import DevicePrincipal, UserPrincipal
+from ..clock import iso, server_date
+from ..db import Database
+from ..errors import ApiError
+from ..store import attachments as store
+from ..store import audit
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_CHECK_HASHES = 1000
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int                 # per file
+    max_bytes_per_device_day: int  # bytes a device may send per (server) day
+
+
+def root_dir(data_dir: str | os.PathLike[str]) -> Path:
+    return Path(data_dir) / "attachments"
+
+
+def file_path(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def _partial_path(root: Path, sha256: str, device_id: str) -> Path:
+    return root / "partial" / f"{sha256}.{device_id}"
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_hash(sha256: str) -> str:
+    if not isinstance(sha256, str) or not HEX64.match(sha256):
+        raise ApiError(422, "invalid_hash", "An attachment is named by 64 lowercase hex digits (SHA-256)",
+                       "Mã ảnh (SHA-256) không hợp lệ")
+    return sha256
+
+
+def _error(status: int, code: str, en: str, vi: str, **details: Any) -> ApiError:
+    return ApiError(status, code, en, vi, [details] if details else [])
+
+
+# --- which files the server holds ---------------------------------------------------------------
+
+def check(db: Database, device: DevicePrincipal, hashes: Any) -> dict[str, Any]:
+    """``missing``: the hashes the server does not hold; ``partial``: bytes already received of those."""
+    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
+        raise _error(422, "invalid_request", "'hashes' must be a list of SHA-256 hex strings",
+                     "'hashes' phải là danh sách mã SHA-256")
+    if len(hashes) > MAX_CHECK_HASHES:
+        raise _error(413, "batch_too_large", f"At most {MAX_CHECK_HASHES} hashes per check",
+                     f"Tối đa {MAX_CHECK_HASHES} mã mỗi lần hỏi")
+    for h in hashes:
+        check_hash(h)
+    with db.snapshot() as conn:
+        have = store.present(conn, hashes)
+        missing = [h for h in dict.fromkeys(hashes) if h not in have]
+        partial = {}
+        for h in missing:
+            row = store.upload(conn, h, device.device_id)
+            if row is not None and row["received"]:
+                partial[h] = row["received"]
+    return {"missing": missing, "partial": partial}
+
+
+def status(db: Database, device: DevicePrincipal, sha256: str) -> dict[str, Any]:
+    check_hash(sha256)
+    with db.snapshot() as conn:
+        row = store.get(conn, sha256)
+        if row is not None:
+            return {"sha256": sha256, "size": row["size"], "received": row["size"], "complete": True}
+        up = store.upload(conn, sha256, device.device_id)
+    if up is None:
+        return {"sha256": sha256, "size": None, "received": 0, "complete": False}
+    return {"sha256": sha256, "size": up["size"], "received": up["received"], "complete": False}
+
+
+# --- receiving a chunk ------------------------------------------------------------------------------
+
+def _authorise_household(conn: sqlite3.Connection, device: DevicePrincipal, household_id: str | None) -> None:
+    if not household_id:
+        return
+    row = conn.execute("SELECT group_id FROM households WHERE household_id = ?", (household_id,)).fetchone()
+    if row is not None and row["group_id"] not in device.group_ids:
+        raise _error(403, "forbidden_group", "This household belongs to a group not assigned to this device",
+                     "Hộ này thuộc khu phố không được giao cho thiết bị này")
+
+
+def put_chunk(db: Database, root: Path, device: DevicePrincipal, sha256: str, offset: int, total: int,
+              data: bytes, content_type: str, household_id: str | None, chunk_sha256: str | None,
+              limits: Limits, now: dt.datetime) -> dict[str, Any]:
+    """Write ``data`` at ``offset`` of the file ``sha256`` of ``total`` bytes. See the module docstring."""
+    check_hash(sha256)
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    if content_type not in CONTENT_TYPES:
+        raise _error(415, "unsupported_media_type", f"Attachments are {', '.join(CONTENT_TYPES)}",
+                     "Chỉ nhận ảnh JPEG, PNG hoặc WebP")
+    if total < 1:
+        raise _error(400, "bad_range", "The total size must be at least 1 byte", "Kích thước ảnh không hợp lệ")
+    if total > limits.max_bytes:
+        raise _error(413, "attachment_too_large", f"An attachment may have at most {limits.max_bytes} bytes",
+                     f"Ảnh quá lớn: tối đa {limits.max_bytes // 1024} KB mỗi ảnh", max_bytes=limits.max_bytes)
+    if offset < 0 or offset + len(data) > total:
+        raise _error(400, "bad_range", "The chunk does not fit in the file", "Đoạn dữ liệu ảnh không hợp lệ")
+    if chunk_sha256 is not None and hashlib.sha256(data).hexdigest() != chunk_sha256.strip().lower():
+        # Corrupted on the way: refuse it; the count of good bytes does not move, the device re-sends it.
+        with db.snapshot() as conn:
+            up = store.upload(conn, sha256, device.device_id)
+        raise _error(422, "chunk_corrupt", "The chunk does not match its X-Chunk-SHA256; send it again",
+                     "Một phần ảnh bị hỏng trên đường truyền; máy sẽ gửi lại phần đó",
+                     received=up["received"] if up is not None else 0)
+    stamp, day = iso(now), server_date(now).isoformat()
+    with db.write() as conn:
+        _authorise_household(conn, device, household_id)
+        if store.get(conn, sha256) is not None:                     # stored before (by anyone): done
+            store.end_upload(conn, sha256, device.device_id)
+            return {"sha256": sha256, "size": total, "received": total, "complete": True, "stored": False}
+        up = store.upload(conn, sha256, device.device_id)
+        partial = _partial_path(root, sha256, device.device_id)
+        if up is not None and (up["size"] != total or not partial.exists()
+                               or partial.stat().st_size < up["received"]):
+            up = None                                               # another size, or the bytes are gone
+            store.end_upload(conn, sha256, device.device_id)
+        received = up["received"] if up is not None else 0
+        if offset != received:
+            raise _error(409, "offset_mismatch", f"Expected offset {received}",
+                         f"Máy chủ đã nhận {received} byte của ảnh này; máy sẽ gửi tiếp từ đó", received=received)
+        used = store.usage(conn, device.device_id, day)
+        if used + len(data) > limits.max_bytes_per_device_day:
+            raise _error(429, "daily_limit", "This device reached its attachment limit for today",
+                         "Thiết bị đã gửi quá dung lượng ảnh cho phép trong hôm nay; phiếu vẫn được nhận, "
+                         "ảnh sẽ được gửi tiếp vào ngày mai", limit=limits.max_bytes_per_device_day, used=used)
+        if up is None:
+            store.start_upload(conn, sha256, device.device_id, total, content_type, household_id, stamp)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "r+b" if partial.exists() else "w+b") as f:
+            f.seek(offset)
+            f.write(data)
+            f.truncate(offset + len(data))
+            f.flush()
+            os.fsync(f.fileno())
+        received = offset + len(data)
+        store.set_received(conn, sha256, device.device_id, received, stamp)
+        store.add_usage(conn, device.device_id, day, len(data))
+        if received < total:
+            return {"sha256": sha256, "size": total, "received": received, "complete": False}
+        # Complete: the name must be the hash of the bytes, else start again.
+        mismatch = sha256_file(partial) != sha256
+        if mismatch:
+            partial.unlink(missing_ok=True)
+            store.end_upload(conn, sha256, device.device_id)     # committed below: the upload restarts at 0
+        else:
+            dest = file_path(root, sha256)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(partial, dest)
+            _fsync_dir(dest.parent)
+            store.insert(conn, sha256, total, content_type, device.device_id, stamp)
+            store.end_upload(conn, sha256, device.device_id)
+            completed = complete_waiting(conn, sha256, stamp)
+    if mismatch:
+        raise _error(422, "hash_mismatch", "The complete file does not hash to its name; upload it again",
+                     "Ảnh nhận được bị sai (mã kiểm tra không khớp); máy sẽ gửi lại từ đầu", received=0)
+    return {"sha256": sha256, "size": total, "received": total, "complete": True, "stored": True,
+            "completed_submissions": completed}
+
+
+def complete_waiting(conn: sqlite3.Connection, sha256: str, now: str) -> list[str]:
+    """Re-check the submissions held for ``sha256``; returns those now complete."""
+    done = []
+    for row in store.waiting_for(conn, sha256):
+        missing = store.missing_for(conn, row["submission_id"])
+        store.update_missing(conn, row["submission_id"], missing, now)
+        if not missing:
+            done.append(row["submission_id"])
+            audit.record(conn, now, "system", None, "submission.complete", "household", row["household_id"],
+                         {"submission_id": row["submission_id"]})
+    return done
+
+
+# --- submissions naming photos (called by ingest inside its transaction) ----------------------------
+
+def photos_of(answers: Any) -> list[tuple[str, str | None]]:
+    out: dict[str, str | None] = {}
+    photos = answers.get("photos") if isinstance(answers, dict) else None
+    for p in photos or ():
+        if isinstance(p, dict) and isinstance(p.get("sha256"), str) and HEX64.match(p["sha256"]):
+            out.setdefault(p["sha256"], p.get("question") if isinstance(p.get("question"), str) else None)
+    return list(out.items())
+
+
+def on_result(conn: sqlite3.Connection, result: dict[str, Any], household_id: str | None,
+              answers: Any, now: str) -> dict[str, Any]:
+    """After ingest stored (or found) a submission: record the photos it names, hold it while some are
+    missing, and say so in the per-record result (``incomplete: {missing: [...]}``)."""
+    if not store.ready(conn):
+        return result
+    sid = result.get("submission_id")
+    status = result.get("status")
+    if not sid or status not in ("accepted", "conflict", "duplicate") or not household_id:
+        return result
+    photos = photos_of(answers)
+    if status != "duplicate" and photos:
+        store.add_refs(conn, sid, household_id, photos)
+    missing = store.missing_for(conn, sid)
+    if missing:
+        if status != "duplicate":
+            store.hold(conn, sid, household_id, missing, now)
+            audit.record(conn, now, "system", None, "submission.incomplete", "household", household_id,
+                         {"submission_id": sid, "missing": missing})
+        result = dict(result, incomplete={"missing": missing})
+    return result
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def readable(db: Database, root: Path, principal: UserPrincipal | DevicePrincipal, sha256: str) -> tuple[Path, str]:
+    """The file and its content type, if ``principal`` may read it (office users: any; devices: the
+    photos of their groups' households, or files they uploaded themselves)."""
+    check_hash(sha256)
+    with db.snapshot() as conn:
+        row = store.get(conn, sha256) if store.ready(conn) else None
+        if row is None:
+            raise _error(404, "not_found", "No such attachment", "Không có ảnh này trên máy chủ")
+        if isinstance(principal, DevicePrincipal):
+            allowed = row["device_id"] == principal.device_id
+            if not allowed and principal.group_ids:
+                marks = ",".join("?" * len(principal.group_ids))
+                allowed = conn.execute(
+                    f"SELECT 1 FROM attachment_refs r JOIN households h ON h.household_id = r.household_id "
+                    f"WHERE r.sha256 = ? AND h.group_id IN ({marks}) LIMIT 1",
+                    (sha256, *principal.group_ids)).fetchone() is not None
+            if not allowed:
+                raise _error(403, "forbidden_group", "This photo belongs to households of other groups",
+                             "Ảnh này thuộc hộ của khu phố không được giao cho thiết bị này")
+        elif not principal.has_role("viewer"):
+            raise _error(403, "role_required", "This needs the viewer role", "Cần quyền xem")
+    return file_path(root, sha256), row["content_type"]
+
+
+def thumbnail(root: Path, sha256: str, max_side: int = 240) -> Path:
+    """A small JPEG of a stored image, made once under ``attachments/thumbs/``."""
+    thumb = root / "thumbs" / f"{sha256}-{max_side}.jpg"
+    if thumb.exists():
+        return thumb
+    from PIL import Image
+    src = file_path(root, sha256)
+    thumb.parent.mkdir(parents=True, exist_ok=True)
+    tmp = thumb.with_name(thumb.name + f".{os.getpid()}.tmp")
+    with Image.open(src) as img:
+        img = img.convert("RGB")
+        img.thumbnail((max_side, max_side))
+        img.save(tmp, "JPEG", quality=75)
+    os.replace(tmp, thumb)
+    return thumb
+
+
+def household_evidence(conn: sqlite3.Connection, household_id: str, submission_id: str | None,
+                       answers: dict[str, Any]) -> dict[str, Any]:
+    """What the console shows: each photo with whether the server holds it, and the hold if any."""
+    photos = []
+    have = store.present(conn, [sha for sha, _ in photos_of(answers)]) if store.ready(conn) else set()
+    for p in answers.get("photos") or []:
+        if isinstance(p, dict) and isinstance(p.get("sha256"), str):
+            photos.append(dict(p, present=p["sha256"] in have))
+    hold = store.incomplete(conn, submission_id) if submission_id and store.ready(conn) else None
+    return {"photos": photos, "incomplete": hold if hold and not hold["completed_at"] else None}
+
+
+def referenced(conn: sqlite3.Connection) -> Iterable[str]:
+    yield from (r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM attachment_refs"))
+
+
+__all__ = ["Limits", "check", "status", "put_chunk", "on_result", "readable", "thumbnail", "root_dir",
+           "file_path", "sha256_file", "household_evidence", "json"]
