@@ -36,7 +36,26 @@ def _scroll_parent(w: Any) -> ScrollView | None:
 
 
 async def tap(app: Any, tid: str) -> Any:
+    """Tap a widget. A choice that was not selected must end up selected: on a loaded machine a
+    tap can land while the form re-lays out after the previous answer, so retry (at most 3 taps)."""
+    w, before = await _tap_once(app, tid)
+    if tid.startswith("choice:") and before == "normal":
+        for _ in range(2):
+            fresh = await widget(app, tid)
+            if getattr(fresh, "state", "down") == "down":
+                break
+            await app.wait_clock_frames(3)
+            fresh = await widget(app, tid)
+            if getattr(fresh, "state", "down") == "down":
+                break
+            w, _ = await _tap_once(app, tid)
+    return w
+
+
+async def _tap_once(app: Any, tid: str) -> tuple[Any, Any]:
+    """Tap once; returns the widget and its state before the tap."""
     w = await widget(app, tid)
+    before = getattr(w, "state", None)
     sv = _scroll_parent(w)
     if sv is not None and not hasattr(sv, "viewclass"):     # a RecycleView only holds rows in view
         sv.scroll_to(w, padding=40, animate=False)
@@ -44,7 +63,7 @@ async def tap(app: Any, tid: str) -> Any:
     async for _ in app.do_touch_down_up(widget=w, duration=0.01):
         pass
     await app.wait_clock_frames(2)
-    return w
+    return w, before
 
 
 async def type_into(app: Any, tid: str, text: str) -> Any:
