@@ -1,14 +1,17 @@
 """Load: N simulated tablets, each its own process (multiprocessing, fork), real HTTP over loopback.
 
-Each tablet holds its day's households (``per_device``) and syncs the way a collaborator does on the
+Each tablet (a process forked by a lean fork server) holds its day's households (``per_device``) and syncs the way a collaborator does on the
 last evening: one pull at the start, then rounds of "push 1–``max_round`` households, pull what is new,
 think for a while" until everything holds a receipt. A failed call (connection error, timeout, HTTP
 error, a record answered ``retry``) is retried with back-off, the same submission_id and body.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
+import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -19,7 +22,7 @@ import requests
 
 from shared import wire
 
-from .common import (PUSH_HEADERS, Sampler, ServerProcess, Ward, account, auth, households, integrity, percentile,
+from .common import (PUSH_HEADERS, ROOT, Sampler, ServerProcess, Ward, account, auth, households, integrity, percentile,
                      push_payload, submission)
 
 
@@ -38,8 +41,8 @@ class LoadConfig:
 
 def _device(cfg: LoadConfig, url: str, dev: dict[str, Any], subs: list[dict[str, Any]], start_at: float,
             out: Any, receipts_file: str | None) -> None:
-    rng = random.Random(cfg.seed * 100003 + hash(dev["device_id"]) % 100000)
-    http = requests.Session()
+    rng = random.Random(f"{cfg.seed}:{dev['device_id']}")
+    http = requests.Session()       # a new one per sync, as the tablet's SyncWorker.run_once does
     http.trust_env = False
     lat: list[tuple[str, float, int]] = []
     receipts: dict[str, dict[str, Any]] = {}
@@ -103,6 +106,9 @@ def _device(cfg: LoadConfig, url: str, dev: dict[str, Any], subs: list[dict[str,
         pull()
         if pending:
             time.sleep(rng.uniform(cfg.think_min, cfg.think_max))
+            http.close()
+            http = requests.Session()
+            http.trust_env = False
     if log:
         log.close()
     out.put({"device_id": dev["device_id"], "lat": lat, "receipts": receipts, "errors": errors,
@@ -121,35 +127,27 @@ def run_load(cfg: LoadConfig, work_dir: Path | str | None = None, during: Any = 
         docs = households(cfg.per_device, d["group"], seed=cfg.seed * 1000 + i % 50)
         work_by_dev.append([submission(h) for h in docs])
     server = ServerProcess(ward.db_path, workers=cfg.workers).start()
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    start_at = time.monotonic() + 1.0 + cfg.devices * 0.01
-    procs = []
-    for i, d in enumerate(devs):
-        rf = str(receipts_dir / f"{i}.log") if receipts_dir else None
-        p = ctx.Process(target=_device, args=(cfg, server.url, d, work_by_dev[i], start_at, out, rf), daemon=True)
-        p.start()
-        procs.append(p)
-    results = []
+    start_at = time.monotonic() + 2.0 + cfg.devices * 0.02
+    spec_path, out_path = work / "tablets-in.json", work / "tablets-out.json"
+    spec_path.write_text(json.dumps({"config": asdict(cfg), "url": server.url, "start_at": start_at,
+                                     "receipts_dir": str(receipts_dir) if receipts_dir else None,
+                                     "work": [[d, w] for d, w in zip(devs, work_by_dev)]}))
+    # The tablets are forked by a lean launcher (harness/tablets.py), not by this (large) process.
+    launcher = subprocess.Popen([sys.executable, "-m", "harness.tablets", str(spec_path), str(out_path)], cwd=ROOT,
+                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     extra: Any = None
     try:
         with Sampler(server.pid) as sampler:
             if during is not None:
                 time.sleep(max(0.0, start_at - time.monotonic()))
                 extra = during(server, ward)
-            deadline = time.monotonic() + cfg.max_seconds + 120
-            while len(results) < len(procs) and time.monotonic() < deadline:
-                try:
-                    results.append(out.get(timeout=5))
-                except Exception:
-                    if not any(p.is_alive() for p in procs) and out.empty():
-                        break
-            wall = time.monotonic() - start_at
-        for p in procs:
-            p.join(5)
-            if p.is_alive():
-                p.kill()
+            launcher.wait(cfg.max_seconds + 300)
+        got = json.loads(out_path.read_text()) if out_path.exists() else {"results": [], "finished_at": time.monotonic()}
+        results = got["results"]
+        wall = got["finished_at"] - start_at
     finally:
+        if launcher.poll() is None:
+            launcher.kill()
         server.stop()
     lat_push = [t for r in results for k, t, _ in r["lat"] if k == "push"]
     lat_pull = [t for r in results for k, t, _ in r["lat"] if k == "pull"]
@@ -169,7 +167,7 @@ def run_load(cfg: LoadConfig, work_dir: Path | str | None = None, during: Any = 
         "pull_ms": {"n": len(lat_pull), "p50": ms(percentile(lat_pull, 50)), "p95": ms(percentile(lat_pull, 95)),
                     "p99": ms(percentile(lat_pull, 99)), "max": ms(max(lat_pull, default=0))},
         "errors": len(errors), "error_kinds": sorted({e.split(":")[0] + ":" + e.split(":")[1][:40] for e in errors})[:10],
-        "unfinished": sum(r["unfinished"] for r in results) + (len(procs) - len(results)) * cfg.per_device,
+        "unfinished": sum(r["unfinished"] for r in results) + (cfg.devices - len(results)) * cfg.per_device,
         "server": sampler.summary(), "lost": acc["lost"], "duplicated": acc["duplicated"],
         "receipt_mismatch": acc["receipt_mismatch"], "integrity": integrity(ward.db_path),
         "db_path": str(ward.db_path),
