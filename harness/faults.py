@@ -302,8 +302,9 @@ def concurrent_duplicate(reps: int, work: Path, batch: int = 10, senders: int = 
 
 def clock_skew(reps: int, work: Path, batch: int = 5, max_hours: int = 72, seed: int = 5) -> dict[str, Any]:
     """Each repetition: a device whose clock is off by a random number of hours (−max…+max). Records
-    collected up to a day "in the future" are accepted (clocks drift); further ahead they are refused
-    with ``future`` (stored nothing, the device keeps them). Receipts carry the server's time."""
+    whose collected_at is ahead of the server's clock are accepted when the device's own device_time
+    shows the same skew (up to wire.MAX_CLOCK_SKEW, with a warning for the office); further ahead they are
+    refused with ``future`` (stored nothing, the device keeps them). Receipts carry the server's time."""
     rng = random.Random(seed)
     ward = Ward(work / "clock")
     dev = ward.enroll(1)[0]
@@ -325,7 +326,9 @@ def clock_skew(reps: int, work: Path, batch: int = 5, max_hours: int = 72, seed:
                 subs.append(submission(d, device_time=dev_now.isoformat()))
             r = _push(server.url, dev["token"], subs)
             server_now = dt.datetime.now(dt.timezone.utc)
-            future = hours > 24.5            # the server refuses collected_at more than a day ahead of its clock
+            # The device's own device_time shows its skew: up to wire.MAX_CLOCK_SKEW ahead the server accepts
+            # (with a device_clock_ahead warning); beyond it, collected_at is refused as in the future.
+            future = hours > 24.5 + wire.MAX_CLOCK_SKEW.total_seconds() / 3600
             for s, res in zip(subs, r.json()["results"]):
                 if res["status"] in wire.DELIVERED:
                     outcome["accepted"] += 1
@@ -340,7 +343,7 @@ def clock_skew(reps: int, work: Path, batch: int = 5, max_hours: int = 72, seed:
                     outcome["refused_future"] += 1
                     if _stored(ward.db_path, [s["submission_id"]]):
                         outcome["refused_but_stored"] += 1
-                    if hours < 23.5:
+                    if not future:
                         outcome["wrong_outcome"] += 1
                 else:
                     outcome["wrong_outcome"] += 1

@@ -56,6 +56,20 @@ MAX_SUBMISSIONS_PER_PUSH = 200
 MAX_BODY_BYTES = 5 * 1024 * 1024          # decompressed request body
 MAX_PULL_LIMIT = 1000
 FUTURE_TOLERANCE = dt.timedelta(days=1)   # collected_at may be at most this far after server time
+# A tablet whose clock runs ahead stamps collected_at in the "future". When its own device_time
+# shows the same skew (at most this much), the record is accepted with a warning for the office,
+# because the collaborator cannot change collected_at and the work must not be stranded.
+MAX_CLOCK_SKEW = dt.timedelta(days=30)
+
+
+def clock_skew(sub: dict[str, Any], now: dt.datetime) -> dt.timedelta:
+    """How far ahead of the server the device's clock ran when it sent (0 when behind or unknown,
+    or when the skew is beyond MAX_CLOCK_SKEW and so not trusted)."""
+    device = parse_timestamp(sub.get("device_time")) if isinstance(sub, dict) else None
+    if device is None:
+        return dt.timedelta(0)
+    skew = device - now
+    return skew if dt.timedelta(0) < skew <= MAX_CLOCK_SKEW else dt.timedelta(0)
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")   # Vietnam has no daylight saving time
 
 SUBMISSION_FIELDS = ("submission_id", "household_id", "revision", "base_revision", "form_version",
@@ -252,9 +266,16 @@ def check_submission(sub: Any, now: dt.datetime) -> list[WireProblem]:
     if collected is None:
         out.append(_p("collected_at", "type", "Ngày rà soát phải là ngày giờ ISO (NNNN-TT-NNTgg:pp:ss+07:00)",
                       "collected_at must be an ISO date or datetime"))
-    elif collected > now + FUTURE_TOLERANCE:
+    elif collected > now + FUTURE_TOLERANCE + clock_skew(sub, now):
         out.append(_p("collected_at", "future", f"Ngày rà soát {sub['collected_at']} ở tương lai; kiểm tra đồng hồ máy tính bảng",
                       f"collected_at {sub['collected_at']} is in the future; check the tablet's clock"))
+    elif collected > now + FUTURE_TOLERANCE:
+        skew = clock_skew(sub, now)
+        out.append(WireProblem("device_time", "device_clock_ahead",
+                               f"Đồng hồ máy tính bảng chạy nhanh khoảng {skew.days} ngày {skew.seconds // 3600} giờ; "
+                               "ngày rà soát được giữ như máy ghi, cán bộ phường cần kiểm tra",
+                               f"The tablet's clock ran about {skew} ahead; collected_at is kept as recorded, "
+                               "the office should check it", "warning"))
     if sub.get("device_time") is not None and parse_timestamp(sub["device_time"]) is None:
         out.append(_p("device_time", "type", "device_time phải là ngày giờ ISO", "device_time must be an ISO datetime"))
     answers = sub.get("answers")

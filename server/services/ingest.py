@@ -117,7 +117,9 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
             doc[key] = raw[key]
     group, area_problems = _area_problems(doc, find_group)
     problems += area_problems
-    problems += [p.to_dict() for p in validate(doc, today=server_date(now))]
+    # A device clock running ahead (see wire.clock_skew) moves "today" for the future-date check only.
+    skew = wire.clock_skew(raw, now) if isinstance(raw, dict) else dt.timedelta(0)
+    problems += [p.to_dict() for p in validate(doc, today=server_date(now + skew))]
     if lenient:
         for p in problems:
             if p["code"] in ("required", "confirmation_required"):
