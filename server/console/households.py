@@ -101,12 +101,17 @@ def household_page(request: Request, household_id: str, user: ViewerUser, a: str
             from ..dedup import review as dedup_review
             dedup = dedup_review.household(conn, household_id)
             dedup["links"] = [lk for lk in dedup["links"]]
+        cycle = None
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submission_rounds'").fetchone():
+            from ..cycle import hooks as cycle_hooks
+            cycle = {"confirmations": cycle_hooks.confirmations(conn, household_id),
+                     "events": [s for s in cycle_hooks.links(conn, household_id)["submissions"] if s["lifecycle_event"]]}
     change = diffs.diff(body_a, body_b) if b else {"fields": [], "members": []}
     answers = detail["answers"]
     version = answers.get("form_version") or "2025.1"
     return render(request, "household.html", h=detail, answers=answers, history=history, a=a, b=b,
                   change=change, has_base=body_a is not None, conflicts=conflicts, accepted=accepted,
-                  collaborator_names=names, device_names=device_names, dedup=dedup,
+                  collaborator_names=names, device_names=device_names, dedup=dedup, cycle=cycle,
                   evidence=evidence, prefix=PREFIX,
                   reasons=formtext.return_reasons(),
                   label=lambda p: formtext.label(p, lang, version),

@@ -25,7 +25,10 @@ from . import carry, eligibility, rounds, targets
 router = make_router()
 BASE = PREFIX + "/cycle"
 add_template_dir(Path(__file__).parent / "templates")
-i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát"}, "en": {"nav.cycle": "Review rounds"}})
+i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Chỉ tiêu kế hoạch",
+                          "hh.confirmations": "Xác nhận theo phần", "hh.lifecycle": "Biến động hộ"},
+                   "en": {"nav.cycle": "Review rounds", "dash.targets": "Plan targets",
+                          "hh.confirmations": "Section confirmations", "hh.lifecycle": "Household changes"}})
 add_nav_item(BASE, "nav.cycle", "viewer", "main")
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "rasoat-register-uploads"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

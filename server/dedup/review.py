@@ -21,13 +21,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from typing import Any, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterable, Iterator
 
 from shared import identity as idn
 
 from .compare import FIELD_NAMES, FIELDS
 from .decide import AUTO, Candidate, review_priority
 from .compare import compare
+from .engine import score_against
 from .features import Record, make_record
 from .model import fit, name_frequencies
 from .store import SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, \
@@ -179,10 +182,17 @@ def _upsert_candidate(conn: sqlite3.Connection, me: str, c: Candidate, status: s
 
 
 def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "system",
-            index: SqliteIndex | None = None) -> dict[str, Any]:
-    """Match an indexed record against the registry and act on the result."""
+            index: SqliteIndex | None = None, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Match an indexed record against the registry and act on the result.
+
+    ``exclude``: records not to compare it with (``match_deferred``: the other households of the same
+    register import)."""
     index = index or SqliteIndex(conn)
-    candidates = index.match(record)
+    if exclude:
+        others = index.records(index.candidate_ids(record) - exclude)
+        candidates = score_against(index.model, record, others.values(), False)
+    else:
+        candidates = index.match(record)
     linked: list[str] = []
     queued: list[str] = []
     seen = set()
@@ -220,12 +230,58 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
             "flags": list(record.flags), "candidates": [c.to_json() for c in candidates]}
 
 
+# Household ids indexed but not yet matched, while inside ``deferred_matching()``.
+_DEFERRED: ContextVar[list[str] | None] = ContextVar("rasoat_dedup_deferred", default=None)
+
+
+@contextmanager
+def deferred_matching() -> Iterator[list[str]]:
+    """Within the block, ``on_ingest`` only indexes (no match); the ids indexed are collected in the
+    yielded list, for ``match_deferred`` at the end of the same transaction. For a register import:
+    its rows are one household each by construction, so they are matched only against the households
+    indexed before it, once, in a batch pass (not each against a registry growing row by row).
+    Use it only where any failure rolls the whole transaction back (the import is all or nothing)."""
+    ids: list[str] = []
+    token = _DEFERRED.set(ids)
+    try:
+        yield ids
+    finally:
+        _DEFERRED.reset(token)
+
+
 def on_ingest(conn: sqlite3.Connection, household_id: str, doc: Any, now: str,
               actor: str = "system") -> dict[str, Any]:
     """Index the household's current document and match it (call inside the ingest transaction)."""
     record = make_record(doc, household_id, keep_raw=True)
     upsert_record(conn, record, now)
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.append(household_id)
+        return {"household_id": household_id, "linked": [], "queued": [], "deferred": True}
     return rematch(conn, record, now, actor)
+
+
+def match_deferred(conn: sqlite3.Connection, household_ids: Iterable[str], now: str,
+                   actor: str = "system") -> dict[str, Any]:
+    """The batch pass after ``deferred_matching()``: match each of these (indexed) households against
+    the registry minus the batch itself. Nothing to do when the registry holds only the batch (an
+    import into an empty ward). Returns the households queued for review (to flag) and counts."""
+    ids = set(household_ids)
+    total = int(conn.execute("SELECT COUNT(*) FROM dedup_records").fetchone()[0])
+    out: dict[str, Any] = {"matched": 0, "linked": 0, "queued": []}
+    if not ids or total <= len(ids):
+        return out
+    index = SqliteIndex(conn)
+    frozen = frozenset(ids)
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), 2000):
+        for record in get_records(conn, ordered[i:i + 2000]).values():
+            result = rematch(conn, record, now, actor, index, exclude=frozen)
+            out["matched"] += 1
+            out["linked"] += len(result["linked"])
+            if result["queued"]:
+                out["queued"].append(record.rid)
+    return out
 
 
 def refit_model(conn: sqlite3.Connection, now: str, actor: str, max_pairs: int | None = None) -> dict[str, Any]:

@@ -200,18 +200,16 @@ class SqliteIndex:
         return record
 
     def candidate_ids(self, record: Record) -> set[str]:
-        keys = sorted(record.keys)
+        # A block is used when, with the record itself, it stays within the cap. Each block is read
+        # through the primary key up to cap + 1 rows, so a large block (a common name, a group-level
+        # address key in a big ward) costs the same as a small one instead of a count of all its rows.
         out: set[str] = set()
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            # A block is used when, with the record itself, it stays within the cap.
-            rows = self.conn.execute(
-                f"SELECT key, record_id FROM dedup_keys WHERE key IN ({marks}) AND key IN ("
-                f" SELECT key FROM dedup_keys WHERE key IN ({marks}) GROUP BY key"
-                f" HAVING COUNT(*) + (SUM(record_id = ?) = 0) <= ?)",
-                (*chunk, *chunk, record.rid, self.max_block)).fetchall()
-            out.update(r[1] for r in rows)
+        limit = self.max_block + 1
+        for key in sorted(record.keys):
+            rids = [r[0] for r in self.conn.execute(
+                "SELECT record_id FROM dedup_keys WHERE key = ? LIMIT ?", (key, limit))]
+            if len(rids) + (record.rid not in rids) <= self.max_block:
+                out.update(rids)
         out.discard(record.rid)
         return out
 

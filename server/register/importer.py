@@ -41,6 +41,9 @@ from .parse import ParseResult, RegisterFileError, RegisterRow, RowProblem, pars
 REGISTER_NAMESPACE = uuid.UUID("6f1d2a4e-2b7c-5d3e-9a10-7c1e0b9d4f21")
 FORM_VERSION = "2025.1"
 BATCH = 500
+IMPORT_CACHE_KIB = 256 * 1024     # SQLite page cache while importing (see import_checked)
+POOL_MIN_ROWS = 5000              # from this many rows, validate in a worker process while storing
+POOL_WORKERS = 1
 # register status -> status history status (an "average living standard" household is "other")
 HISTORY_STATUS = {"poor": "poor", "near_poor": "near_poor", "escaped_poverty": "escaped_poverty",
                   "escaped_near_poverty": "escaped_near_poverty", "average": "other", "other": "other"}
@@ -87,8 +90,8 @@ def group_lookup(groups: Iterable[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def document(row: RegisterRow, ward: dict[str, Any], year: int) -> dict[str, Any]:
-    """The partial household document of one register row."""
+def document(row: RegisterRow, ward: dict[str, Any], year: int, household_id: str | None = None) -> dict[str, Any]:
+    """The partial household document of one register row (``household_id``: if already computed)."""
     head: dict[str, Any] = {"member_id": "m1", "full_name": row.head_name, "relation": "head"}
     if row.sex:
         head["sex"] = row.sex
@@ -101,7 +104,7 @@ def document(row: RegisterRow, ward: dict[str, Any], year: int) -> dict[str, Any
     if row.ethnicity and norm_header(row.ethnicity) not in ("kinh", ""):
         head["ethnic_minority"] = True
     doc: dict[str, Any] = {
-        "household_id": household_id_for(row, ward["ward_code"]), "form_version": FORM_VERSION,
+        "household_id": household_id or household_id_for(row, ward["ward_code"]), "form_version": FORM_VERSION,
         "collected_at": row.decision_date or f"{year}-12-14",
         "area": {"province_code": ward["province_code"], "ward_code": ward["ward_code"], "group_code": row.group,
                  "area_type": ward["area_type"]},
@@ -192,9 +195,8 @@ def check_file(db: Database, path: str | Path, now: dt.datetime, ward_code: str 
     return Checked(parsed, ward, year, std, problems, _sha256(path), file_name or path.name)
 
 
-def _history_rows(checked: Checked) -> Iterable[dict[str, Any]]:
-    for row in checked.parsed.rows:
-        hid = household_id_for(row, checked.ward["ward_code"])
+def _history_rows(checked: Checked, ids: list[str]) -> Iterable[dict[str, Any]]:
+    for row, hid in zip(checked.parsed.rows, ids):
         note = None if row.decision_date else f"Sổ không ghi ngày quyết định; lấy ngày 31/12/{checked.year}"
         for sid in checked.standards:
             yield {"household_id": hid, "standard_id": sid, "status": HISTORY_STATUS[row.status],
@@ -210,11 +212,19 @@ def import_checked(db: Database, checked: Checked, now: dt.datetime, user_id: in
     ward, year = checked.ward, checked.year
     ctx = dataclasses.replace(cycle_rounds.context_for_year(db.conn, year), status="import", standards=())
     stamp = iso(now)
+    # A large import writes far more index pages (households, submissions, dedup keys: random keys)
+    # than SQLite's default 2 MB page cache holds; with the default, every insert past a few thousand
+    # rows re-reads and spills pages, and the per-row cost grows with the ward. A bigger cache for the
+    # duration of the import only (restored after).
+    cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
+    db.conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
     try:
         with db.write() as conn:
             new_households, history_added = _write(db, conn, checked, ctx, now, stamp, user_id)
     except _Refused:
         return {**checked.report(), "imported": False}
+    finally:
+        db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     return {**checked.report(), "imported": True, "new_households": new_households,
             "existing_households": len(checked.parsed.rows) - new_households, "status_rows_added": history_added}
 
@@ -225,6 +235,7 @@ class _Refused(Exception):
 
 def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime, stamp: str,
            user_id: int | None) -> tuple[int, int]:
+    from ..dedup import review as dedup_review
     from ..services.preload import preload_households
 
     ward, year = checked.ward, checked.year
@@ -232,20 +243,32 @@ def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime
     rejected: list[dict[str, Any]] = []
     if True:   # (one block: the body of the import transaction)
         rows = checked.parsed.rows
-        for i in range(0, len(rows), BATCH):
-            chunk = rows[i:i + BATCH]
-            ids = [household_id_for(r, ward["ward_code"]) for r in chunk]
-            marks = ",".join("?" * len(ids))
-            existing = {r[0] for r in conn.execute(f"SELECT household_id FROM households WHERE household_id IN ({marks})",
-                                                   ids)}
-            docs = [document(r, ward, year) for r, hid in zip(chunk, ids) if hid not in existing]
-            if docs:
-                res = preload_households(db, docs, now, batch_size=BATCH, user_id=user_id, lenient=True,
-                                         round_ctx=ctx)
-                new_households += res["counts"]["accepted"]
-                rejected += res["rejected"]
+        all_ids = [household_id_for(r, ward["ward_code"]) for r in rows]    # uuid5 once per row
+        # Dedup: each new household is indexed as it is stored; the match runs once at the end, against
+        # the households indexed before the import (the rows are one household each by construction).
+        def new_docs() -> Iterable[dict[str, Any]]:
+            for i in range(0, len(rows), BATCH):
+                chunk, ids = rows[i:i + BATCH], all_ids[i:i + BATCH]
+                marks = ",".join("?" * len(ids))
+                existing = {r[0] for r in conn.execute(
+                    f"SELECT household_id FROM households WHERE household_id IN ({marks})", ids)}
+                yield from (document(r, ward, year, hid) for r, hid in zip(chunk, ids) if hid not in existing)
+
+        # A large file: validation runs in a worker process while this one stores (ids are distinct:
+        # the parse refuses a repeated identity).
+        workers = POOL_WORKERS if len(rows) >= POOL_MIN_ROWS else 0
+        with dedup_review.deferred_matching() as indexed:
+            res = preload_households(db, new_docs(), now, batch_size=BATCH, user_id=user_id, lenient=True,
+                                     round_ctx=ctx, workers=workers)
+            new_households += res["counts"]["accepted"]
+            rejected += res["rejected"]
+        if indexed and not rejected:
+            matched = dedup_review.match_deferred(conn, indexed, stamp, actor=f"user:{user_id}" if user_id else "system")
+            from ..store import households as households_store
+            for hid in matched["queued"]:
+                households_store.flag_for_review(conn, hid, stamp)
         if rejected:   # documents refused while storing: roll the whole import back, report the rows
-            by_id = {household_id_for(r, ward["ward_code"]): r for r in rows}
+            by_id = dict(zip(all_ids, rows))
             for rej in rejected:
                 row = by_id[rej["household_id"]]
                 checked.problems += [RowProblem(row.row, _column(p["path"], checked.parsed), p["code"],
@@ -255,7 +278,7 @@ def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime
         known = {tuple(r) for r in conn.execute(
             "SELECT household_id, standard_id, status, decision_date, COALESCE(decision_number, '') "
             "FROM household_status_history WHERE source = 'register' AND round = ?", (year,))}
-        fresh = [h for h in _history_rows(checked)
+        fresh = [h for h in _history_rows(checked, all_ids)
                  if (h["household_id"], h["standard_id"], h["status"], h["decision_date"], h["decision_number"] or "")
                  not in known]
         if fresh:

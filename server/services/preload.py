@@ -5,9 +5,10 @@ history, changes for devices), with source 'preload' and no device.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import uuid
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from shared import wire
 
@@ -19,28 +20,92 @@ from ..clock import iso
 
 
 def all_groups_lookup(db: Database):
-    groups = {(r["ward_code"], r["group_code"]): DeviceGroup(
+    groups = _groups(db)
+    return lambda ward, code: groups.get((ward, code))
+
+
+MISSING = ("required", "confirmation_required")
+
+
+def compact_missing(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A lenient preload's missing answers as ONE summary warning (code ``missing_answers``, the paths
+    in ``paths``) instead of one stored warning each (≈19 per register row); other warnings kept."""
+    missing = [p for p in problems if p.get("code") in MISSING]
+    if not missing:
+        return problems
+    n = len(missing)
+    return [p for p in problems if p.get("code") not in MISSING] + [{
+        "path": "", "code": "missing_answers", "severity": "warning", "count": n,
+        "paths": [p.get("path", "") for p in missing],
+        "message_vi": f"Hộ nạp sẵn còn thiếu {n} câu trả lời; cộng tác viên bổ sung khi rà soát",
+        "message_en": f"Preloaded household: {n} answers missing, to be completed by the survey"}]
+
+
+def _groups(db: Database) -> dict[tuple[str, str], DeviceGroup]:
+    return {(r["ward_code"], r["group_code"]): DeviceGroup(
         group_id=r["group_id"], group_code=r["group_code"], group_name=r["group_name"], ward_code=r["ward_code"],
         province_code=r["province_code"], area_type=r["area_type"]) for r in areas.list_groups(db.conn)}
-    return lambda ward, code: groups.get((ward, code))
+
+
+def _prepare_items(items: list[dict[str, Any]], groups: dict[tuple[str, str], DeviceGroup], now: dt.datetime,
+                   round_ctx: Any, lenient: bool) -> list[Any]:
+    """The pure step of a batch (runs in this process or in a worker process)."""
+    prepared = [prepare(i, raw, lambda w, c: groups.get((w, c)), now, round_ctx=round_ctx, lenient=lenient)
+                for i, raw in enumerate(items)]
+    if lenient:
+        for p in prepared:
+            if not p.rejected:
+                p.problems = compact_missing(p.problems)
+    return prepared
+
+
+def _pool(workers: int) -> Any:
+    """A process pool for the pure step, or None (then: in process). Forked workers (no re-import of
+    the caller's main module), so only from a single-threaded process — the command line, a
+    benchmark — where forking cannot copy a lock held by another thread; in the web server (thread
+    pool) the import stays in process."""
+    import concurrent.futures
+    import multiprocessing
+    import threading
+
+    if threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    try:
+        return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    except (OSError, ValueError):   # pragma: no cover
+        return None
 
 
 def preload_households(db: Database, docs: Iterable[dict[str, Any]], now: dt.datetime,
                        batch_size: int = 200, user_id: int | None = None, *, lenient: bool = False,
-                       round_ctx: Any = None) -> dict[str, Any]:
+                       round_ctx: Any = None, workers: int = 0) -> dict[str, Any]:
     """Store each household document as the household's next revision. Returns counts and rejections.
 
     ``lenient``: accept incomplete documents (missing answers are warnings; type/range errors still
     reject), e.g. households imported from a register. ``round_ctx``: the review round
     (``server.cycle.rounds.RoundContext``) the revisions belong to. Called inside a caller's
-    ``db.write()``, every batch joins that one transaction (all-or-nothing)."""
-    find_group = all_groups_lookup(db)
+    ``db.write()``, every batch joins that one transaction (all-or-nothing).
+
+    ``workers`` > 0: the pure step (validation, classification, hashing) of the next batches runs in
+    that many worker processes while this one stores the current batch (a large register import).
+    Only for documents whose household ids are all distinct (each batch's revisions are read before
+    the batches ahead of it are stored)."""
+    groups = _groups(db)
     counts = {wire.ACCEPTED: 0, wire.DUPLICATE: 0, wire.CONFLICT: 0, wire.REJECTED: 0}
     rejected: list[dict[str, Any]] = []
     actor = Actor(source="preload", user_id=user_id)
-    batch: list[dict[str, Any]] = []
 
-    def flush() -> None:
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def items_of(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         current = households.get_many(db.conn, [d.get("household_id") for d in batch])
         items = []
         for doc in batch:
@@ -51,20 +116,29 @@ def preload_households(db: Database, docs: Iterable[dict[str, Any]], now: dt.dat
                           "base_revision": None if cur is None else cur["server_revision"],
                           "form_version": doc.get("form_version"), "collected_at": doc.get("collected_at"),
                           "answers": doc})
-        prepared = [prepare(i, raw, find_group, now, round_ctx=round_ctx, lenient=lenient)
-                    for i, raw in enumerate(items)]
+        return items
+
+    def store(batch: list[dict[str, Any]], prepared: list[Any]) -> None:
         with db.write() as conn:
             results = apply_batch(conn, prepared, actor, iso(now), round_ctx)
         for doc, r in zip(batch, results):
             counts[r["status"]] += 1
             if r["status"] == wire.REJECTED:
                 rejected.append({"household_id": doc.get("household_id"), "problems": r["problems"]})
-        batch.clear()
 
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+    pool = _pool(workers) if workers > 0 else None
+    if pool is None:
+        for batch in batches():
+            store(batch, _prepare_items(items_of(batch), groups, now, round_ctx, lenient))
+        return {"counts": counts, "rejected": rejected}
+    with pool:
+        ahead: collections.deque = collections.deque()
+        for batch in batches():
+            ahead.append((batch, pool.submit(_prepare_items, items_of(batch), groups, now, round_ctx, lenient)))
+            if len(ahead) > workers + 1:
+                done, fut = ahead.popleft()
+                store(done, fut.result())
+        while ahead:
+            done, fut = ahead.popleft()
+            store(done, fut.result())
     return {"counts": counts, "rejected": rejected}
