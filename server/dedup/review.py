@@ -249,10 +249,18 @@ def deferred_matching() -> Iterator[list[str]]:
         _DEFERRED.reset(token)
 
 
+def prepare_record(doc: Any, household_id: str) -> Any:
+    """The household normalised for matching; pure, so ingest builds it before taking the write lock."""
+    return make_record(doc, household_id, keep_raw=True)
+
+
 def on_ingest(conn: sqlite3.Connection, household_id: str, doc: Any, now: str,
-              actor: str = "system") -> dict[str, Any]:
-    """Index the household's current document and match it (call inside the ingest transaction)."""
-    record = make_record(doc, household_id, keep_raw=True)
+              actor: str = "system", record: Any = None) -> dict[str, Any]:
+    """Index the household's current document and match it (call inside the ingest transaction).
+
+    ``record`` is ``prepare_record(doc, household_id)`` when the caller built it already."""
+    if record is None:
+        record = prepare_record(doc, household_id)
     upsert_record(conn, record, now)
     deferred = _DEFERRED.get()
     if deferred is not None:

@@ -63,6 +63,7 @@ class Prepared:
     group: DeviceGroup | None = None
     head_name: str | None = None
     results: list[dict[str, Any]] = field(default_factory=list)   # classification results
+    dedup_record: Any = None                  # normalised for matching, built before the write lock
 
 
 # --- 1. the pure step -------------------------------------------------------------------------
@@ -137,7 +138,8 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
         problems.append(_problem("", "classification_failed", "Không phân loại được hộ; cán bộ phường sẽ kiểm tra",
                                  "The household could not be classified; the office will check", "warning"))
     return Prepared(index, sid, False, problems, raw=raw, household_id=raw["household_id"], body=body,
-                    content_hash=wire.sha256_hex(body), group=group, head_name=_head_name(doc), results=results)
+                    content_hash=wire.sha256_hex(body), group=group, head_name=_head_name(doc), results=results,
+                    dedup_record=dedup_review.prepare_record(raw["answers"], raw["household_id"]))
 
 
 # --- 3. the pure decision ---------------------------------------------------------------------
@@ -278,7 +280,8 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
         classifications.insert_many(conn, sid, hid, p.results)
     returns.resolve_open(conn, hid, sid)
     # Match the new revision against the registry (same transaction: a crash leaves neither).
-    dedup = dedup_review.on_ingest(conn, hid, raw["answers"], now, actor=f"{kind}:{actor_id}")
+    dedup = dedup_review.on_ingest(conn, hid, raw["answers"], now, actor=f"{kind}:{actor_id}",
+                                   record=p.dedup_record)
     if dedup.get("queued"):
         households.flag_for_review(conn, hid, now)
     head = {"household_id": hid, "submission_id": sid, "server_revision": d.server_revision}
