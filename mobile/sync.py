@@ -17,6 +17,7 @@ progress through an injected callback (the app wraps it in Clock.schedule_once).
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -31,6 +32,8 @@ from shared import wire
 
 from . import store as st
 from .store import LocalStore, StoreError
+
+log = logging.getLogger("rasoat.tablet.sync")
 
 CONNECT_TIMEOUT = 6.0
 READ_TIMEOUT = 45.0
@@ -503,8 +506,8 @@ class SyncWorker:
     def _report(self, p: Progress) -> None:
         try:
             self.on_progress(p.as_dict())
-        except Exception:
-            pass
+        except Exception:   # a broken progress display must not stop delivering records
+            log.exception("progress callback failed")
 
     def run_once(self, store: LocalStore, manual: bool = True) -> Progress:
         """One sync: push what is due, then pull. Returns the final progress (also reported)."""

@@ -18,7 +18,7 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 def _form(version: str):
     try:
         return load_form(version)
-    except Exception:
+    except KeyError:   # an unknown (e.g. newer) form version: show labels from the current form
         return load_form()
 
 

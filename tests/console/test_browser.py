@@ -93,8 +93,7 @@ def test_officer_returns_a_household_and_the_device_pulls_the_reason(browser, li
 
 
 def test_officer_merges_a_duplicate_and_undoes_it(browser, live, world):
-    if not world["dedup"] or not world["candidate_id"]:
-        pytest.skip("dedup engine not installed")
+    assert world["dedup"] and world["candidate_id"], "the test world must hold a duplicate candidate"
     server, app = live
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()

@@ -104,8 +104,7 @@ def test_a_conflict_resolution_is_recorded(app, world, resolution):
 
 
 def test_merge_a_duplicate_and_undo_it(app, world):
-    if not world["dedup"] or not world["candidate_id"]:
-        pytest.skip("dedup engine not installed")
+    assert world["dedup"] and world["candidate_id"], "the test world must hold a duplicate candidate"
     officer = client_as(app, "officer")
     cid = world["candidate_id"]
     assert "Bằng chứng theo từng trường" in officer.get(f"/console/duplicates/{cid}").text
