@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import threading
 import time
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .store import now_iso
+
+log = logging.getLogger("rasoat.tablet.evidence")
 
 MAX_SIDE = 1280
 JPEG_QUALITY = 80
@@ -124,8 +127,8 @@ class PlyerGps(GpsProvider):
             done.set()
             try:
                 self._gps.stop()
-            except Exception:
-                pass
+            except Exception:   # stopping the sensor is best effort; the fix is already in hand
+                log.debug("GPS stop failed", exc_info=True)
             fix = {"lat": float(kw["lat"]), "lon": float(kw["lon"]), "captured_at": now_iso()}
             if kw.get("accuracy") is not None:
                 fix["accuracy_m"] = round(float(kw["accuracy"]), 1)
@@ -150,8 +153,8 @@ class PlyerGps(GpsProvider):
                 done.set()
                 try:
                     self._gps.stop()
-                except Exception:
-                    pass
+                except Exception:   # best effort, as above
+                    log.debug("GPS stop failed", exc_info=True)
                 on_error("Chưa bắt được tín hiệu GPS; hãy ra chỗ thoáng và thử lại (không bắt buộc).")
         threading.Thread(target=give_up, daemon=True).start()
 
@@ -161,8 +164,8 @@ def gps_provider(platform: str) -> GpsProvider:
     if platform in ("android", "ios"):
         try:
             return PlyerGps()
-        except Exception:
-            pass
+        except Exception:   # no usable GPS service: the form says so and stays usable
+            log.warning("GPS unavailable on this device", exc_info=True)
     return GpsProvider()
 
 
