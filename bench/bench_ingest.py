@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import platform
+import signal
 import socket
 import sqlite3
 import statistics
@@ -67,9 +68,12 @@ def submission(doc: dict) -> dict:
             "device_time": "2025-12-15T19:00:00+07:00", "answers": doc}
 
 
-def start_server(db: Path, port: int, workers: int) -> subprocess.Popen:
+def start_server(db: Path, port: int, workers: int, profile: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "RASOAT_SECRET": "bench-secret-" + "x" * 20}
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--db", str(db), "--port", str(port),
+    # --profile: sample the server with py-spy (collapsed stacks, one line per stack with its count).
+    spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--format", "raw",
+           "--rate", "200", "--gil", "--output", profile, "--"] if profile else []
+    proc = subprocess.Popen([*spy, sys.executable, "-m", "server.cli", "serve", "--db", str(db), "--port", str(port),
                              "--log-level", "warning", "--workers", str(workers)], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -83,9 +87,9 @@ def start_server(db: Path, port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("server did not start")
 
 
-def process_tree_cpu(pid: int) -> float:
-    """CPU seconds (user+system) of a process and its children, from /proc (Linux)."""
-    total = 0.0
+def process_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user+system) of a process and each of its children, from /proc (Linux)."""
+    out: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
     pids = [pid]
     try:
@@ -95,10 +99,14 @@ def process_tree_cpu(pid: int) -> float:
     for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            out[p] = (int(fields[11]) + int(fields[12])) / tick
         except (OSError, IndexError):
             pass
-    return total
+    return out
+
+
+def process_tree_cpu(pid: int) -> float:
+    return sum(process_cpu(pid).values())
 
 
 def raw_sqlite_floor(bodies: list[list[dict]], path: Path) -> float:
@@ -129,6 +137,7 @@ def main() -> int:
                     help="seconds over which device starts are spread evenly (0: all at once, a burst)")
     ap.add_argument("--workers", type=int, default=2, help="server processes (default 2: one per core here)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--profile", metavar="FILE", help="sample the server with py-spy into FILE (collapsed stacks)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="rasoat-bench-"))
@@ -151,7 +160,7 @@ def main() -> int:
     total = args.devices * args.per_device * args.rounds
 
     port = free_port()
-    proc = start_server(db, port, args.workers)
+    proc = start_server(db, port, args.workers, args.profile)
     url = f"http://127.0.0.1:{port}"
     try:
         admin = httpx.post(url + "/api/v1/login", json={"username": "admin", "password": "admin-demo-2025"}).json()["token"]
@@ -191,13 +200,20 @@ def main() -> int:
             conn.close()
 
         server_cpu0 = process_tree_cpu(proc.pid)
+        per_process0 = process_cpu(proc.pid)
         t0, c0 = time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(args.devices) as pool:
             list(pool.map(device, range(args.devices)))
         wall, client_cpu = time.perf_counter() - t0, time.process_time() - c0
         server_cpu = process_tree_cpu(proc.pid) - server_cpu0
+        # How the work split between the server processes (a skewed split leaves a core idle).
+        split = sorted((round(c - per_process0.get(p, 0.0), 1) for p, c in process_cpu(proc.pid).items()), reverse=True)
     finally:
-        proc.terminate()
+        if args.profile:   # stop the server under py-spy; py-spy writes its file when its target exits
+            for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+                os.kill(int(child), signal.SIGTERM)
+        else:
+            proc.terminate()
         proc.wait(timeout=60)
 
     floor_s = raw_sqlite_floor([subs for rounds in plan for _, subs in rounds], tmp / "floor.db")
@@ -209,7 +225,7 @@ def main() -> int:
         "push_latency_p50_ms": round(statistics.median(lat) * 1000),
         "push_latency_p95_ms": round(lat[int(len(lat) * 0.95) - 1] * 1000),
         "push_latency_max_ms": round(lat[-1] * 1000),
-        "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1),
+        "server_cpu_s": round(server_cpu, 1), "server_cpu_split_s": split, "client_cpu_s": round(client_cpu, 1),
         "server_cpu_ms_per_submission": round(server_cpu / total * 1000, 2),
         "raw_sqlite_inserts_per_s": round(total / floor_s),
         "api_over_floor": round((total / wall) / (total / floor_s), 3),

@@ -66,7 +66,7 @@ def prepare(tab: Path, url: str, token: str, households: int) -> tuple[object, o
 def measure(households: int = 30) -> dict[str, object]:
     import requests
 
-    from mobile.sync import SyncClient, SyncWorker
+    from mobile.sync import CHUNK_SIZE, SyncClient, SyncWorker
     from tests.mobile.realserver import RealServer
 
     out: dict[str, object] = {"households": households, "photos": households * len(QUESTIONS)}
@@ -104,7 +104,14 @@ def measure(households: int = 30) -> dict[str, object]:
                 elapsed += time.perf_counter() - t
                 out["cut_run_error"] = p.error_code
                 out["cut_after_bytes"] = Cut.sent
-            w = SyncWorker(lambda: store, lambda e: None)
+            class Counting(requests.Session):
+                puts = requests_total = 0
+
+                def request(self, method, u, data=None, **kw):
+                    Counting.requests_total += 1
+                    Counting.puts += method == "PUT"
+                    return super().request(method, u, data=data, **kw)
+            w = SyncWorker(lambda: store, lambda e: None, session_factory=Counting)
             t = time.perf_counter()
             p = w.run_once(store)
             elapsed += time.perf_counter() - t
@@ -112,12 +119,15 @@ def measure(households: int = 30) -> dict[str, object]:
             out[f"{label}_bytes_up"] = proxy.bytes_up
             out[f"{label}_bytes_down"] = proxy.bytes_down
             out[f"{label}_sent_forms"] = p.sent
+            out[f"{label}_chunk_puts"] = Counting.puts          # of the (last) run
+            out[f"{label}_requests"] = Counting.requests_total
             out[f"{label}_overhead_up_pct"] = round(100 * (proxy.bytes_up - photo_bytes) / photo_bytes, 1)
             store.close()
             proxy.close()
         out["server_files"] = server.rows("SELECT COUNT(*) FROM attachments")[0][0]
         out["server_incomplete_open"] = server.rows(
             "SELECT COUNT(*) FROM incomplete_submissions WHERE completed_at IS NULL")[0][0]
+        out["chunk_kb"] = CHUNK_SIZE // 1024
         out["link"] = {"up_kbit_s": UP_BPS * 8 / 1000, "down_kbit_s": DOWN_BPS * 8 / 1000, "delay_ms": DELAY * 1000}
     finally:
         server.stop()

@@ -5,6 +5,7 @@ directory is ``--data-dir``, else ``$RASOAT_TABLET_DATA_DIR``, else ``App.user_d
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -17,16 +18,19 @@ from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.utils import platform
 
+from . import qrscan
 from . import store as st
+from .camera import CameraError, KivyCamera
 from .collect import Collection
 from .i18n import tr
-from .presenters import (EnrollPresenter, FormPresenter, HouseholdListPresenter, SummaryPresenter,
+from .presenters import (EnrollPresenter, FormPresenter, HouseholdListPresenter, ScanPresenter, SummaryPresenter,
                          SyncPresenter)
-from .screens import EnrollScreen, FormScreen, HouseholdsScreen, RootView, SummaryScreen, SyncScreen
+from .screens import EnrollScreen, FormScreen, HouseholdsScreen, RootView, ScanScreen, SummaryScreen, SyncScreen
 from .store import LocalStore, StoreError
 from .sync import SyncWorker
 
 KV_DIR = Path(__file__).parent / "kv"
+log = logging.getLogger("rasoat.tablet.app")
 
 
 def load_kv() -> None:
@@ -48,8 +52,11 @@ class RasoatApp(App):
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, server: str | None = None,
                  enroll_code: str | None = None, device_name: str | None = None, lang: str | None = None,
-                 auto_sync_interval: float = 60.0, window_size: tuple[int, int] | None = (1280, 800), **kw: Any):
+                 auto_sync_interval: float = 60.0, window_size: tuple[int, int] | None = (1280, 800),
+                 camera: Any = None, **kw: Any):
+        """``camera``: the QR scan's camera provider (``mobile.camera``); tests inject fake frames."""
         super().__init__(**kw)
+        self._camera = camera
         self._data_dir = data_dir
         self._server, self._enroll_code, self._device_name = server, enroll_code, device_name
         self._lang_arg = lang
@@ -86,8 +93,9 @@ class RasoatApp(App):
         self.collection = Collection(self.store)
         self.worker = SyncWorker(lambda: LocalStore.in_dir(data_dir), self._post_progress,
                                  auto_interval=self.auto_sync_interval)
-        self.enroll_p = EnrollPresenter(self.store, self.run_async, on_enrolled=self._enrolled,
-                                        has_camera=platform == "android")
+        self.enroll_p = EnrollPresenter(self.store, self.run_async, on_enrolled=self._enrolled)
+        self.camera = self._camera or KivyCamera(platform)
+        self.scan_p = ScanPresenter(self.run_async, on_result=self._scanned)
         self.list_p = HouseholdListPresenter(self.store)
         from .evidence import gps_provider, has_camera
         self.has_camera = has_camera(platform)
@@ -102,7 +110,8 @@ class RasoatApp(App):
         root = RootView()
         sm = root.ids.sm
         self.sm = sm
-        for cls, name, p in ((EnrollScreen, "enroll", self.enroll_p), (HouseholdsScreen, "households", self.list_p),
+        for cls, name, p in ((EnrollScreen, "enroll", self.enroll_p), (ScanScreen, "scan", self.scan_p),
+                             (HouseholdsScreen, "households", self.list_p),
                              (FormScreen, "form", self.form_p), (SummaryScreen, "summary", self.summary_p),
                              (SyncScreen, "sync", self.sync_p)):
             screen = cls(name=name)
@@ -112,7 +121,7 @@ class RasoatApp(App):
         return root
 
     def _presenters(self) -> list[Any]:
-        return [self.enroll_p, self.list_p, self.form_p, self.summary_p, self.sync_p]
+        return [self.enroll_p, self.scan_p, self.list_p, self.form_p, self.summary_p, self.sync_p]
 
     def on_start(self) -> None:
         self._update_who()
@@ -190,10 +199,44 @@ class RasoatApp(App):
             for p in self._presenters():
                 p.changed()
 
-    def scan_qr(self, code_input: Any, server_input: Any) -> None:
-        """Scanning needs a camera scanner on Android (see docs/tablet.md); on desktop, type the code."""
-        self.enroll_p.error_vi = tr("enroll.no_camera", self.lang)
-        self.enroll_p.changed()
+    def scan_qr(self) -> None:
+        """The enroll screen's *Quét mã QR*: the scan view where a camera and a QR decoder exist,
+        else a message (typing always works)."""
+        try:
+            present = bool(self.camera.present())
+        except Exception:                  # a broken camera provider counts as no camera
+            log.warning("camera check failed", exc_info=True)
+            present = False
+        refusal = self.enroll_p.scan_refusal(present, qrscan.decoder_available())
+        if refusal:
+            self.enroll_p.show_error(refusal)
+            return
+        try:
+            source = self.camera.open()
+        except CameraError as exc:
+            self.enroll_p.show_error(exc.message(self.lang))
+            return
+        except Exception as exc:           # the provider failed in its own way: say so, keep typing possible
+            log.warning("camera did not open", exc_info=True)
+            self.enroll_p.show_error(tr("scan.camera_failed", self.lang, error=exc))
+            return
+        scan = self.sm.get_screen("scan")
+        try:
+            scan.start(source)
+        except Exception as exc:           # the camera would not play
+            log.warning("camera did not start", exc_info=True)
+            scan.stop()
+            self.enroll_p.show_error(tr("scan.camera_failed", self.lang, error=exc))
+            return
+        self.enroll_p.show_error("")
+        self.sm.current = "scan"
+
+    def cancel_scan(self) -> None:
+        self.sm.current = "enroll"         # leaving the scan screen stops the camera
+
+    def _scanned(self, server_url: str, code: str) -> None:
+        self.sm.current = "enroll"
+        self.enroll_p.scanned(server_url, code)
 
     def take_photo(self, question: str) -> None:
         """Android: the camera app; the picture is resized, stored and tied to ``question``."""

@@ -8,6 +8,7 @@ store.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import socket
 import time
@@ -19,6 +20,7 @@ from shared.classify import CLASS_LABELS, vnd
 from shared.dates import age_on, parse_date
 from shared.forms import Field
 
+from . import qrscan
 from . import store as st
 from .collect import Collection, FieldProblem, summary_columns
 from .evidence import GpsProvider
@@ -26,6 +28,8 @@ from .i18n import label, tr
 from .inputs import format_value
 from .store import LocalStore, StoreError
 from .sync import SyncClient, SyncError, SyncWorker, normalize_server_url
+
+log = logging.getLogger("rasoat.tablet.presenters")
 
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 
@@ -60,14 +64,36 @@ class Presenter:
 class EnrollPresenter(Presenter):
     def __init__(self, store: LocalStore, run_async: Runner = run_inline,
                  client_factory: Callable[[str], SyncClient] = SyncClient,
-                 on_enrolled: Callable[[], None] = lambda: None, has_camera: bool = False):
+                 on_enrolled: Callable[[], None] = lambda: None):
         super().__init__()
         self.store, self.run_async, self.client_factory = store, run_async, client_factory
-        self.on_enrolled, self.has_camera = on_enrolled, has_camera
+        self.on_enrolled = on_enrolled
         self.server_url = store.get("server_url") or ""
         self.busy = False
         self.error_vi = ""
         self.message = ""
+        self.fill: tuple[str, str] | None = None     # (server, code) read from a QR code, for the screen's boxes
+
+    # QR scan ------------------------------------------------------------------------------------
+
+    def scan_refusal(self, camera_present: bool, decoder_present: bool) -> str | None:
+        """Why the QR scan cannot start on this device (shown instead; typing still works), or None."""
+        if not camera_present:
+            return self.t("enroll.no_camera")
+        if not decoder_present:
+            return qrscan.DecoderMissing().message(self.lang)
+        return None
+
+    def show_error(self, text: str) -> None:
+        self.error_vi, self.message = text, ""
+        self.changed()
+
+    def scanned(self, server_url: str, code: str) -> None:
+        """A QR code was read: the screen fills its boxes; the collaborator checks and taps Enroll."""
+        self.fill = (server_url, code)
+        self.server_url = server_url
+        self.error_vi, self.message = "", self.t("scan.done", server=server_url)
+        self.changed()
 
     @property
     def enrolled(self) -> bool:
@@ -120,13 +146,87 @@ class EnrollPresenter(Presenter):
         self.changed()
 
 
+class ScanPresenter(Presenter):
+    """The QR scan view: camera frames in, ``(server_url, code)`` out.
+
+    One frame is decoded at a time, off the UI thread (``run_async``); frames arriving meanwhile
+    are dropped. A QR code that is not an enrollment code is named on screen and scanning goes
+    on; a missing decoder stops the scan with its message.
+    """
+
+    def __init__(self, run_async: Runner = run_inline,
+                 decode: Callable[..., str | None] = qrscan.decode_frame,
+                 on_result: Callable[[str, str], None] = lambda server, code: None):
+        super().__init__()
+        self.run_async, self.decode, self.on_result = run_async, decode, on_result
+        self.active = False
+        self.busy = False
+        self.frames = 0
+        self.error: qrscan.QrError | None = None
+        self.result: tuple[str, str] | None = None
+
+    @property
+    def message(self) -> str:
+        return self.t("scan.aim") if self.active else ""
+
+    @property
+    def error_vi(self) -> str:
+        """The current error in the UI language (Vietnamese unless switched)."""
+        return self.error.message(self.lang) if self.error else ""
+
+    def start(self) -> None:
+        self.active, self.busy, self.frames, self.result, self.error = True, False, 0, None, None
+        self.changed()
+
+    def stop(self) -> None:
+        self.active = False
+
+    def feed(self, frame: tuple[Any, ...] | None) -> None:
+        """One camera frame ``(pixels, width, height, fmt, bottom_up)``; None while the camera warms up."""
+        if not self.active or self.busy or frame is None:
+            return
+        self.busy = True
+        self.frames += 1
+        self.run_async(lambda: self.decode(*frame), self._decoded)
+
+    def _decoded(self, out: Any) -> None:
+        self.busy = False
+        if not self.active:
+            return
+        if isinstance(out, qrscan.DecoderMissing):
+            self.active, self.error = False, out
+            self.changed()
+            return
+        if isinstance(out, Exception):           # an odd frame: the next one may do
+            log.warning("QR frame not decoded: %s", out)
+            return
+        if not out:
+            return
+        try:
+            server, code = qrscan.parse_enrollment_payload(out)
+        except qrscan.QrError as exc:
+            if self.error is None or exc.message_vi != self.error.message_vi:
+                self.error = exc
+                self.changed()
+            return
+        self.active, self.result, self.error = False, (server, code), None
+        self.changed()
+        self.on_result(server, code)
+
+
 # --- household list ----------------------------------------------------------------------------
 
 STATUS_ORDER = (st.NOT_STARTED, st.DRAFT, st.READY, st.WAITING, st.SYNCED, st.RETURNED)
 
 
 class HouseholdListPresenter(Presenter):
-    """All rows in memory (5,000 is ~2 MB); filtering is a scan over precomputed folded keys."""
+    """All rows in memory (5,000 is ~2 MB); filtering is a scan over precomputed folded keys.
+
+    ``rows`` hold what filtering needs plus ``view``: the display-ready item the RecycleView
+    gets (strings joined once per load, not per redraw). ``visible`` is a list of those view
+    items, and the same list object while a new query or filter does not change the result,
+    so the screen can skip the redraw.
+    """
 
     def __init__(self, store: LocalStore):
         super().__init__()
@@ -138,23 +238,32 @@ class HouseholdListPresenter(Presenter):
         self.visible: list[dict[str, Any]] = []
         self.groups: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
+        self._last: tuple[str, str | None, str | None, list[dict[str, Any]]] | None = None
+        self._counts_for: object = None
 
     def reload(self) -> None:
         self.groups = self.store.groups()
-        self.rows = [self._view(r) for r in self.store.household_rows()]
+        self.rows = [self._row(r) for r in self.store.household_rows()]
+        self._last = None
+        self._counts_for = None
+        self.visible = []
         self.apply()
 
-    def _view(self, r: dict[str, Any]) -> dict[str, Any]:
+    def _row(self, r: dict[str, Any]) -> dict[str, Any]:
         name = r["head_name"] or self.t("list.no_name")
         reason = r.get("return_reason") or ""
         note = self.t("list.returned", reason=reason) if r["status"] == st.RETURNED and reason else (
             r.get("server_note") or "")
+        subtitle = " · ".join(x for x in (r["address"], r["group_code"],
+                                          self.t("list.members", n=r["member_count"] or 0)) if x)
+        view = {"household_id": r["household_id"], "title": name,
+                "detail": f"{subtitle}   {note}" if note else subtitle,
+                "status": r["status"], "status_text": self.t(f"status.{r['status']}")}
         return {"household_id": r["household_id"], "status": r["status"], "group_code": r["group_code"] or "",
-                "search_key": r["search_key"] or "",
-                "title": name, "subtitle": " · ".join(x for x in (r["address"], r["group_code"],
-                                                                  self.t("list.members", n=r["member_count"] or 0))
-                                                       if x),
-                "status_text": self.t(f"status.{r['status']}"), "note": note}
+                "search_key": r["search_key"] or "", "note": note, "view": view}
+
+    def row(self, household_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.rows if r["household_id"] == household_id), None)
 
     def set_query(self, text: str) -> None:
         self.query = text
@@ -169,21 +278,41 @@ class HouseholdListPresenter(Presenter):
         self.apply()
 
     def filter(self) -> list[dict[str, Any]]:
-        """Rows matching the search (every word, diacritics and case ignored), status and group."""
-        tokens = identity.fold(self.query).split()
+        """View items of the rows matching the search (every word, diacritics and case ignored),
+        status and group. Typing on (the folded query extends the last one, same filters) only
+        rescans the last result: a row matching the longer query matched the shorter one."""
+        folded = identity.fold(self.query)
+        tokens = folded.split()
         status, group = self.status, self.group
-        return [r for r in self.rows
-                if (status is None or r["status"] == status)
-                and (group is None or r["group_code"] == group)
-                and all(t in r["search_key"] for t in tokens)]
+        last = self._last
+        if last is not None and last[1] == status and last[2] == group and folded.startswith(last[0]):
+            source = last[3]
+        else:
+            source = self.rows
+            if status is not None or group is not None:
+                source = [r for r in source if (status is None or r["status"] == status)
+                          and (group is None or r["group_code"] == group)]
+        if len(tokens) == 1:
+            t = tokens[0]
+            hits = [r for r in source if t in r["search_key"]]
+        elif tokens:
+            hits = [r for r in source if all(t in r["search_key"] for t in tokens)]
+        else:
+            hits = list(source)
+        self._last = (folded, status, group, hits)
+        return [r["view"] for r in hits]
 
     def apply(self) -> None:
-        self.visible = self.filter()
-        counts = {s: 0 for s in STATUS_ORDER}
-        for r in self.rows:
-            if self.group is None or r["group_code"] == self.group:
-                counts[r["status"]] = counts.get(r["status"], 0) + 1
-        self.counts = counts
+        visible = self.filter()
+        if visible != self.visible:          # identical items compare by identity: O(n) pointer checks
+            self.visible = visible
+        if self._counts_for != (self.group, len(self.rows)):
+            counts = {s: 0 for s in STATUS_ORDER}
+            for r in self.rows:
+                if self.group is None or r["group_code"] == self.group:
+                    counts[r["status"]] = counts.get(r["status"], 0) + 1
+            self.counts = counts
+            self._counts_for = (self.group, len(self.rows))
         self.changed()
 
     def count_text(self) -> str:
@@ -737,5 +866,5 @@ class SyncPresenter(Presenter):
         return self.t("sync.last_ok", at=at or self.t("sync.never"))
 
 
-__all__ = ["EnrollPresenter", "HouseholdListPresenter", "FormPresenter", "SummaryPresenter", "SyncPresenter",
+__all__ = ["EnrollPresenter", "ScanPresenter", "HouseholdListPresenter", "FormPresenter", "SummaryPresenter", "SyncPresenter",
            "run_inline", "summary_columns"]

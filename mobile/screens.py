@@ -7,6 +7,7 @@ messages and relevance, so the box being typed in keeps its focus and text.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kivy.app import App
@@ -19,6 +20,8 @@ from . import store as st
 from .i18n import tr
 from .presenters import STATUS_ORDER
 from .widgets import BigButton, BigLabel, BigToggle, FieldRow, SectionButton
+
+log = logging.getLogger("rasoat.tablet.screens")
 
 
 class RootView(BoxLayout):
@@ -39,9 +42,66 @@ class EnrollScreen(Screen):
     def render(self) -> None:
         p = self.presenter
         self.busy, self.message, self.error = p.busy, p.message, p.error_vi
+        fill, p.fill = p.fill, None
+        if fill:                                   # read from a QR code
+            self.ids.server_input.text, self.ids.code_input.text = fill
 
     def scan(self) -> None:
-        App.get_running_app().scan_qr(self.ids.code_input, self.ids.server_input)
+        App.get_running_app().scan_qr()
+
+
+class ScanScreen(Screen):
+    """The camera preview while an enrollment QR code is looked for. Frames come from an injected
+    source (``mobile.camera``), a few per second, and go to the ScanPresenter."""
+    presenter = ObjectProperty(None)
+    message = StringProperty("")
+    error = StringProperty("")
+    interval = NumericProperty(0.2)
+
+    def on_presenter(self, *_: Any) -> None:
+        self.presenter.bind(self.render)
+        self.source: Any = None
+        self._poll: Any = None
+
+    def render(self) -> None:
+        self.message, self.error = self.presenter.message, self.presenter.error_vi
+
+    def start(self, source: Any) -> None:
+        self.stop()
+        self.source = source
+        holder = self.ids.preview
+        holder.clear_widgets()
+        if getattr(source, "widget", None) is not None:
+            holder.add_widget(source.widget)
+        source.start()
+        self.presenter.start()
+        self._poll = Clock.schedule_interval(self._tick, self.interval)
+
+    def _tick(self, _dt: float) -> None:
+        if self.source is None or not self.presenter.active:
+            return
+        try:
+            frame = self.source.read()
+        except Exception:                  # a camera hiccup: the next frame may do
+            log.warning("camera frame not read", exc_info=True)
+            frame = None
+        self.presenter.feed(frame)
+
+    def stop(self) -> None:
+        if self._poll is not None:
+            self._poll.cancel()
+            self._poll = None
+        if self.source is not None:
+            try:
+                self.source.stop()
+            except Exception:              # stopping the camera is best effort; we are leaving anyway
+                log.warning("camera did not stop cleanly", exc_info=True)
+            self.source = None
+        self.ids.preview.clear_widgets()
+        self.presenter.stop()
+
+    def on_leave(self, *_: Any) -> None:
+        self.stop()
 
 
 class HouseholdsScreen(Screen):
@@ -52,6 +112,7 @@ class HouseholdsScreen(Screen):
     def on_presenter(self, *_: Any) -> None:
         self.presenter.bind(self.render)
         self._built_for = None
+        self._shown: list | None = None
 
     def on_pre_enter(self, *_: Any) -> None:
         self.presenter.reload()
@@ -90,7 +151,9 @@ class HouseholdsScreen(Screen):
         for b in self.ids.status_bar.children:
             if b.value:
                 b.text = f"{tr('status.' + b.value, p.lang)} ({p.counts.get(b.value, 0)})"
-        self.ids.hh_list.data = p.visible
+        if p.visible is not self._shown:      # unchanged result (a keystroke that filters nothing out): no redraw
+            self._shown = p.visible
+            self.ids.hh_list.data = p.visible
         self.count_text = p.count_text() if p.visible or not p.rows else tr("list.empty", p.lang)
         app = App.get_running_app()
         self.banner = app.store.get("auth_error") or "" if app else ""
@@ -391,4 +454,4 @@ class SyncScreen(Screen):
                                    tid=f"sync:row:{i}"))
 
 
-__all__ = ["RootView", "EnrollScreen", "HouseholdsScreen", "FormScreen", "SummaryScreen", "SyncScreen"]
+__all__ = ["RootView", "EnrollScreen", "ScanScreen", "HouseholdsScreen", "FormScreen", "SummaryScreen", "SyncScreen"]

@@ -11,12 +11,14 @@ from typing import Any, Callable, Iterator
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
+from kivy.uix.recyclelayout import RecycleLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
@@ -62,15 +64,25 @@ class BigInput(TidMixin, TextInput):
     pass
 
 
-class HouseholdRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
-    """One household in the list (RecycleView view class)."""
+# Status badge colours of the household list (RGBA).
+STATUS_RGBA: dict[str, tuple[float, float, float, float]] = {
+    "not_started": (0.55, 0.55, 0.6, 1), "draft": (0.85, 0.5, 0.05, 1), "ready": (0.1, 0.5, 0.75, 1),
+    "waiting": (0.45, 0.3, 0.7, 1), "synced": (0.1, 0.55, 0.3, 1), "returned": (0.75, 0.1, 0.1, 1)}
+DETAIL_RGBA = (0.3, 0.3, 0.35, 1)
+RETURNED_RGBA = (0.72, 0.05, 0.05, 1)
+
+
+class HouseholdRow(RecycleDataViewBehavior, ButtonBehavior, Widget):
+    """One household in the list (RecycleView view class): a plain widget with three labels placed
+    by the .kv, no nested layouts. The data item carries display-ready strings (presenter)."""
     tid = StringProperty("")
     household_id = StringProperty("")
     title = StringProperty("")
-    subtitle = StringProperty("")
+    detail = StringProperty("")
     status = StringProperty("")
     status_text = StringProperty("")
-    note = StringProperty("")
+    badge_rgba = ListProperty([0.5, 0.5, 0.5, 1])
+    detail_rgba = ListProperty(list(DETAIL_RGBA))
     index = NumericProperty(0)
 
     def refresh_view_attrs(self, rv, index, data):
@@ -78,8 +90,87 @@ class HouseholdRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         self.tid = f"household:{data.get('household_id', '')}"
         return super().refresh_view_attrs(rv, index, data)
 
+    def on_status(self, _w: Any, status: str) -> None:
+        self.badge_rgba = STATUS_RGBA.get(status, (0.5, 0.5, 0.5, 1))
+        self.detail_rgba = RETURNED_RGBA if status == "returned" else DETAIL_RGBA
+
     def on_release(self):
         App.get_running_app().open_household(self.household_id)
+
+
+class _UniformOpts:
+    """``view_opts`` of N rows of one size, made on demand: RecycleLayout only reads the visible ones."""
+
+    def __init__(self, layout: "UniformRowLayout", n: int, geometry: tuple | None):
+        self.n, self.geometry = n, geometry
+        self.viewclass = layout.viewclass
+        self.x, self.top, self.width = layout.x, layout.top, layout.width
+        self.row_h, self.step = layout.row_height, layout.row_height + layout.spacing
+        self._made: dict[int, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        opt = self._made.get(i)
+        if opt is None:
+            opt = self._made[i] = {
+                "size": [self.width, self.row_h], "size_hint": [None, None], "size_hint_min": [None, None],
+                "size_hint_max": [None, None], "pos": [self.x, self.top - i * self.step - self.row_h],
+                "pos_hint": {}, "viewclass": self.viewclass, "width_none": False, "height_none": False}
+        return opt
+
+
+class UniformRowLayout(RecycleLayout):
+    """Vertical RecycleView layout for rows of one height (the household list).
+
+    Kivy's RecycleBoxLayout walks every data item twice on each data change (sizes, then
+    positions: ~35 ms for 5,000 rows on a desktop CPU). Here a row's place is arithmetic, so
+    a new filter result costs only the rows on screen.
+    """
+    row_height = NumericProperty(dp(84))
+    spacing = NumericProperty(0)
+    minimum_height = NumericProperty(0)
+
+    def __init__(self, **kw: Any):
+        super().__init__(**kw)
+        for name in ("size", "pos", "row_height", "spacing"):
+            self.fbind(name, self._catch_layout_trigger)
+
+    def _geometry(self, n: int) -> tuple:
+        return (n, self.x, self.top, self.width, self.row_height, self.spacing)
+
+    def compute_sizes_from_data(self, data, flags):
+        self.clear_layout()                    # the data changed: every view is re-synced
+        self.view_opts = _UniformOpts(self, len(data), None)
+
+    def compute_layout(self, data, flags):
+        super().compute_layout(data, flags)
+        n = len(data)
+        self.minimum_height = max(0, n * (self.row_height + self.spacing) - self.spacing) if n else 0
+        geometry = self._geometry(n)           # after minimum_height: .kv binds height to it
+        opts = self.view_opts
+        if isinstance(opts, _UniformOpts) and opts.geometry == geometry and len(opts) == n:
+            return
+        if isinstance(opts, _UniformOpts) and opts.geometry is not None:
+            self.remove_views()                # moved or resized: views keep their data, get new places
+        self.view_opts = _UniformOpts(self, n, geometry)
+
+    def get_view_index_at(self, pos):
+        n = len(self.view_opts)
+        if not n:
+            return 0
+        step = self.row_height + self.spacing
+        return min(n - 1, max(0, int((self.top - pos[1]) // step)))
+
+    def compute_visible_views(self, data, viewport):
+        if not data or not isinstance(self.view_opts, _UniformOpts) or self.view_opts.geometry is None:
+            return []
+        _x, y, _w, h = viewport
+        first, last = self.get_view_index_at((0, y + h)), self.get_view_index_at((0, y))
+        return list(range(first, last + 1))
 
 
 class FieldRow(BoxLayout):

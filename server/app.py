@@ -20,7 +20,7 @@ from .services.publish import publish_bundled
 from .settings import Settings
 
 log = logging.getLogger("rasoat.server")
-INGEST_THREADS = 4     # concurrent pushes being validated per process (CPU-bound; more only adds GIL churn)
+INGEST_THREADS = int(__import__("os").environ.get("RASOAT_INGEST_THREADS", "4"))     # concurrent pushes being validated per process (CPU-bound; more only adds GIL churn)
 
 API_DESCRIPTION = """Sync and office API of **rasoat** (rà soát hộ nghèo, cận nghèo).
 
@@ -39,8 +39,23 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        db.close()
+        # Households a crash left indexed but unmatched (between a push's commit and its dedup match).
+        from .services.ingest import match_leftovers
+        leftovers = await anyio.to_thread.run_sync(match_leftovers, db, clock())
+        if leftovers:
+            log.info("matched %d household(s) left pending by an interrupted push", leftovers)
+        # Report facts kept current in the background (after start and after bulk loads), so the
+        # first report does not wait for them (server/reports/background.py; 0 turns it off).
+        from .reports.background import FactsRefresher, interval_setting
+        interval = interval_setting(settings)
+        refresher = FactsRefresher(db, interval).start() if interval > 0 else None
+        app.state.facts_refresher = refresher
+        try:
+            yield
+        finally:
+            if refresher is not None:
+                await anyio.to_thread.run_sync(refresher.stop)
+            db.close()
 
     app = FastAPI(title="rasoat", version=f"protocol {wire.PROTOCOL_VERSION}", description=API_DESCRIPTION,
                   lifespan=lifespan)

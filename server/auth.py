@@ -112,12 +112,63 @@ def authenticate_password(conn: sqlite3.Connection, username: str, password: str
     return user_principal(row) if verify_password(row["password_hash"], password) else None
 
 
-def start_session(conn: sqlite3.Connection, user_id: int, now: dt.datetime, ttl_hours: int) -> tuple[str, str]:
-    """A new session token for a ward user: (token, expires_at). Call inside a write transaction."""
+def start_session(conn: sqlite3.Connection, user_id: int, now: dt.datetime, ttl_hours: int,
+                  idle_minutes: int | None = None) -> tuple[str, str]:
+    """A new session token for a ward user: (token, expires_at). Call inside a write transaction.
+
+    Without ``idle_minutes`` (API tokens) the session ends ``ttl_hours`` after it starts. With it
+    (console sessions) it ends after ``idle_minutes`` without activity — ``touch_session`` slides
+    the deadline — and at the latest ``ttl_hours`` after it started (the absolute maximum)."""
     token = new_token(SESSION_PREFIX)
-    expires = iso(now + dt.timedelta(hours=ttl_hours))
-    users_store.create_session(conn, token_hash(token), user_id, iso(now), expires)
-    return token, expires
+    expires = now + dt.timedelta(hours=ttl_hours)
+    if idle_minutes:
+        expires = min(expires, now + dt.timedelta(minutes=idle_minutes))
+    users_store.create_session(conn, token_hash(token), user_id, iso(now), iso(expires))
+    return token, iso(expires)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    user: UserPrincipal
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def resolve_session(conn: sqlite3.Connection, token: str, now: dt.datetime) -> SessionInfo | None:
+    """A live ward-user session with its start and current deadline, or None."""
+    if not token.startswith(SESSION_PREFIX):
+        return None
+    row = users_store.session_user(conn, token_hash(token), iso(now))
+    if row is None:
+        return None
+    return SessionInfo(user_principal(row), dt.datetime.fromisoformat(row["session_created_at"]),
+                       dt.datetime.fromisoformat(row["session_expires_at"]))
+
+
+def sliding_deadline(session: SessionInfo, now: dt.datetime, ttl_hours: int, idle_minutes: int) -> dt.datetime:
+    """The deadline after activity at ``now``: ``idle_minutes`` later, capped at start + ``ttl_hours``."""
+    return min(now + dt.timedelta(minutes=idle_minutes), session.created_at + dt.timedelta(hours=ttl_hours))
+
+
+def touch_session(conn: sqlite3.Connection, token: str, now: dt.datetime, deadline: dt.datetime) -> bool:
+    """Slide a live session's deadline to ``deadline`` (only ever later). Call inside a write transaction."""
+    return users_store.extend_session(conn, token_hash(token), iso(now), iso(deadline))
+
+
+def session_end_reason(conn: sqlite3.Connection, token: str, now: dt.datetime, ttl_hours: int) -> str | None:
+    """Why a session token no longer works: ``idle`` (no activity), ``max`` (the absolute maximum
+    reached), ``ended`` (logged out, revoked, user deactivated, unknown), or None if it is live."""
+    row = users_store.get_session(conn, token_hash(token))
+    if row is None or row["revoked_at"] is not None:
+        return "ended"
+    user = users_store.get_user(conn, row["user_id"])
+    if user is None or not user["active"]:
+        return "ended"
+    expires = dt.datetime.fromisoformat(row["expires_at"])
+    if expires > now:
+        return None
+    cap = dt.datetime.fromisoformat(row["created_at"]) + dt.timedelta(hours=ttl_hours)
+    return "max" if expires >= cap else "idle"
 
 
 def end_session(conn: sqlite3.Connection, token: str, now: dt.datetime) -> None:

@@ -1,4 +1,4 @@
-"""Server subcommands of ``rasoat``: serve, seed-demo, backup, enroll-code, create-user.
+"""Server subcommands of ``rasoat``: serve, seed-demo, backup, clean-uploads, enroll-code, create-user.
 
 Registered by server/cli.py (``register(sub)``). Settings follow server/settings.py:
 options override RASOAT_* environment variables, which override the defaults.
@@ -37,6 +37,21 @@ def _db(settings):
     return open_database(settings.db_path, settings.busy_timeout_ms)
 
 
+def _clean_uploads(settings, days: int) -> dict[str, Any]:
+    """Remove photo uploads abandoned for more than ``days`` days (server/services/attachments.py)."""
+    import datetime as dt
+
+    from .clock import system_clock
+    from .services.attachments import clean_partial, root_dir
+
+    db = _db(settings)
+    try:
+        result = clean_partial(db, root_dir(settings.data_dir), dt.timedelta(days=days), system_clock())
+    finally:
+        db.close()
+    return {"older_than_days": days, **result}
+
+
 def _print_demo_users(result: dict[str, Any]) -> None:
     print("Tài khoản demo / demo accounts:", file=sys.stderr)
     for u in result.get("users", ()):
@@ -70,6 +85,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 _print_demo_users({"users": [{"role": r, "username": u, "password": p} for u, _, r, p in DEMO_USERS]})
         finally:
             db.close()
+    cleaned = _clean_uploads(settings, settings.attachment_partial_max_age_days)
+    if cleaned["uploads"] or cleaned["orphan_files"]:
+        print(f"Đã xoá {cleaned['uploads']} lượt gửi ảnh dở dang / removed {cleaned['uploads']} abandoned photo "
+              f"uploads, {cleaned['orphan_files']} orphan partial files ({cleaned['bytes']} bytes) older than "
+              f"{cleaned['older_than_days']} days", file=sys.stderr)
     print(f"rasoat: {settings.public_url}  (API docs {settings.public_url}/docs, database {settings.db_path}, "
           f"{settings.workers} worker(s))", file=sys.stderr)
     if settings.workers > 1:
@@ -115,6 +135,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if result["attachments"]["problems"]:
         raise CliError(f"sao lưu ảnh có lỗi / attachment backup problems: {result['attachments']['problems'][:5]}",
                        EXIT_FAIL)
+    return EXIT_OK
+
+
+def cmd_clean_uploads(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    days = settings.attachment_partial_max_age_days if args.older_than_days is None else args.older_than_days
+    if days < 0:
+        raise CliError("--older-than-days phải ≥ 0 / must be at least 0")
+    try:
+        result = _clean_uploads(settings, days)
+    except OSError as exc:
+        raise CliError(f"dọn ảnh dở dang thất bại / cleanup failed: {exc}", EXIT_FAIL) from None
+    _print_json(result)
     return EXIT_OK
 
 
@@ -187,6 +220,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _db_options(p)
     p.add_argument("dest", help="backup file (or an existing directory)")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("clean-uploads", help="remove photo uploads abandoned half-way (safe while the server runs)")
+    _db_options(p)
+    p.add_argument("--older-than-days", type=int,
+                   help="untouched for more than this many days (default: setting attachment_partial_max_age_days, 7)")
+    p.set_defaults(func=cmd_clean_uploads)
 
     p = sub.add_parser("enroll-code", help="one-time enrollment code (and QR PNG) for a collaborator's tablet")
     _db_options(p)

@@ -30,6 +30,9 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._lock = threading.RLock()
+        # Set while no write transaction of this process holds the lock (see ``yield_to_writer``).
+        self._write_idle = threading.Event()
+        self._write_idle.set()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._closed = False
@@ -58,6 +61,8 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
+        if __import__("os").environ.get("RASOAT_MMAP"):
+            conn.execute(f"PRAGMA mmap_size = {int(__import__('os').environ['RASOAT_MMAP'])}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             sqlite_utils.Database(conn).enable_wal()
         return conn
@@ -109,6 +114,7 @@ class Database:
         with self._lock, self._process_lock():
             conn.execute("BEGIN IMMEDIATE")
             self._local.mode = "write"
+            self._write_idle.clear()
             try:
                 yield conn
             except BaseException:
@@ -124,6 +130,17 @@ class Database:
                     raise
             finally:
                 self._local.mode = None
+                self._write_idle.set()
+
+    def yield_to_writer(self, timeout: float = 1.0) -> None:
+        """Wait (at most ``timeout`` s) while a write transaction of this process holds the write lock.
+
+        CPU-bound threads (a push being validated) call it between records. Every SQLite call releases
+        the GIL, and a busy thread then keeps it for the whole switch interval (5 ms): the writer would
+        wait that long after each statement and hold the write lock for all the other processes several
+        times longer (measured: 1.75 → 0.67 ms per stored submission)."""
+        if getattr(self._local, "mode", None) is None:
+            self._write_idle.wait(timeout)
 
     @contextmanager
     def _process_lock(self) -> Iterator[None]:

@@ -215,6 +215,12 @@ def m007_attachments(conn: sqlite3.Connection) -> None:
     apply_schema(conn)
 
 
+def m008_dedup_pending(conn: sqlite3.Connection) -> None:
+    """Households indexed by a push and matched after its commit, outside the write lock (issue 3)."""
+    from .dedup.schema import apply_pending_schema
+    apply_pending_schema(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
@@ -223,6 +229,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (5, "dedup", m005_dedup),
     (6, "cycle", m006_cycle),
     (7, "attachments", m007_attachments),
+    (8, "dedup_pending", m008_dedup_pending),
 )
 
 

@@ -41,6 +41,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_attachment_bytes", 10 * 1024 * 1024, "Largest attachment (photo) file, in bytes.", int),
     Setting("max_attachment_bytes_per_device_day", 500 * 1024 * 1024,
             "Attachment bytes one device may upload per day (the rest waits for the next day).", int),
+    Setting("attachment_partial_max_age_days", 7,
+            "Days an unfinished photo upload is kept without a new chunk before its partial bytes are removed "
+            "(at server start and by `rasoat clean-uploads`).", int),
     Setting("busy_timeout_ms", 30000, "How long a write waits for the SQLite write lock held by another process.", int),
     Setting("log_level", "info", "uvicorn log level.", str),
     Setting("workers", 1, "Server processes (uvicorn workers). Validation is CPU-bound: use the number of cores.", int),
@@ -91,6 +94,7 @@ class Settings:
     pull_limit: int = 500
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachment_bytes_per_device_day: int = 500 * 1024 * 1024
+    attachment_partial_max_age_days: int = 7
     busy_timeout_ms: int = 30000
     log_level: str = "info"
     workers: int = 1
@@ -142,7 +146,7 @@ class Settings:
             out.append(f"pull_limit must be 1..{wire.MAX_PULL_LIMIT}")
         if self.max_attachment_bytes < 1024 or self.max_attachment_bytes_per_device_day < 1024:
             out.append("max_attachment_bytes and max_attachment_bytes_per_device_day must be at least 1024")
-        for name in ("enrollment_code_ttl_hours", "session_ttl_hours"):
+        for name in ("enrollment_code_ttl_hours", "session_ttl_hours", "attachment_partial_max_age_days"):
             if getattr(self, name) < 1:
                 out.append(f"{name} must be at least 1")
         if not 1 <= self.workers <= 64:

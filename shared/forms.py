@@ -63,6 +63,11 @@ class Field:
     def parts(self) -> tuple[str, ...]:
         return tuple(self.name.split("."))
 
+    @cached_property
+    def labels(self) -> tuple[str, str]:
+        """(Vietnamese, English) label, the field name where one is missing."""
+        return self.label.get("vi", self.name), self.label.get("en", self.name)
+
 
 @dataclass(frozen=True)
 class Section:

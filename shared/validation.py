@@ -43,7 +43,7 @@ def errors(problems: list[Problem]) -> list[Problem]:
 
 
 def _label(f: Field) -> tuple[str, str]:
-    return f.label.get("vi", f.name), f.label.get("en", f.name)
+    return f.labels
 
 
 _MISSING = object()

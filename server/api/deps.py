@@ -101,5 +101,5 @@ def ok(obj: Any, status: int = 200) -> Any:
     """A compact JSON response (the routes' one serialiser)."""
     from starlette.responses import Response
 
-    from shared import wire
-    return Response(wire.dumps(obj), status_code=status, media_type="application/json")
+    from .. import jsontext
+    return Response(jsontext.dumps_bytes(obj), status_code=status, media_type="application/json")

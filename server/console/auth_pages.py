@@ -12,7 +12,7 @@ from ..store import audit
 from . import lockout
 from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, console_setting,
                   csrf_protect, form_data, get_db, get_lang, get_now, get_settings, make_router, optional_user,
-                  redirect, render, safe_next, session_token, set_session_cookie)
+                  redirect, render, safe_next, session_token, set_session_cookie, start_console_session)
 from .i18n import LANGS, t
 
 router = make_router()
@@ -77,7 +77,7 @@ async def login(request: Request) -> Response:
         if user is None:
             audit.record(conn, iso(now), "system", None, "console.login_failed", "user", username, {"ip": ip})
         else:
-            token, _ = auth.start_session(conn, user.id, now, get_settings(request).session_ttl_hours)
+            token = start_console_session(conn, user.id, now, get_settings(request))
             audit.record(conn, iso(now), "user", user.id, "console.login", "user", user.id, {"ip": ip})
     if user is None:
         return render(request, "login.html", status_code=401, next=target, username=username,

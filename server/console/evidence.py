@@ -1,8 +1,10 @@
 """Evidence on the household page: photos (thumbnails made by the server, click to enlarge), the hold
 of an incomplete submission, and the GPS position plotted among the ward's other households on an
-inline SVG (no external tile server)."""
+inline SVG (no external tile server). ``print_blocks`` gives the same photos and GPS for the print
+views of the process (community-meeting minutes)."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -12,7 +14,7 @@ from starlette.responses import FileResponse, Response
 
 from ..errors import ApiError
 from ..services import attachments as service
-from . import i18n
+from . import formtext, i18n
 from .web import PREFIX, ConsoleError, ViewerUser, get_db, get_settings, make_router
 
 router = make_router()
@@ -96,3 +98,40 @@ def context(conn: sqlite3.Connection, household_id: str, submission_id: str | No
     ev = service.household_evidence(conn, household_id, submission_id, answers)
     ev["plot"] = plot(conn, household_id, answers.get("gps"))
     return ev
+
+
+def _gps(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict) and isinstance(value.get("lat"), (int, float)) \
+            and isinstance(value.get("lon"), (int, float)):
+        return value
+    return None
+
+
+def print_blocks(conn: sqlite3.Connection, household_ids: list[str], lang: str = "vi") -> dict[str, dict[str, Any]]:
+    """Per household of a print view, from its current revision: the photos the server holds (sha256,
+    the label of the question each documents, taken_at), how many are still missing, and its GPS.
+    Households whose current revision names no photo are left out (no block is printed for them)."""
+    ids = list(dict.fromkeys(household_ids))
+    rows: list[sqlite3.Row] = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        rows += conn.execute(
+            "SELECT h.household_id, h.submission_id, s.body FROM households h "
+            "JOIN submissions s ON s.submission_id = h.submission_id "
+            f"WHERE h.household_id IN ({','.join('?' * len(part))})", part).fetchall()
+    out: dict[str, dict[str, Any]] = {}
+    for hid, sid, raw in rows:
+        body = json.loads(raw)
+        answers = body.get("answers") if isinstance(body.get("answers"), dict) else {}
+        if not answers.get("photos"):
+            continue
+        ev = service.household_evidence(conn, hid, sid, answers)
+        if not ev["photos"]:
+            continue
+        version = body.get("form_version") or answers.get("form_version") or "2025.1"
+        photos = [{"sha256": p["sha256"], "question": p.get("question") or "",
+                   "label": formtext.label(p.get("question") or "", lang, version) if p.get("question") else "",
+                   "taken_at": p.get("taken_at") or ""} for p in ev["photos"] if p["present"]]
+        out[hid] = {"photos": photos, "missing": sum(1 for p in ev["photos"] if not p["present"]),
+                    "gps": _gps(answers.get("gps"))}
+    return out

@@ -46,11 +46,13 @@ import json
 import logging
 import os
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Coroutine
 from urllib.parse import quote
 
+import anyio
 import jinja2
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -80,7 +82,23 @@ CONSOLE_SETTINGS: dict[str, tuple[int, str]] = {
     "login_max_failures_per_ip": (20, "Failed logins from one IP within the window that lock that IP "
                                       "(higher than per user: the ward office shares one address)."),
     "login_lockout_minutes": (15, "The window and the lock duration, in minutes."),
+    "session_idle_minutes": (30, "A console session ends after this many minutes without a request "
+                                 "(the absolute maximum is session_ttl_hours after the login)."),
 }
+# A console session's deadline is moved forward at most once per this many seconds (not one DB
+# write per request); so it may end up to this much before idle minutes of inactivity.
+SESSION_TOUCH_SECONDS = 60
+
+i18n.add_messages({
+    "vi": {"login.expired_idle": "Phiên làm việc đã hết hạn do không thao tác trong {minutes} phút. "
+                                 "Vui lòng đăng nhập lại.",
+           "login.expired_max": "Phiên làm việc đã hết hạn (mỗi lần đăng nhập dùng được tối đa {hours} giờ). "
+                                "Vui lòng đăng nhập lại."},
+    "en": {"login.expired_idle": "Your session expired after {minutes} minutes without activity. "
+                                 "Please log in again.",
+           "login.expired_max": "Your session reached its maximum length ({hours} hours per login). "
+                                "Please log in again."},
+})
 
 TEMPLATE_DIRS: list[str] = [str(Path(__file__).parent / "templates")]
 for _pkg in ("process", "reports"):
@@ -150,19 +168,26 @@ class ConsoleError(Exception):
 
 
 class LoginRequired(Exception):
-    def __init__(self, expired: bool = False):
+    def __init__(self, expired: bool = False, reason: str | None = None):
         super().__init__("login required")
         self.expired = expired
+        self.reason = reason          # idle / max / ended (auth.session_end_reason)
 
 
-def _login_redirect(request: Request, expired: bool) -> Response:
+def _login_redirect(request: Request, expired: bool, reason: str | None = None) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
         target = PREFIX + "/"
     url = f"{PREFIX}/login?next={quote(target, safe='')}"
     resp = RedirectResponse(url, status_code=303)
     if expired:
-        flash(resp, "login.expired", "info")
+        if reason == "idle":
+            flash(resp, "login.expired_idle", "info",
+                  minutes=console_setting(get_settings(request), "session_idle_minutes"))
+        elif reason == "max":
+            flash(resp, "login.expired_max", "info", hours=get_settings(request).session_ttl_hours)
+        else:
+            flash(resp, "login.expired", "info")
         resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
@@ -185,7 +210,7 @@ class ConsoleRoute(APIRoute):
             try:
                 return await original(request)
             except LoginRequired as exc:
-                return _login_redirect(request, exc.expired)
+                return _login_redirect(request, exc.expired, exc.reason)
             except ConsoleError as exc:
                 return error_page(request, exc)
             except ApiError as exc:   # a service refused: show its message in the user's language
@@ -261,23 +286,58 @@ def session_token(request: Request) -> str | None:
     return token if token and token.startswith(auth.SESSION_PREFIX) else None
 
 
+def start_console_session(conn: Any, user_id: int, now: dt.datetime, settings: Settings) -> str:
+    """A console session (inside a write transaction): it ends after ``session_idle_minutes`` without
+    activity, and at the latest ``session_ttl_hours`` after the login. Returns the token."""
+    token, _ = auth.start_session(conn, user_id, now, settings.session_ttl_hours,
+                                  idle_minutes=console_setting(settings, "session_idle_minutes"))
+    return token
+
+
 def optional_user(request: Request) -> auth.UserPrincipal | None:
-    """The user of a live session cookie, or None. Cached on ``request.state``."""
+    """The user of a live session cookie, or None. Cached on ``request.state``.
+
+    Activity slides the session's deadline (idle timeout, capped by the absolute maximum); the
+    deadline is written at most once per ``SESSION_TOUCH_SECONDS``, not on every request."""
     if hasattr(request.state, "console_user"):
         return request.state.console_user
     user = None
     token = session_token(request)
     if token:
-        p = auth.resolve_token(get_db(request).conn, token, get_now(request))
-        user = p if isinstance(p, auth.UserPrincipal) else None
+        db, now = get_db(request), get_now(request)
+        session = auth.resolve_session(db.conn, token, now)
+        if session is not None:
+            user = session.user
+            settings = get_settings(request)
+            deadline = auth.sliding_deadline(session, now, settings.session_ttl_hours,
+                                             console_setting(settings, "session_idle_minutes"))
+            if (deadline - session.expires_at).total_seconds() >= SESSION_TOUCH_SECONDS:
+                try:
+                    with db.write() as conn:
+                        auth.touch_session(conn, token, now, deadline)
+                except (RuntimeError, sqlite3.OperationalError):
+                    # inside a read snapshot, or the database locked: the next request moves it
+                    log.warning("session deadline not moved this time", exc_info=True)
     request.state.console_user = user
     return user
+
+
+async def optional_user_async(request: Request) -> auth.UserPrincipal | None:
+    """``optional_user`` off the event loop (it may wait for the write lock to slide the deadline)."""
+    if hasattr(request.state, "console_user"):
+        return request.state.console_user
+    return await anyio.to_thread.run_sync(optional_user, request)
 
 
 def current_user(request: Request) -> auth.UserPrincipal:
     user = optional_user(request)
     if user is None:
-        raise LoginRequired(expired=session_token(request) is not None)
+        token = session_token(request)
+        reason = None
+        if token is not None:
+            reason = auth.session_end_reason(get_db(request).conn, token, get_now(request),
+                                             get_settings(request).session_ttl_hours)
+        raise LoginRequired(expired=token is not None, reason=reason)
     return user
 
 
@@ -317,6 +377,7 @@ def require_role(role: str, post: bool = False) -> Callable[..., Any]:
         raise ValueError(f"unknown role {role!r}")
 
     async def dependency(request: Request) -> auth.UserPrincipal:
+        await optional_user_async(request)
         user = current_user(request)
         if not user.has_role(role):
             raise ConsoleError(403, "error.403")

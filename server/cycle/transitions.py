@@ -7,6 +7,11 @@ Lifecycle events of the household document map to the events of ``shared.transit
 previous status); ``moved_in`` and ``split_from`` (``split_child`` in the table) — it arrived
 (an *other increase* of its new status when it was not on the register); ``split`` (members left)
 changes nothing by itself.
+
+A household gone in round N is an other decrease of round N and then leaves the ward's population:
+from round N+1 on it is not in the start population, has no transition and is not carried forward
+(:func:`gone_before_sql`, used by :func:`household_transitions` and ``carry.carry_forward``), until
+a later submission brings it back (e.g. ``moved_in``).
 """
 from __future__ import annotations
 
@@ -18,6 +23,22 @@ from ..process import status_history
 
 EVENT_MAP = {"moved_away": "moved_away", "dissolved": "dissolved", "merged": "merged",
              "moved_in": "moved_in", "split_from": "split_child"}
+# the lifecycle events (of the household document) that mean the household is gone
+GONE_LIFECYCLE = tuple(sorted(k for k, v in EVENT_MAP.items() if v in GONE_EVENTS))
+
+
+def gone_before_sql(round_param: str = ":round") -> str:
+    """A subquery: the households whose CURRENT submission marks them gone (moved away, dissolved,
+    merged) in a round before ``round_param`` — no longer part of that round's population."""
+    events = ", ".join(f"'{e}'" for e in GONE_LIFECYCLE)
+    return (f"SELECT gh.household_id FROM households gh JOIN submission_rounds gsr "
+            f"ON gsr.submission_id = gh.submission_id "
+            f"WHERE gsr.lifecycle_event IN ({events}) AND gsr.round_year < {round_param}")
+
+
+def gone_before(conn: Any, round_: int) -> set[str]:
+    """The households gone in a round before ``round_`` (see :func:`gone_before_sql`)."""
+    return {r[0] for r in conn.execute(gone_before_sql("?"), (round_,))}
 
 
 def transition_event(lifecycle_event: str | None) -> str | None:
@@ -46,10 +67,14 @@ def household_movement(before: str | None, after: str | None, lifecycle_event: s
 
 def household_transitions(conn: Any, round_: int, standard_id: str, group_id: int | None = None
                           ) -> Iterator[dict[str, Any]]:
-    """Every household's transition in a round (streamed): before, after, event, movement."""
+    """Every household's transition in a round (streamed): before, after, event, movement. Households
+    gone in an earlier round are not part of it (their decrease was that round's)."""
     from ..process.results import iter_results
 
+    left = gone_before(conn, round_)
     for r in iter_results(conn, round_, standard_id, group_id=group_id):
+        if r.household_id in left:
+            continue
         j = r.judgement
         mv = j.movement
         carried = False

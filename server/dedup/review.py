@@ -249,6 +249,73 @@ def deferred_matching() -> Iterator[list[str]]:
         _DEFERRED.reset(token)
 
 
+# Household ids indexed and marked pending, while inside ``matching_after_commit()``.
+_PENDING: ContextVar[list[str] | None] = ContextVar("rasoat_dedup_pending", default=None)
+
+
+@contextmanager
+def matching_after_commit() -> Iterator[list[str]]:
+    """Within the block, ``on_ingest`` indexes the household and marks it in ``dedup_pending`` (same
+    transaction) instead of matching it; the ids are collected in the yielded list. After the commit,
+    ``pending_matches`` scores them on a read snapshot, outside the write lock, and ``apply_matches``
+    writes the few that have something to write. A device push uses it: the write lock is then held
+    for storing, not for scoring (issue 3). A crash between the commit and the match leaves the rows in
+    ``dedup_pending``; ``pending_ids`` finds them at the next start."""
+    ids: list[str] = []
+    token = _PENDING.set(ids)
+    try:
+        yield ids
+    finally:
+        _PENDING.reset(token)
+
+
+def pending_ids(conn: sqlite3.Connection, limit: int = 10_000) -> list[tuple[str, str]]:
+    """(household_id, queued_at) of households indexed but not yet matched, oldest first."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT household_id, queued_at FROM dedup_pending ORDER BY queued_at LIMIT ?", (limit,))]
+
+
+def pending_matches(conn: sqlite3.Connection, household_ids: Iterable[str],
+                    known: dict[str, Record] | None = None) -> list[str]:
+    """Read only: of these indexed households, those whose match would write something — a candidate
+    in the auto or review band, or an open pair to re-judge. Usually none: most households are new.
+    ``known``: records the caller already holds (what it indexed), not read back."""
+    ids = list(dict.fromkeys(household_ids))
+    if not ids:
+        return []
+    index = SqliteIndex(conn)
+    known = known or {}
+    records = {rid: known[rid] for rid in ids if rid in known}
+    records.update(get_records(conn, [rid for rid in ids if rid not in records]))
+    out = []
+    for rid in ids:
+        record = records.get(rid)
+        if record is None:
+            continue
+        if index.match(record) or conn.execute(
+                "SELECT 1 FROM dedup_candidates WHERE (a = ? OR b = ?) AND status = 'open' LIMIT 1",
+                (rid, rid)).fetchone():
+            out.append(rid)
+    return out
+
+
+def apply_matches(conn: sqlite3.Connection, to_match: Iterable[str], done: Iterable[tuple[str, str]],
+                  now: str, actor: str = "system") -> list[str]:
+    """Inside a write transaction: match ``to_match`` against the registry as it is now (the records are
+    re-read: another push may have changed them since the snapshot) and clear the ``dedup_pending``
+    rows ``done`` ((household_id, queued_at); a newer mark of the same household stays). Returns the
+    households queued for review (the caller flags them)."""
+    queued = []
+    ids = list(dict.fromkeys(to_match))
+    if ids:
+        index = SqliteIndex(conn)
+        for rid, record in get_records(conn, ids).items():
+            if rematch(conn, record, now, actor, index)["queued"]:
+                queued.append(rid)
+    conn.executemany("DELETE FROM dedup_pending WHERE household_id = ? AND queued_at = ?", list(done))
+    return queued
+
+
 def prepare_record(doc: Any, household_id: str) -> Any:
     """The household normalised for matching; pure, so ingest builds it before taking the write lock."""
     return make_record(doc, household_id, keep_raw=True)
@@ -266,6 +333,12 @@ def on_ingest(conn: sqlite3.Connection, household_id: str, doc: Any, now: str,
     if deferred is not None:
         deferred.append(household_id)
         return {"household_id": household_id, "linked": [], "queued": [], "deferred": True}
+    pending = _PENDING.get()
+    if pending is not None:
+        conn.execute("INSERT INTO dedup_pending (household_id, queued_at) VALUES (?, ?) ON CONFLICT (household_id) "
+                     "DO UPDATE SET queued_at = excluded.queued_at", (household_id, now))
+        pending.append(household_id)
+        return {"household_id": household_id, "linked": [], "queued": [], "pending": True}
     return rematch(conn, record, now, actor)
 
 
@@ -495,3 +568,31 @@ def household(conn: sqlite3.Connection, household_id: str) -> dict[str, Any]:
 
 def field_levels() -> dict[str, list[str]]:
     return {name: list(FIELDS[name]) for name in FIELD_NAMES}
+
+
+def linked_clusters(conn: sqlite3.Connection,
+                    separate: Iterable[tuple[str, str]] = ()) -> list[set[str]]:
+    """Every household cluster of two or more records: the connected components of the active
+    links (auto or human, not undone). One read of the links; for the reports' "count once".
+    ``separate``: pairs known to be different households (e.g. one declared split off from the
+    other); a direct link between them is left out."""
+    skip = {_pair(a, b) for a, b in separate}
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in conn.execute("SELECT a, b FROM dedup_links WHERE undone_at IS NULL"):
+        if (a, b) in skip:
+            continue
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    clusters: dict[str, set[str]] = {}
+    for x in parent:
+        clusters.setdefault(root(x), set()).add(x)
+    return list(clusters.values())

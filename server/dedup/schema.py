@@ -13,6 +13,9 @@ numbered migration of ``server.migrations``.
 * ``dedup_links``      — merges: a household is the connected component of its
   active links. Undo sets ``undone_at``; rows are never deleted.
 * ``dedup_audit``      — who did what when, append-only.
+* ``dedup_pending``    — households a committed push indexed but has not matched yet (the match runs
+  right after the commit, outside the write lock; a crash in between leaves the row, and the
+  server matches it at its next start). Migration 8.
 """
 from __future__ import annotations
 
@@ -93,6 +96,15 @@ STATEMENTS = (
         b TEXT,
         details TEXT NOT NULL DEFAULT '{}')""",
 )
+
+
+PENDING_STATEMENT = """CREATE TABLE IF NOT EXISTS dedup_pending (
+        household_id TEXT PRIMARY KEY,
+        queued_at TEXT NOT NULL) WITHOUT ROWID"""
+
+
+def apply_pending_schema(conn: sqlite3.Connection) -> None:
+    conn.execute(PENDING_STATEMENT)
 
 
 def apply_schema(conn: sqlite3.Connection) -> None:

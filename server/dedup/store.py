@@ -14,6 +14,7 @@ import json
 import sqlite3
 from typing import Any, Iterable, Iterator
 
+from .. import jsontext
 from .decide import Candidate
 from .engine import MAX_BLOCK, score_against
 from .features import Record, make_record
@@ -21,10 +22,11 @@ from .model import Model
 
 _CHUNK = 400
 _MODEL_CACHE: dict[tuple[str, int], Model] = {}
+_DEFAULT_MODEL: Model | None = None
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(obj)
 
 
 # --- records --------------------------------------------------------------------------------
@@ -158,8 +160,11 @@ def load_model(conn: sqlite3.Connection) -> tuple[int | None, Model]:
     """The newest fitted model (cached by database and id), else the default."""
     row = conn.execute("SELECT id FROM dedup_models ORDER BY id DESC LIMIT 1").fetchone()
     if row is None:
-        from .defaults import default_model
-        return None, default_model()
+        global _DEFAULT_MODEL
+        if _DEFAULT_MODEL is None:     # built once: matching only reads the model
+            from .defaults import default_model
+            _DEFAULT_MODEL = default_model()
+        return None, _DEFAULT_MODEL
     model_id = int(row[0])
     db_name = conn.execute("PRAGMA database_list").fetchone()[2]
     # Cached by file and id; an in-memory database is never cached (id(conn)

@@ -157,8 +157,11 @@ def _row(r: sqlite3.Row) -> ResultRow:
 def iter_results(conn: sqlite3.Connection, round_: int, standard_id: str, group_id: int | None = None,
                  household_ids: list[str] | None = None) -> Iterator[ResultRow]:
     """Stream every household's result (call ``reports.facts.refresh(db)`` first)."""
-    where, params = ["1"], {"round": round_, "standard_id": standard_id,
-                            "round_start": status_history.round_start(round_).isoformat()}
+    from ..cycle.transitions import gone_before_sql
+
+    # a household gone in an earlier round is not part of this one (its decrease was that round's)
+    where, params = [f"h.household_id NOT IN ({gone_before_sql(':round')})"], {
+        "round": round_, "standard_id": standard_id, "round_start": status_history.round_start(round_).isoformat()}
     if group_id is not None:
         where.append("h.group_id = :group_id")
         params["group_id"] = group_id

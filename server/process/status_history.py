@@ -116,7 +116,10 @@ def register_sql(before_round_param: str = ":round", start_param: str = ":round_
     """A subquery: per household, the register before a round (latest status, and whether it was
     ever poor / near-poor, escaped statuses included). Columns: household_id, status, decision_date,
     ever_poor, ever_near_poor (window functions: latest row by decision date, then id).
-    ``extra_where`` narrows the households (e.g. to a group's)."""
+    ``extra_where`` narrows the households (e.g. to a group's). Households gone (moved away, dissolved,
+    merged) in an earlier round are not on it: their decrease was that round's."""
+    from ..cycle.transitions import gone_before_sql
+
     return f"""SELECT household_id, status, decision_date, ever_poor, ever_near_poor FROM (
         SELECT household_id, status, decision_date,
             ROW_NUMBER() OVER (PARTITION BY household_id ORDER BY decision_date DESC, id DESC) AS rn,
@@ -125,6 +128,7 @@ def register_sql(before_round_param: str = ":round", start_param: str = ":round_
         FROM household_status_history
         WHERE standard_id = {standard_param}
           AND (round < {before_round_param} OR (round IS NULL AND decision_date < {start_param})) {extra_where}
+          AND household_id NOT IN ({gone_before_sql(before_round_param)})
         ) WHERE rn = 1"""
 
 
@@ -137,7 +141,7 @@ def register_before_round(conn: sqlite3.Connection, standard_id: str, round_: in
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         sql = register_sql("?", "?", "?", f"AND household_id IN ({','.join('?' * len(chunk))})")
-        for r in conn.execute(sql, (standard_id, round_, round_start(round_).isoformat(), *chunk)):
+        for r in conn.execute(sql, (standard_id, round_, round_start(round_).isoformat(), *chunk, round_)):
             out[r["household_id"]] = {"status": r["status"], "decision_date": r["decision_date"],
                                       "ever_poor": bool(r["ever_poor"]), "ever_near_poor": bool(r["ever_near_poor"])}
     return out

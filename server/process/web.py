@@ -113,11 +113,18 @@ async def record_votes(request: Request, meeting_id: int, user: OfficerPost) -> 
 
 
 @router.get(BASE + "/meetings/{meeting_id}/minutes")
-def minutes(request: Request, meeting_id: int, user: ViewerUser) -> Response:
+def minutes(request: Request, meeting_id: int, user: ViewerUser, photos: int = 1) -> Response:
+    """The minutes; with ``photos`` (default) an appendix of the dwelling photos and GPS of the households
+    under discussion (server/console/evidence.py); ``?photos=0`` prints the minutes alone."""
+    from ..console import evidence
     db = get_db(request)
     m = service.get_meeting(db, meeting_id)
     copies = config.load(db.conn)["minutes_copies"]
-    return render(request, "process/minutes.html", m=m, copies=copies, category_labels=CATEGORY_LABELS)
+    with db.snapshot() as conn:
+        blocks = evidence.print_blocks(conn, [it["household_id"] for it in m["items"]])
+    return render(request, "process/minutes.html", m=m, copies=copies, category_labels=CATEGORY_LABELS,
+                  evidence=blocks if photos else {}, evidence_count=len(blocks), with_photos=bool(photos),
+                  prefix=PREFIX)
 
 
 @router.post(BASE + "/postings")

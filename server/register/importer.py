@@ -44,6 +44,7 @@ BATCH = 500
 IMPORT_CACHE_KIB = 256 * 1024     # SQLite page cache while importing (see import_checked)
 POOL_MIN_ROWS = 5000              # from this many rows, validate in a worker process while storing
 POOL_WORKERS = 1
+BULK = True                       # store new households one statement per table per batch (preload.store_new_bulk)
 # register status -> status history status (an "average living standard" household is "other")
 HISTORY_STATUS = {"poor": "poor", "near_poor": "near_poor", "escaped_poverty": "escaped_poverty",
                   "escaped_near_poverty": "escaped_near_poverty", "average": "other", "other": "other"}
@@ -157,6 +158,8 @@ class Checked:
                 "mapping": self.parsed.mapping, "unmapped_headers": self.parsed.unmapped_headers,
                 "rows": len(self.parsed.rows), "by_status": counts,
                 "problems": [p.to_dict() for p in self.problems],
+                # possibly the same household on two rows (both row numbers): listed, never blocking
+                "warnings": [w.to_dict() for w in self.parsed.warnings],
                 "missing_decision_date": sum(1 for r in self.parsed.rows if not r.decision_date)}
 
 
@@ -204,8 +207,13 @@ def _history_rows(checked: Checked, ids: list[str]) -> Iterable[dict[str, Any]]:
                    "decision_number": row.decision_number, "source": "register", "note": note}
 
 
-def import_checked(db: Database, checked: Checked, now: dt.datetime, user_id: int | None = None) -> dict[str, Any]:
-    """Write a checked file (refused unless it has no problem), all or nothing, in one transaction."""
+def import_checked(db: Database, checked: Checked, now: dt.datetime, user_id: int | None = None,
+                   bulk: bool | None = None) -> dict[str, Any]:
+    """Write a checked file (refused unless it has no problem), all or nothing, in one transaction.
+
+    ``bulk`` (default ``BULK``): new households are stored by ``preload.store_new_bulk`` (executemany per
+    batch) instead of the per-record ingest path; the database is the same either way (tested)."""
+    bulk = BULK if bulk is None else bulk
     if not checked.ok:
         raise ApiError(422, "register_invalid", f"The file has {len(checked.problems)} problem(s); nothing was imported",
                        f"Tệp có {len(checked.problems)} lỗi; chưa nhập gì", [p.to_dict() for p in checked.problems[:50]])
@@ -220,7 +228,7 @@ def import_checked(db: Database, checked: Checked, now: dt.datetime, user_id: in
     db.conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
     try:
         with db.write() as conn:
-            new_households, history_added = _write(db, conn, checked, ctx, now, stamp, user_id)
+            new_households, history_added = _write(db, conn, checked, ctx, now, stamp, user_id, bulk)
     except _Refused:
         return {**checked.report(), "imported": False}
     finally:
@@ -234,7 +242,7 @@ class _Refused(Exception):
 
 
 def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime, stamp: str,
-           user_id: int | None) -> tuple[int, int]:
+           user_id: int | None, bulk: bool = True) -> tuple[int, int]:
     from ..dedup import review as dedup_review
     from ..services.preload import preload_households
 
@@ -259,7 +267,7 @@ def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime
         workers = POOL_WORKERS if len(rows) >= POOL_MIN_ROWS else 0
         with dedup_review.deferred_matching() as indexed:
             res = preload_households(db, new_docs(), now, batch_size=BATCH, user_id=user_id, lenient=True,
-                                     round_ctx=ctx, workers=workers)
+                                     round_ctx=ctx, workers=workers, bulk_index=indexed if bulk else None)
             new_households += res["counts"]["accepted"]
             rejected += res["rejected"]
         if indexed and not rejected:
@@ -293,7 +301,7 @@ def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime
 
 def import_file(db: Database, path: str | Path, now: dt.datetime, ward_code: str | None = None,
                 year: int | None = None, standards: list[str] | None = None, dry_run: bool = False,
-                user_id: int | None = None, file_name: str | None = None) -> dict[str, Any]:
+                user_id: int | None = None, file_name: str | None = None, bulk: bool | None = None) -> dict[str, Any]:
     """Check, then (unless ``dry_run`` or a problem) import. Returns the report."""
     checked = check_file(db, path, now, ward_code, year, standards, file_name, validate_documents=dry_run)
     if not checked.ok and not dry_run:       # list every problem, the documents' too
@@ -303,7 +311,7 @@ def import_file(db: Database, path: str | Path, now: dt.datetime, ward_code: str
         checked.problems.sort(key=lambda p: p.row)
     if dry_run or not checked.ok:
         return {**checked.report(), "imported": False}
-    return import_checked(db, checked, now, user_id)
+    return import_checked(db, checked, now, user_id, bulk=bulk)
 
 
 __all__ = ["RegisterFileError", "check_file", "import_file", "import_checked", "household_id_for", "document"]

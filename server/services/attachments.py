@@ -11,12 +11,16 @@
   not move); a complete file whose hash is not its name is refused and the upload restarts from 0.
 - A complete, verified file is fsynced and renamed into place; only then is its row written. Every
   submission held as incomplete for want of it is re-checked in the same transaction.
+- Uploads abandoned half-way (a tablet lost, reset, or its photo deleted) are removed after
+  ``attachment_partial_max_age_days`` without a chunk: ``clean_partial`` (server start, ``rasoat
+  clean-uploads``), under the same write lock as ``put_chunk``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -31,6 +35,7 @@ from ..errors import ApiError
 from ..store import attachments as store
 from ..store import audit
 
+log = logging.getLogger("rasoat.attachments")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_CHECK_HASHES = 1000
@@ -312,9 +317,62 @@ def household_evidence(conn: sqlite3.Connection, household_id: str, submission_i
     return {"photos": photos, "incomplete": hold if hold and not hold["completed_at"] else None}
 
 
+# --- abandoned uploads -------------------------------------------------------------------------------
+
+def clean_partial(db: Database, root: Path, max_age: dt.timedelta, now: dt.datetime) -> dict[str, int]:
+    """Remove uploads in progress that received no chunk for longer than ``max_age``: the row in
+    ``attachment_uploads`` and the bytes in ``attachments/partial/``; also partial files with no row
+    (a crash between writing a first chunk and its commit) untouched as long.
+
+    Runs in one write transaction, the one ``put_chunk`` takes to read the count, write the bytes and
+    count them: a chunk is either wholly before the cleanup (and its ``updated_at`` is fresh, so it
+    is kept) or wholly after it (and finds no upload: the device is told ``received: 0`` and starts
+    again). Returns the counts, also logged.
+    """
+    cutoff = now - max_age
+    stamp = iso(cutoff)
+    partial_dir = root / "partial"
+    out = {"uploads": 0, "orphan_files": 0, "bytes": 0}
+    with db.write() as conn:
+        if not store.ready(conn):
+            return out
+        known = set()
+        for row in conn.execute("SELECT sha256, device_id, updated_at FROM attachment_uploads").fetchall():
+            path = _partial_path(root, row["sha256"], row["device_id"])
+            if row["updated_at"] >= stamp:
+                known.add(path.name)
+                continue
+            try:
+                out["bytes"] += path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            store.end_upload(conn, row["sha256"], row["device_id"])
+            out["uploads"] += 1
+        if partial_dir.is_dir():
+            for path in partial_dir.iterdir():
+                if path.name in known or not path.is_file():
+                    continue
+                try:
+                    st = path.stat()
+                    if dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc) >= cutoff:
+                        continue
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+                out["orphan_files"] += 1
+                out["bytes"] += st.st_size
+    if out["uploads"] or out["orphan_files"]:
+        log.info("removed %d abandoned uploads and %d orphan partial files (%d bytes) untouched since %s",
+                 out["uploads"], out["orphan_files"], out["bytes"], stamp)
+    else:
+        log.info("no abandoned uploads older than %s", stamp)
+    return out
+
+
 def referenced(conn: sqlite3.Connection) -> Iterable[str]:
     yield from (r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM attachment_refs"))
 
 
 __all__ = ["Limits", "check", "status", "put_chunk", "on_result", "readable", "thumbnail", "root_dir",
-           "file_path", "sha256_file", "household_evidence", "json"]
+           "file_path", "sha256_file", "household_evidence", "clean_partial", "json"]

@@ -361,9 +361,13 @@ def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], 
     """The whole use case: prepare every record, then one write transaction for the batch."""
     # Device pushes belong to the open review round (none defined: the old behaviour).
     round_ctx = cycle_rounds.context_for_push(db.conn) if actor.source == "device" else None
-    prepared = [prepare(i, raw, find_group, now, round_ctx=round_ctx) for i, raw in enumerate(items)]
+    prepared = []
+    for i, raw in enumerate(items):
+        db.yield_to_writer()
+        prepared.append(prepare(i, raw, find_group, now, round_ctx=round_ctx))
     stamp = iso(now)
-    with db.write() as conn:
+    # The dedup match of the stored households runs after the commit, outside the write lock.
+    with dedup_review.matching_after_commit() as indexed, db.write() as conn:
         if actor.source == "device" and round_ctx is not None and not round_ctx.closed:
             latest = cycle_rounds.context_for_push(conn)      # the round closed while we validated
             if latest is not None and latest.closed:
@@ -372,4 +376,44 @@ def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], 
         results = apply_batch(conn, prepared, actor, stamp, round_ctx)
         if actor.device_id:
             conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (stamp, actor.device_id))
+    kind, actor_id = actor.audit_actor
+    match_indexed(db, [(hid, stamp) for hid in indexed], stamp, f"{kind}:{actor_id}",
+                  {p.household_id: p.dedup_record for p in prepared if p.household_id and p.dedup_record is not None})
     return results
+
+
+def match_indexed(db: Database, marks: list[tuple[str, str]], now: str, actor: str,
+                  records: dict[str, Any] | None = None) -> None:
+    """Match households a committed push indexed (``dedup_pending`` rows ``marks``): score on a read
+    snapshot, without the write lock; then one short write for the pairs found (rare) and the marks.
+
+    The push is already stored and answered: a failure here is logged and the marks stay, to be matched
+    by ``match_leftovers`` at the next start — a household is never left unmatched for good."""
+    if not marks:
+        return
+    try:
+        with db.snapshot() as conn:
+            to_match = dedup_review.pending_matches(conn, (hid for hid, _ in marks), records)
+        with db.write() as conn:
+            for hid in dedup_review.apply_matches(conn, to_match, marks, now, actor):
+                households.flag_for_review(conn, hid, now)
+    except Exception:
+        log.exception("dedup match of %d household(s) failed after their push was stored; "
+                      "they stay pending and are matched at the next start", len(marks))
+
+
+def match_leftovers(db: Database, now: dt.datetime) -> int:
+    """Match the households left pending by a crash between a push's commit and its match."""
+    count = 0
+    while True:
+        with db.snapshot() as conn:
+            marks = dedup_review.pending_ids(conn, 2000)
+        if not marks:
+            return count
+        before = len(marks)
+        match_indexed(db, marks, iso(now), "system:restart")
+        with db.snapshot() as conn:
+            left = len(dedup_review.pending_ids(conn, 2000))
+        count += before
+        if left >= before:      # nothing cleared (the failure is logged): do not spin
+            return count

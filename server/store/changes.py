@@ -5,9 +5,10 @@ Scope of a row: ``group_id`` NULL = every device, else the devices of that group
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
+
+from .. import jsontext
 
 
 def append(conn: sqlite3.Connection, kind: str, entity_id: Any, payload: dict[str, Any], now: str,
@@ -15,7 +16,7 @@ def append(conn: sqlite3.Connection, kind: str, entity_id: Any, payload: dict[st
     cur = conn.execute("INSERT INTO changes (kind, group_id, collaborator_id, entity_id, payload, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
                        (kind, group_id, collaborator_id, str(entity_id),
-                        json.dumps(payload, ensure_ascii=False, separators=(",", ":")), now))
+                        jsontext.dumps(payload), now))
     return int(cur.lastrowid)
 
 

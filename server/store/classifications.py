@@ -5,13 +5,15 @@ import json
 import sqlite3
 from typing import Any
 
+from .. import jsontext
+
 
 def insert_many(conn: sqlite3.Connection, submission_id: str, household_id: str,
                 results: list[dict[str, Any]]) -> None:
     conn.executemany("INSERT INTO classifications (submission_id, household_id, standard_id, class, result) "
                      "VALUES (?, ?, ?, ?, ?)",
                      [(submission_id, household_id, r["standard_id"], r["class"],
-                       json.dumps(r, ensure_ascii=False, separators=(",", ":"))) for r in results])
+                       jsontext.dumps(r)) for r in results])
 
 
 def for_submission(conn: sqlite3.Connection, submission_id: str, full: bool = False) -> list[dict[str, Any]]:

@@ -35,11 +35,24 @@ def create_session(conn: sqlite3.Connection, token_hash: str, user_id: int, now:
 
 
 def session_user(conn: sqlite3.Connection, token_hash: str, now: str) -> sqlite3.Row | None:
-    """The active user of a live session, or None (unknown, expired, revoked, user disabled)."""
+    """The active user of a live session, or None (unknown, expired, revoked, user disabled).
+    The row also carries ``session_created_at`` and ``session_expires_at``."""
     return conn.execute(
-        "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id "
+        "SELECT u.*, s.created_at AS session_created_at, s.expires_at AS session_expires_at "
+        "FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.active = 1",
         (token_hash, now)).fetchone()
+
+
+def get_session(conn: sqlite3.Connection, token_hash: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM sessions WHERE token_hash = ?", (token_hash,)).fetchone()
+
+
+def extend_session(conn: sqlite3.Connection, token_hash: str, now: str, expires_at: str) -> bool:
+    """Move a live session's deadline later (never earlier, never revive one that ended)."""
+    cur = conn.execute("UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND revoked_at IS NULL "
+                       "AND expires_at > ? AND expires_at < ?", (expires_at, token_hash, now, expires_at))
+    return cur.rowcount > 0
 
 
 def revoke_session(conn: sqlite3.Connection, token_hash: str, now: str) -> None:

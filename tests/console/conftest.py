@@ -13,9 +13,8 @@ import pytest
 from tests.live import LiveServer
 from fastapi.testclient import TestClient
 
-from server import auth
 from server.app import create_app
-from server.console.web import SESSION_COOKIE
+from server.console.web import SESSION_COOKIE, start_console_session
 from server.db import open_database
 from server.settings import Settings
 
@@ -76,12 +75,12 @@ def app(db_path: Path, clock: FakeClock) -> Iterator[Any]:
 
 
 def session_for(app: Any, username: str) -> str:
-    """A session without the (slow, argon2) password check."""
+    """A console session (idle timeout + absolute maximum, as the login page starts it) without the
+    (slow, argon2) password check."""
     db = app.state.db
     uid = db.value("SELECT id FROM users WHERE username = ?", (username,))
     with db.write() as conn:
-        token, _ = auth.start_session(conn, uid, app.state.clock(), app.state.settings.session_ttl_hours)
-    return token
+        return start_console_session(conn, uid, app.state.clock(), app.state.settings)
 
 
 def client_as(app: Any, role: str | None) -> TestClient:

@@ -141,6 +141,99 @@ def test_an_expired_session_goes_back_to_the_login_page(app, clock):
     assert "Phiên làm việc đã hết hạn" in page.text
 
 
+# --- sliding expiry: idle timeout, absolute maximum --------------------------------------------------
+
+def _deadline(app, client):
+    from server.auth import token_hash
+    return app.state.db.value("SELECT expires_at FROM sessions WHERE token_hash = ?",
+                              (token_hash(client.cookies.get(SESSION_COOKIE)),))
+
+
+def test_an_idle_session_ends_with_a_vietnamese_message(app, clock):
+    client = client_as(app, "officer")
+    assert client.get("/console/households").status_code == 200
+    clock.advance(minutes=30, seconds=1)                     # session_idle_minutes = 30 by default
+    r = client.get("/console/households?group=1")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/login?next=%2Fconsole%2Fhouseholds%3Fgroup%3D1"
+    page = client.get(r.headers["location"])
+    assert "Phiên làm việc đã hết hạn do không thao tác trong 30 phút" in page.text
+    client.cookies.set(SESSION_COOKIE, client_as(app, "officer").cookies.get(SESSION_COOKIE))
+    client.cookies.set("rasoat_lang", "en")
+    clock.advance(minutes=31)
+    r = client.get("/console/dashboard")
+    assert "expired after 30 minutes without activity" in client.get(r.headers["location"]).text
+
+
+def test_activity_keeps_a_session_alive_and_touches_the_database_at_most_once_a_minute(app, clock):
+    client = client_as(app, "viewer")
+    start = _deadline(app, client)
+    for _ in range(6):                                       # 6 × 25 min = 2.5 h, never 30 min idle
+        clock.advance(minutes=25)
+        assert client.get("/console/dashboard").status_code == 200
+    moved = _deadline(app, client)
+    assert moved > start
+    for _ in range(5):                                       # requests within the minute: no write
+        clock.advance(seconds=10)
+        assert client.get("/console/dashboard").status_code == 200
+    assert _deadline(app, client) == moved
+    clock.advance(seconds=20)                                # a minute later: moved again
+    assert client.get("/console/dashboard").status_code == 200
+    assert _deadline(app, client) > moved
+
+
+def test_the_absolute_maximum_ends_even_an_active_session(app, clock):
+    client = client_as(app, "officer")
+    hours = app.state.settings.session_ttl_hours
+    for _ in range(hours * 3 - 1):                           # active every 20 minutes
+        clock.advance(minutes=20)
+        assert client.get("/console/dashboard").status_code == 200
+    clock.advance(minutes=20, seconds=1)                     # now past login + session_ttl_hours
+    r = client.get("/console/dashboard")
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert f"tối đa {hours} giờ" in page.text
+
+
+def test_a_real_login_starts_an_idle_limited_session(app, clock):
+    client = client_as(app, None)
+    assert login(client, "viewer", "viewer-demo-2025").status_code == 303
+    import datetime as dt
+    assert dt.datetime.fromisoformat(_deadline(app, client)) == clock() + dt.timedelta(minutes=30)
+
+
+def test_the_idle_timeout_is_a_setting(db_path):
+    clock = FakeClock()
+    app = create_app(make_settings(db_path, session_idle_minutes=5), clock=clock)
+    try:
+        client = client_as(app, "viewer")
+        clock.advance(minutes=4)
+        assert client.get("/console/dashboard").status_code == 200
+        clock.advance(minutes=5, seconds=1)
+        r = client.get("/console/dashboard")
+        assert r.status_code == 303 and "5 phút" in client.get(r.headers["location"]).text
+    finally:
+        app.state.db.close()
+
+
+def test_api_tokens_have_no_idle_timeout(app, clock):
+    from server.auth import start_session
+    from tests.server.helpers import bearer
+    db = app.state.db
+    uid = db.value("SELECT id FROM users WHERE username = 'viewer'")
+    with db.write() as conn:                 # what POST /api/v1/login does
+        token, expires = start_session(conn, uid, clock(), app.state.settings.session_ttl_hours)
+    api = client_as(app, None)
+    clock.advance(hours=3)                   # idle far beyond the console's 30 minutes
+    assert api.get("/api/v1/reports", headers=bearer(token)).status_code == 200
+    console = client_as(app, None)
+    console.cookies.set(SESSION_COOKIE, token)
+    assert console.get("/console/dashboard").status_code == 200
+    assert _deadline(app, console) == expires          # the console never shortens nor extends it
+    clock.advance(hours=app.state.settings.session_ttl_hours - 3, seconds=1)
+    assert api.get("/api/v1/reports", headers=bearer(token)).status_code == 401
+
+
 def test_a_deactivated_user_is_logged_out_at_once(app):
     officer, admin = client_as(app, "officer"), client_as(app, "admin")
     uid = app.state.db.value("SELECT id FROM users WHERE username = 'officer'")

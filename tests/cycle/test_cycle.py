@@ -334,3 +334,18 @@ def test_console_pages_import_flow_and_targets(tmp_path, app, client, db, office
 
 def _csrf(html: str) -> str:
     return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_the_console_import_page_lists_possible_duplicates_before_the_confirmation(tmp_path, app, client, db):
+    from tests.register.test_duplicates import ROWS, write
+    from tests.server.conftest import session_token
+
+    client.cookies.set("rasoat_session", session_token(app, "officer"))
+    csrf = _csrf(client.get("/console/cycle").text)
+    up = client.post("/console/cycle/register", data={"csrf_token": csrf},
+                     files={"file": ("r.xlsx", write(tmp_path / "r.xlsx", ROWS).read_bytes())})
+    assert up.status_code == 200 and f"Xác nhận nhập {len(ROWS)} hộ" in up.text   # warnings do not block
+    table = up.text.split('<table id="warnings">')[1].split("</table>")[0]
+    assert "<td class=\"num\">3, 5</td>" in table and "<td class=\"num\">4, 6</td>" in table
+    assert "Số CCCD" in table and "Dòng 3 và dòng 5" in table
+    assert db.value("SELECT COUNT(*) FROM households") == 0

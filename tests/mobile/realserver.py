@@ -70,6 +70,10 @@ class RealServer:
     def enroll_code(self, collaborator_id: int = 1) -> str:
         return json.loads(self._cli("enroll-code", str(collaborator_id), "--public-url", self.url))["code"]
 
+    def enroll_qr(self, path: Path, collaborator_id: int = 1) -> dict[str, Any]:
+        """A one-time code with its QR PNG written to ``path`` by the server (``rasoat enroll-code --qr``)."""
+        return json.loads(self._cli("enroll-code", str(collaborator_id), "--public-url", self.url, "--qr", str(path)))
+
     def _officer(self) -> dict[str, str]:
         if self._officer_token is None:
             r = requests.post(self.url + "/api/v1/login", json={"username": OFFICER[0], "password": OFFICER[1]},

@@ -5,6 +5,7 @@ import time
 
 from mobile import store as st
 from mobile.collect import summary_columns
+from mobile.i18n import tr
 from mobile.presenters import (EnrollPresenter, FormPresenter, HouseholdListPresenter, SummaryPresenter,
                                SyncPresenter)
 from shared.synthetic import generate_ward
@@ -38,8 +39,49 @@ def test_filters_by_status_and_group(store):
     p.set_status(st.RETURNED)
     assert p.visible and all(r["status"] == st.RETURNED for r in p.visible)
     p.set_group("KP02")
-    assert all(r["group_code"] == "KP02" for r in p.visible)
+    assert p.visible and all(p.row(r["household_id"])["group_code"] == "KP02" for r in p.visible)
+    assert all(r["status"] == st.RETURNED for r in p.visible)
     assert sum(p.counts.values()) == 300
+
+
+def test_typing_refines_the_last_result_and_matches_a_full_scan(store):
+    """Typing on rescans only the previous hits; every step must equal a scan of all rows."""
+    from shared import identity
+    seed(store, 600)
+    p = HouseholdListPresenter(store)
+    p.reload()
+
+    def expected():
+        tokens = identity.fold(p.query).split()
+        return [r["household_id"] for r in p.rows
+                if (p.status is None or r["status"] == p.status) and (p.group is None or r["group_code"] == p.group)
+                and all(t in r["search_key"] for t in tokens)]
+
+    steps = [("q", "n"), ("q", "ng"), ("q", "ngu"), ("q", "nguy"), ("q", "nguyen"), ("q", "nguyen "),
+             ("q", "nguyen t"), ("q", "nguyen th"), ("status", st.DRAFT), ("q", "nguyen thi"),
+             ("group", "KP01"), ("q", "nguyen th"), ("q", "Nguyễn Thị"), ("status", None), ("q", "nguyen thi a"),
+             ("group", None), ("q", ""), ("q", "zzz"), ("q", "zzzz"), ("q", "thi")]
+    seen_nonempty = 0
+    for kind, value in steps:
+        {"q": p.set_query, "status": p.set_status, "group": p.set_group}[kind](value)
+        assert [r["household_id"] for r in p.visible] == expected(), (kind, value)
+        seen_nonempty += bool(p.visible)
+    assert seen_nonempty >= 10
+
+
+def test_list_items_are_display_ready_and_reused_when_nothing_changes(store):
+    seed(store, 60)
+    p = HouseholdListPresenter(store)
+    p.reload()
+    item = p.visible[0]
+    assert set(item) == {"household_id", "title", "detail", "status", "status_text"}
+    assert item["status_text"] == tr(f"status.{item['status']}") and item["title"]
+    p.set_query("")
+    shown = p.visible
+    p.set_query("   ")                       # spaces only: the same rows, so the same list (no redraw)
+    assert p.visible is shown
+    p.set_query("nguyen")
+    assert p.visible is not shown
 
 
 def test_filtering_5000_households_is_fast(store):

@@ -209,7 +209,7 @@ async def test_restart_sync_return_and_resend(kivy_app, world):
     await tap(app, "sync:back")
     await tap(app, "status:returned")
     await until(app, lambda: [r for r in app.list_p.visible if r["household_id"] == hid], 5, "the returned row")
-    assert "Kiểm tra lại thu nhập" in app.list_p.visible[0]["note"]
+    assert "Kiểm tra lại thu nhập" in app.list_p.visible[0]["detail"]
     await screenshot(app, "10-returned-list")
     await tap(app, f"household:{hid}")
     banner = await widget(app, "form:returned")

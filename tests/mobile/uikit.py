@@ -81,4 +81,14 @@ async def screenshot(app: Any, name: str) -> Path:
     await app.wait_clock_frames(4)
     path = SCREENS / f"{name}.png"
     app.root.export_to_png(str(path))
+    _flatten(path)
     return path
+
+
+def _flatten(path: Path) -> None:
+    """export_to_png leaves what the window's clear colour paints transparent: paint it back."""
+    from kivy.core.window import Window
+    from PIL import Image
+    img = Image.open(path).convert("RGBA")
+    bg = Image.new("RGBA", img.size, tuple(round(c * 255) for c in Window.clearcolor[:3]) + (255,))
+    Image.alpha_composite(bg, img).convert("RGB").save(path)

@@ -100,3 +100,25 @@ def test_citizen_id_inconsistent_with_the_row_is_reported(tmp_path):
     row = [1, "Vũ Thị E", 1990, "Nữ", "022090001234", "3", "Hạ Long", "KP01", 4, "Hộ nghèo", None, None, ""]
     res = parse_register(write_xlsx(tmp_path / "r.xlsx", [row]), GROUPS)
     assert [(p.row, p.column, p.code) for p in res.problems] == [(4, "Số CCCD", "citizen_id_sex_mismatch")]
+
+
+def test_row_numbers_are_the_sheets_when_the_table_starts_below_and_right_of_a1(tmp_path):
+    """The reader keeps leading empty rows and columns: a problem names the row the officer sees."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, values in enumerate([HEADER] + GOOD + [[4, "", 1970, "Nam", None, "1", "Hạ Long", "KP01", 4, "Hộ nghèo",
+                                                    None, None, ""]], start=5):
+        for c, v in enumerate(values, start=3):        # from C5
+            ws.cell(r, c).value = v
+    wb.save(tmp_path / "r.xlsx")
+    res = parse_register(tmp_path / "r.xlsx", GROUPS, today=dt.date(2025, 9, 1))
+    assert res.header_row == 5 and [r.row for r in res.rows] == [6, 7, 8]
+    assert [(p.row, p.column, p.code) for p in res.problems] == [(9, "Họ và tên chủ hộ", "required")]
+    assert res.rows[2].citizen_id == "022060009876" and res.rows[2].birth_year == 1960
+    assert res.rows[1].decision_date == "2024-12-20"          # a date cell
+
+
+def test_an_empty_workbook_has_no_header_row(tmp_path):
+    openpyxl.Workbook().save(tmp_path / "r.xlsx")
+    with pytest.raises(RegisterFileError, match="Không tìm thấy dòng tiêu đề"):
+        parse_register(tmp_path / "r.xlsx", GROUPS)

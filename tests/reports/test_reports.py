@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 
 import openpyxl
 import pytest
@@ -204,3 +205,86 @@ def test_api_json_and_downloads(client, officer, viewer, ward):
     hid = votes[0]["household_id"]
     r = client.get(f"/api/v1/process/households/{hid}/status-history", headers=h)
     assert r.json()["meetings"][0]["outcome"] == "re_review"
+
+
+# --- duplicates count once -------------------------------------------------------------------------
+
+def _totals(db):
+    return (service.report_json(db, "overall", 2025, QN)["total"],
+            service.report_json(db, "movement_poor", 2025, QN)["total"])
+
+
+def test_auto_linked_duplicates_count_once_until_the_link_is_undone(ward):
+    from server.dedup import review
+    from server.reports.duplicates import merged_away
+    db = ward
+    overall0, move0 = _totals(db)
+    docs = {d["household_id"]: d for d in valid_docs(300, seed=11)}     # the fixture's households
+    poor = db.value(f"SELECT household_id FROM households h WHERE {CLS.format(std=QN)} = 'poor' "
+                    "ORDER BY household_id LIMIT 1")
+    dup = json.loads(json.dumps(docs[poor]))
+    dup["household_id"] = str(uuid.uuid4())          # the same household surveyed again under a new id
+    dup["collected_at"] = "2025-12-14"
+    load(db, [dup], NOW)
+    link = db.one("SELECT id, source FROM dedup_links WHERE undone_at IS NULL AND ? IN (a, b)", (dup["household_id"],))
+    assert link is not None and link["source"] == "auto"
+    assert db.value("SELECT COUNT(*) FROM households") == 301
+    with reader(db) as conn:
+        assert merged_away(conn) == {poor: dup["household_id"]}        # the most recent record survives
+
+    overall1, move1 = _totals(db)
+    assert overall1 == overall0                                        # counted once, not twice
+    assert move1 == move0 and move1["new"] > 0
+    assert service.report_json(db, "overall", 2025, QN)["meta"]["merged_away"] == 1
+    for k in ("indicators_poor", "groups_poor"):
+        assert service.report_json(db, k, 2025, QN)["total"]["base"] == overall0["poor"]
+
+    with db.write() as conn:
+        review.undo_link(conn, link["id"], "user:2", "2025-12-15T05:00:00.000+00:00", "hai hộ khác nhau")
+    overall2, move2 = _totals(db)
+    assert overall2["households"] == overall0["households"] + 1        # two households again
+    assert overall2["poor"] == overall0["poor"] + 1
+    assert move2["end"] == move0["end"] + 1 and move2["new"] == move0["new"] + 1
+    assert service.report_json(db, "overall", 2025, QN)["meta"]["merged_away"] == 0
+
+
+def test_an_officer_merge_counts_once_and_keeps_the_most_recent_record(ward):
+    from server.dedup import review
+    db = ward
+    overall0, move0 = _totals(db)
+    a, b = [r[0] for r in db.all(f"SELECT household_id FROM households h WHERE {CLS.format(std=QN)} = 'poor' "
+                                 "ORDER BY household_id LIMIT 2")]
+    with db.write() as conn:   # an officer decides two different-looking records are one household
+        review._add_link(conn, a, b, "human", "user:2", "2025-12-15T05:00:00.000+00:00")
+    overall1, move1 = _totals(db)
+    assert overall1["households"] == overall0["households"] - 1 and overall1["poor"] == overall0["poor"] - 1
+    assert move1["end"] == move0["end"] - 1
+    newer = db.value("SELECT h.household_id FROM households h JOIN submissions s ON s.submission_id = h.submission_id "
+                     "WHERE h.household_id IN (?, ?) ORDER BY s.collected_at DESC, h.updated_at DESC, "
+                     "h.household_id DESC LIMIT 1", (a, b))
+    with reader(db) as conn:
+        from server.reports.duplicates import merged_away
+        assert merged_away(conn) == {({a, b} - {newer}).pop(): newer}
+    path, _, totals = service.xlsx_file(db, 2025, QN)
+    try:
+        assert totals["overall"]["households"] == overall1["households"]
+        assert totals["movement_poor"]["end"] == move1["end"]
+    finally:
+        import os
+        os.unlink(path)
+
+
+def test_a_household_declared_split_off_is_not_a_duplicate_of_its_parent(ward):
+    db = ward
+    overall0, _ = _totals(db)
+    docs = {d["household_id"]: d for d in valid_docs(300, seed=11)}
+    parent = db.value(f"SELECT household_id FROM households h WHERE {CLS.format(std=QN)} = 'poor' "
+                      "ORDER BY household_id LIMIT 1")
+    child = json.loads(json.dumps(docs[parent]))
+    child["household_id"] = str(uuid.uuid4())
+    child["lifecycle"] = {"event": "split_from", "related_household_id": parent}
+    load(db, [child], NOW)
+    assert db.one("SELECT 1 FROM dedup_links WHERE undone_at IS NULL AND ? IN (a, b)", (parent,))  # linked...
+    overall1, _ = _totals(db)
+    assert overall1["households"] == overall0["households"] + 1          # ...yet two households
+    assert service.report_json(db, "overall", 2025, QN)["meta"]["merged_away"] == 0

@@ -272,3 +272,56 @@ def test_tablet_sync_sends_photos_first_and_the_form_is_complete(live, app, devi
     assert store.photos_to_upload() == []
     assert all(coll.household(h)["status"] == st.SYNCED for h in ids)
     store.close()
+
+
+def test_default_chunk_is_512_kb_and_the_server_takes_it_within_its_limits(live, device, settings):
+    """One round trip per resized photo (docs/performance.md, "Photos"): the tablet's default chunk is
+    512 kB, the server accepts chunks that size, a file of several chunks goes in ceil(n / 512 kB) PUTs,
+    and the per-file limit still applies."""
+    from mobile.sync import CHUNK_SIZE
+    s = settings.resolved()
+    assert CHUNK_SIZE == 512 * 1024 <= min(s.max_body_bytes, s.max_attachment_bytes)
+    data = photo(30, (1800, 1300))
+    assert 2 * CHUNK_SIZE < len(data) < 3 * CHUNK_SIZE
+
+    class Puts(CountingSession):
+        sizes: list[int] = []
+
+        def request(self, method, url, data=None, **kw):
+            if method == "PUT":
+                Puts.sizes.append(len(data))
+            return super().request(method, url, data=data, **kw)
+
+    sess = Puts()
+    assert upload_file(SyncClient(live.url, device, sess), sha(data), data) == len(data)
+    assert Puts.sizes == [CHUNK_SIZE, CHUNK_SIZE, len(data) - 2 * CHUNK_SIZE]
+    assert file_path(root_dir(s.data_dir), sha(data)).read_bytes() == data
+    too_big = b"\xff\xd8" + os.urandom(s.max_attachment_bytes)        # over the per-file limit: refused at once
+    with pytest.raises(SyncError) as exc:
+        upload_file(SyncClient(live.url, device, requests.Session()), sha(too_big), too_big)
+    assert exc.value.status == 413
+
+
+def test_a_resume_from_the_check_answer_skips_the_status_request(live, device, settings):
+    """The sync worker passes the 'partial' of its check answer: no status round trip per photo."""
+    data = photo(5, (1400, 1000))
+    half = (len(data) // 2) // CHUNK * CHUNK
+    with pytest.raises(SyncError):
+        upload_file(SyncClient(live.url, device, CountingSession(cut_after=half)), sha(data), data, chunk_size=CHUNK)
+    held = SyncClient(live.url, device, requests.Session()).check_attachments([sha(data)])["partial"][sha(data)]
+    assert held == half
+
+    class NoStatus(CountingSession):
+        def request(self, method, url, data=None, **kw):
+            assert not url.endswith("/status"), "a status request was sent"
+            return super().request(method, url, data=data, **kw)
+
+    second = NoStatus()
+    upload_file(SyncClient(live.url, device, second), sha(data), data, chunk_size=CHUNK, received=held)
+    assert second.sent == len(data) - half
+    assert file_path(root_dir(settings.resolved().data_dir), sha(data)).read_bytes() == data
+    # A wrong resume point (the server holds less than claimed) is corrected by the server's answer.
+    other = photo(6, (1400, 1000))
+    third = CountingSession()
+    upload_file(SyncClient(live.url, device, third), sha(other), other, chunk_size=CHUNK, received=4 * CHUNK)
+    assert file_path(root_dir(settings.resolved().data_dir), sha(other)).read_bytes() == other

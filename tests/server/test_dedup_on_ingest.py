@@ -26,3 +26,55 @@ def test_different_households_are_indexed_but_not_paired(client, device, db):
         assert push(client, device, [submission(d)]).json()["results"][0]["status"] == "accepted"
     assert db.value("SELECT COUNT(*) FROM dedup_records") == 2
     assert db.value("SELECT COUNT(*) FROM dedup_candidates WHERE band IN ('auto', 'review')") == 0
+
+
+def _twins(seed: int = 41) -> tuple[dict, dict]:
+    doc = households(1, seed=seed)[0]
+    twin = copy.deepcopy(doc)
+    twin["household_id"] = str(uuid.uuid4())
+    return doc, twin
+
+
+def test_the_match_runs_after_the_commit_and_leaves_nothing_pending(client, device, db):
+    doc, twin = _twins()
+    for d in (doc, twin):
+        assert push(client, device, [submission(d)]).json()["results"][0]["status"] == "accepted"
+    assert db.value("SELECT COUNT(*) FROM dedup_pending") == 0
+    pair = db.one("SELECT * FROM dedup_candidates WHERE band IN ('auto', 'review')")
+    assert pair is not None and {pair["a"], pair["b"]} == {doc["household_id"], twin["household_id"]}
+
+
+def test_a_match_that_fails_after_the_commit_stays_pending_and_runs_at_the_next_start(
+        client, device, db, app, settings, clock, monkeypatch, caplog):
+    from server.app import create_app
+    from server.dedup import review
+    from fastapi.testclient import TestClient
+
+    doc, twin = _twins(seed=43)
+    assert push(client, device, [submission(doc)]).json()["results"][0]["status"] == "accepted"
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("process died between the commit and the match")
+
+    monkeypatch.setattr(review, "pending_matches", crash)
+    answer = push(client, device, [submission(twin)]).json()["results"][0]
+    assert answer["status"] == "accepted"                      # stored and answered: the device is done
+    assert "matched at the next start" in caplog.text           # logged, not swallowed
+    assert [r["household_id"] for r in db.all("SELECT household_id FROM dedup_pending")] == [twin["household_id"]]
+    assert db.value("SELECT COUNT(*) FROM dedup_candidates WHERE band IN ('auto', 'review')") == 0
+    monkeypatch.undo()
+
+    restarted = create_app(settings, clock=clock)
+    with TestClient(restarted):                                  # lifespan: leftovers are matched at start
+        pass
+    assert db.value("SELECT COUNT(*) FROM dedup_pending") == 0
+    pair = db.one("SELECT * FROM dedup_candidates WHERE band IN ('auto', 'review')")
+    assert pair is not None and {pair["a"], pair["b"]} == {doc["household_id"], twin["household_id"]}
+
+
+def test_a_newer_mark_of_the_same_household_is_not_cleared_by_an_older_match(db):
+    from server.dedup import review
+    with db.write() as conn:
+        conn.execute("INSERT INTO dedup_pending (household_id, queued_at) VALUES ('h1', '2025-10-01T10:00:01Z')")
+        review.apply_matches(conn, [], [("h1", "2025-10-01T10:00:00Z")], "2025-10-01T10:00:02Z")
+    assert db.value("SELECT queued_at FROM dedup_pending WHERE household_id = 'h1'") == "2025-10-01T10:00:01Z"

@@ -1,0 +1,115 @@
+"""Enrollment QR codes: decode a camera frame, read the ward server's enrollment payload (no Kivy).
+
+The ward server prints a QR code whose text is ``wire.enroll_uri(server_url, code)``::
+
+    rasoat://enroll?server=http%3A%2F%2F192.168.1.10%3A8000&code=ABCD-EFGH-JKLM
+
+``decode_frame`` reads QR codes from raw camera pixels with zxing-cpp (module ``zxingcpp``,
+the ``tablet`` extra; no python-for-android recipe exists for it, so an Android build without
+one has no decoder and the enroll screen says to type the code). ``parse_enrollment_payload``
+turns the text into ``(server_url, code)`` or raises ``QrError`` with a Vietnamese message.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from shared import wire
+
+# Bytes per pixel of the frame layouts a camera source may hand over.
+CHANNELS = {"rgba": 4, "bgra": 4, "rgb": 3, "bgr": 3, "gray": 1}
+
+
+class QrError(ValueError):
+    """A QR code that cannot be used for enrollment; ``message_vi`` is shown on the screen."""
+
+    def __init__(self, message_vi: str, message_en: str):
+        super().__init__(message_en)
+        self.message_vi, self.message_en = message_vi, message_en
+
+    def message(self, lang: str = "vi") -> str:
+        return self.message_en if lang == "en" else self.message_vi
+
+
+class DecoderMissing(QrError):
+    def __init__(self) -> None:
+        super().__init__("Máy này chưa có bộ đọc mã QR — hãy nhập mã đăng ký bằng tay.",
+                         "No QR decoder on this device — type the enrollment code.")
+
+
+def _zxing() -> Any:
+    try:
+        import zxingcpp
+    except ImportError:
+        return None
+    return zxingcpp
+
+
+def decoder_available() -> bool:
+    return _zxing() is not None
+
+
+def decode_frame(pixels: bytes | bytearray | memoryview, width: int, height: int, fmt: str = "rgba",
+                 bottom_up: bool = False) -> str | None:
+    """The text of the first QR code in one camera frame, or None when the frame holds none.
+
+    ``pixels`` are ``width × height`` pixels, rows top to bottom (``bottom_up=True`` for
+    OpenGL's order, as Kivy's ``Texture.pixels`` gives them), in ``fmt`` (``rgba``, ``bgra``,
+    ``rgb``, ``bgr`` or ``gray``). Raises ``DecoderMissing`` without a decoder and
+    ``ValueError`` when the buffer does not match the size.
+    """
+    zx = _zxing()
+    if zx is None:
+        raise DecoderMissing()
+    channels = CHANNELS.get(fmt)
+    if channels is None:
+        raise ValueError(f"unknown pixel format {fmt!r}")
+    if width <= 0 or height <= 0:
+        return None
+    row = width * channels
+    data = bytes(pixels)
+    if len(data) != row * height:
+        raise ValueError(f"{len(data)} bytes is not {width}×{height} {fmt}")
+    if bottom_up:
+        data = b"".join(data[i:i + row] for i in range((height - 1) * row, -1, -row))
+    image_format = {"rgba": zx.ImageFormat.RGBA, "bgra": zx.ImageFormat.BGRA, "rgb": zx.ImageFormat.RGB,
+                    "bgr": zx.ImageFormat.BGR, "gray": zx.ImageFormat.Lum}[fmt]
+    view = zx.ImageView(data, width, height, image_format)
+    for barcode in zx.read_barcodes(view, formats=zx.BarcodeFormat.QRCode):
+        if barcode.text:
+            return barcode.text
+    return None
+
+
+NOT_ENROLLMENT = ("Mã QR này không phải mã đăng ký máy tính bảng của phường. "
+                  "Hãy quét mã QR trên phiếu cấp mã đăng ký.",
+                  "This QR code is not a ward tablet enrollment code. Scan the QR code on the enrollment slip.")
+
+
+def parse_enrollment_payload(text: str) -> tuple[str, str]:
+    """``(server_url, code)`` from the text of an enrollment QR code; ``QrError`` otherwise."""
+    text = (text or "").strip()
+    if not text:
+        raise QrError("Mã QR trống.", "The QR code is empty.")
+    parts = urlsplit(text)
+    if parts.scheme.lower() != "rasoat" or parts.netloc.lower() != "enroll":
+        raise QrError(*NOT_ENROLLMENT)
+    q = parse_qs(parts.query)
+    server = (q.get("server") or [""])[0].strip()
+    code = (q.get("code") or [""])[0].strip()
+    if not server or not code:
+        raise QrError("Mã QR đăng ký thiếu địa chỉ máy chủ hoặc mã đăng ký; xin cán bộ phường in lại mã.",
+                      "The enrollment QR code lacks the server address or the code; ask the ward office "
+                      "to print it again.")
+    url = urlsplit(server)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise QrError(f"Địa chỉ máy chủ trong mã QR không hợp lệ: {server}",
+                      f"The server address in the QR code is not valid: {server}")
+    normalized = wire.normalize_enrollment_code(code)
+    if not 4 <= len(normalized) <= 64:
+        raise QrError("Mã đăng ký trong mã QR không hợp lệ; xin cán bộ phường cấp mã mới.",
+                      "The enrollment code in the QR code is not valid; ask the ward office for a new one.")
+    return server.rstrip("/"), wire.format_enrollment_code(normalized)
+
+
+__all__ = ["QrError", "DecoderMissing", "decoder_available", "decode_frame", "parse_enrollment_payload"]

@@ -1,0 +1,2 @@
+"""Fixtures of the register tests: the demo-ward template database of the server tests (copied per use)."""
+from tests.server.conftest import db_path, template_db  # noqa: F401  (fixtures)
