@@ -408,8 +408,11 @@ def _apply_household(store: LocalStore, ch: dict[str, Any], conn: Any) -> None:
         return
     untouched = status == st.NOT_STARTED or (status == st.SYNCED and pending == 0)
     if untouched and isinstance(srv, int) and (local_srv or 0) < srv:
+        # A revision reviewed since the preload (another tablet, the office: e.g. marked moved away) is no
+        # longer a household to start: show it as synced, with that revision's answers.
+        reviewed = {"status": st.SYNCED, "preloaded": 0} if status == st.NOT_STARTED and not preload else {}
         store.save_household(hid, conn=conn, doc=answers, raw={}, server_revision=srv, group_code=group,
-                             form_version=answers.get("form_version"), **summary_columns(answers))
+                             form_version=answers.get("form_version"), **reviewed, **summary_columns(answers))
 
 
 def _apply_return(store: LocalStore, ch: dict[str, Any], conn: Any) -> None:

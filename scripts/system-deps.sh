@@ -10,6 +10,8 @@ ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || need+=(libgl1 libegl1)
 ldconfig -p 2>/dev/null | grep -q 'libmtdev.so.1' || need+=(libmtdev1)
 ldconfig -p 2>/dev/null | grep -q 'libXrender.so.1' || need+=(libxrender1)
 command -v xclip >/dev/null 2>&1 || need+=(xclip)
+# zbar: the QR decoder the Android build uses (pyzbar), tested on the desktop too.
+ldconfig -p 2>/dev/null | grep -q 'libzbar.so.0' || need+=(libzbar0)
 if [ "$what" = "all" ]; then
   command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -20,7 +20,9 @@ from .services.publish import publish_bundled
 from .settings import Settings
 
 log = logging.getLogger("rasoat.server")
-INGEST_THREADS = int(__import__("os").environ.get("RASOAT_INGEST_THREADS", "4"))     # concurrent pushes being validated per process (CPU-bound; more only adds GIL churn)
+# Pushes handled at once per process. CPU-bound: more threads only fight for the GIL and stretch the time
+# the write lock is held; 1 and 2 measured the same, 4 lower (docs/performance.md, "Sync ingest").
+INGEST_THREADS = 2
 
 API_DESCRIPTION = """Sync and office API of **rasoat** (rà soát hộ nghèo, cận nghèo).
 

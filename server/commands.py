@@ -95,6 +95,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         # Each worker process builds its own app from the environment (server/asgi.py).
         os.environ.update(to_environment(settings))
+        from . import workers
+        if workers.reuseport_available(settings.port):   # one socket per worker: connections spread evenly
+            if workers.serve(settings.host, settings.port, settings.log_level, settings.workers):
+                raise CliError("Một tiến trình máy chủ không khởi động được; xem nhật ký ở trên / "
+                               "a server worker failed to start; see the log above")
+            return EXIT_OK
         uvicorn.run("server.asgi:app_from_environment", factory=True, workers=settings.workers,
                     host=settings.host, port=settings.port, log_level=settings.log_level)
         return EXIT_OK

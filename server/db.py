@@ -61,8 +61,6 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
-        if __import__("os").environ.get("RASOAT_MMAP"):
-            conn.execute(f"PRAGMA mmap_size = {int(__import__('os').environ['RASOAT_MMAP'])}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             sqlite_utils.Database(conn).enable_wal()
         return conn
@@ -139,7 +137,7 @@ class Database:
         the GIL, and a busy thread then keeps it for the whole switch interval (5 ms): the writer would
         wait that long after each statement and hold the write lock for all the other processes several
         times longer (measured: 1.75 → 0.67 ms per stored submission)."""
-        if getattr(self._local, "mode", None) is None:
+        if getattr(self._local, "mode", None) != "write":    # a reader may wait: it blocks no writer (WAL)
             self._write_idle.wait(timeout)
 
     @contextmanager

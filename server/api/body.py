@@ -10,8 +10,23 @@ from shared import wire
 from ..errors import ApiError
 
 
+class RawJson(bytes):
+    """A request body checked and decompressed but not parsed yet (``parse()``: strict JSON).
+
+    The push route parses it in its worker thread, not on the event loop, where it would compete
+    for the GIL with the thread holding the database write lock."""
+
+    def parse(self) -> Any:
+        return wire.loads(self)
+
+
 async def json_body(request: Request) -> Any:
     """The parsed JSON body. Errors: 415 wrong type/encoding, 413 too large, 400 bad gzip/JSON."""
+    return (await raw_json_body(request)).parse()
+
+
+async def raw_json_body(request: Request) -> RawJson:
+    """The body checked (type, encoding, size) and decompressed; JSON errors come at ``parse()``."""
     limit = request.app.state.settings.max_body_bytes
     ctype = request.headers.get("content-type", "")
     media, _, params = ctype.partition(";")
@@ -41,7 +56,8 @@ async def json_body(request: Request) -> Any:
         raise ApiError(400, "empty_body", "The request body is empty", "Không có dữ liệu gửi lên")
     if encoding == "gzip":
         data = wire.gunzip_bounded(data, limit)
-    return wire.loads(data)
+    return RawJson(data)
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
+RawJsonBody = Annotated[RawJson, Depends(raw_json_body)]

@@ -7,7 +7,7 @@ import os
 import tempfile
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
@@ -101,7 +101,7 @@ def get_round(round_id: int, user: ViewerDep, db: DbDep):
 
 
 @router.post("/register/import", summary="Import a register file (XLSX/CSV); dry_run=true only checks")
-def import_register(user: OfficerDep, db: DbDep, now: NowDep, file: Annotated[UploadFile, File()],
+def import_register(request: Request, user: OfficerDep, db: DbDep, now: NowDep, file: Annotated[UploadFile, File()],
                     dry_run: Annotated[bool, Form()] = True, ward: Annotated[str | None, Form()] = None,
                     round: Annotated[int | None, Form()] = None):
     from ..register.importer import import_file
@@ -120,6 +120,9 @@ def import_register(user: OfficerDep, db: DbDep, now: NowDep, file: Annotated[Up
             raise ApiError(422, "register_unreadable", str(exc), str(exc)) from None
     finally:
         os.unlink(path)
+    if report.get("imported"):
+        from ..reports.background import wake_after_bulk_load
+        wake_after_bulk_load(request.app.state)
     return ok(report, 200 if report["ok"] else 422)
 
 

@@ -141,6 +141,8 @@ async def register_confirm(request: Request, user: OfficerPost) -> Response:
         path.unlink(missing_ok=True)
     if not report.get("imported"):
         return render(request, "cycle/register.html", report=report, token=None, status_code=422)
+    from ..reports.background import wake_after_bulk_load
+    wake_after_bulk_load(request.app.state)
     return redirect(BASE + "/register", f"Đã nhập {report['rows']} dòng: {report['new_households']} hộ mới, "
                                         f"{report['status_rows_added']} dòng tình trạng")
 

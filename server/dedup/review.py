@@ -276,10 +276,11 @@ def pending_ids(conn: sqlite3.Connection, limit: int = 10_000) -> list[tuple[str
 
 
 def pending_matches(conn: sqlite3.Connection, household_ids: Iterable[str],
-                    known: dict[str, Record] | None = None) -> list[str]:
+                    known: dict[str, Record] | None = None, pause: Any = None) -> list[str]:
     """Read only: of these indexed households, those whose match would write something — a candidate
     in the auto or review band, or an open pair to re-judge. Usually none: most households are new.
-    ``known``: records the caller already holds (what it indexed), not read back."""
+    ``known``: records the caller already holds (what it indexed), not read back; ``pause()`` is called
+    before each record (ingest: step aside while this process writes, ``Database.yield_to_writer``)."""
     ids = list(dict.fromkeys(household_ids))
     if not ids:
         return []
@@ -292,6 +293,8 @@ def pending_matches(conn: sqlite3.Connection, household_ids: Iterable[str],
         record = records.get(rid)
         if record is None:
             continue
+        if pause is not None:
+            pause()
         if index.match(record) or conn.execute(
                 "SELECT 1 FROM dedup_candidates WHERE (a = ? OR b = ?) AND status = 'open' LIMIT 1",
                 (rid, rid)).fetchone():

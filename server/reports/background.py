@@ -113,3 +113,10 @@ class FactsRefresher:
                 self._wake.clear()
         finally:
             self.idle.set()
+
+
+def wake_after_bulk_load(app_state: Any) -> None:
+    """After a register import or a preload commits: refresh the report facts now, not at the next poll."""
+    refresher = getattr(app_state, "facts_refresher", None)
+    if refresher is not None:
+        refresher.wake()

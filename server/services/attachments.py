@@ -243,13 +243,15 @@ def on_result(conn: sqlite3.Connection, result: dict[str, Any], household_id: st
               answers: Any, now: str) -> dict[str, Any]:
     """After ingest stored (or found) a submission: record the photos it names, hold it while some are
     missing, and say so in the per-record result (``incomplete: {missing: [...]}``)."""
-    if not store.ready(conn):
-        return result
     sid = result.get("submission_id")
     status = result.get("status")
     if not sid or status not in ("accepted", "conflict", "duplicate") or not household_id:
         return result
     photos = photos_of(answers)
+    if status == "accepted" and not photos:
+        return result          # just stored and naming no photo: nothing to record or hold
+    if not store.ready(conn):
+        return result
     if status != "duplicate" and photos:
         store.add_refs(conn, sid, household_id, photos)
     missing = store.missing_for(conn, sid)

@@ -278,7 +278,8 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
     state[hid] = (d.server_revision, p.group.group_id)  # type: ignore[assignment]
     if p.results:
         classifications.insert_many(conn, sid, hid, p.results)
-    returns.resolve_open(conn, hid, sid)
+    if current is not None:         # a household new to the server has no return to resolve
+        returns.resolve_open(conn, hid, sid)
     # Match the new revision against the registry (same transaction: a crash leaves neither).
     dedup = dedup_review.on_ingest(conn, hid, raw["answers"], now, actor=f"{kind}:{actor_id}",
                                    record=p.dedup_record)
@@ -393,7 +394,7 @@ def match_indexed(db: Database, marks: list[tuple[str, str]], now: str, actor: s
         return
     try:
         with db.snapshot() as conn:
-            to_match = dedup_review.pending_matches(conn, (hid for hid, _ in marks), records)
+            to_match = dedup_review.pending_matches(conn, (hid for hid, _ in marks), records, db.yield_to_writer)
         with db.write() as conn:
             for hid in dedup_review.apply_matches(conn, to_match, marks, now, actor):
                 households.flag_for_review(conn, hid, now)

@@ -349,3 +349,24 @@ def test_the_console_import_page_lists_possible_duplicates_before_the_confirmati
     assert "<td class=\"num\">3, 5</td>" in table and "<td class=\"num\">4, 6</td>" in table
     assert "Số CCCD" in table and "Dòng 3 và dòng 5" in table
     assert db.value("SELECT COUNT(*) FROM households") == 0
+
+
+def test_an_import_through_the_api_checks_first_then_imports_and_wakes_the_report_facts(tmp_path, app, client, db,
+                                                                                           officer):
+    class Refresher:
+        woken = 0
+
+        def wake(self):
+            Refresher.woken += 1
+
+    app.state.facts_refresher = Refresher()
+    path, _ = register_file(tmp_path, ward_docs(6))
+    send = lambda dry: client.post("/api/v1/cycle/register/import", headers=auth(officer),  # noqa: E731
+                                   data={"dry_run": str(dry).lower(), "round": "2024"},
+                                   files={"file": ("r.xlsx", path.read_bytes())})
+    checked = send(True)
+    assert checked.status_code == 200 and checked.json()["rows"] == 6 and not checked.json().get("imported")
+    assert db.value("SELECT COUNT(*) FROM households") == 0 and Refresher.woken == 0
+    done = send(False)
+    assert done.status_code == 200 and done.json()["imported"], done.text[:500]
+    assert db.value("SELECT COUNT(*) FROM households") == 6 and Refresher.woken == 1

@@ -203,3 +203,25 @@ def test_incomplete_receipt_is_shown_and_photos_are_resent(store, coll):
     assert "thiếu 1 ảnh" in coll.household(hid)["server_note"]
     assert [x["sha256"] for x in store.photos_to_upload()] == [rec["sha256"]]
     assert SyncWorker  # the worker uploads them first at the next run (tests/server/test_attachments.py)
+
+
+def test_a_preload_reviewed_elsewhere_is_no_longer_shown_as_not_started(store, coll):
+    """Another tablet (or the office) stored a newer revision — here: the household moved away."""
+    hid = preloaded(store, coll)
+    assert coll.household(hid)["status"] == st.NOT_STARTED
+    doc = copy.deepcopy(coll.household(hid)["doc"])
+    doc["lifecycle"] = {"event": "moved_away"}
+    doc["collected_at"] = "2025-10-05"
+    with store.tx() as c:
+        apply_change(store, {"kind": "household", "household_id": hid, "submission_id": str(uuid.uuid4()),
+                             "server_revision": 2, "group_code": "KP01", "status": "submitted", "answers": doc}, c)
+    h = coll.household(hid)
+    assert h["status"] == st.SYNCED and not h["preloaded"] and h["server_revision"] == 2
+    assert h["doc"]["lifecycle"] == {"event": "moved_away"}
+    # A newer preload (next year's) of an untouched household stays a household to start.
+    again = preloaded(store, coll)
+    with store.tx() as c:
+        apply_change(store, {"kind": "household", "household_id": again, "submission_id": str(uuid.uuid4()),
+                             "server_revision": 2, "group_code": "KP01", "status": "preloaded",
+                             "answers": coll.household(again)["doc"]}, c)
+    assert coll.household(again)["status"] == st.NOT_STARTED

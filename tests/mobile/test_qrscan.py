@@ -44,32 +44,54 @@ def enrollment_qr():
     return code, qr_png(wire.enroll_uri(SERVER, code))      # the image the ward server prints
 
 
-def test_the_servers_enrollment_qr_decodes_to_server_and_code(enrollment_qr):
+# Both decoders: zxing-cpp (desktop) and zbar (the Android build's, python-for-android recipes).
+DECODER = pytest.mark.parametrize("decoder", [
+    "zxing",
+    pytest.param("zbar", marks=pytest.mark.skipif(
+        "zbar" not in qrscan.available_decoders(),
+        reason="zbar needs pyzbar (tablet extra) and the libzbar0 library (scripts/system-deps.sh installs it)")),
+])
+
+
+@DECODER
+def test_the_servers_enrollment_qr_decodes_to_server_and_code(enrollment_qr, decoder):
     code, png = enrollment_qr
-    payload = qrscan.decode_frame(*frame_of(png))
+    payload = qrscan.decode_frame(*frame_of(png), decoder=decoder)
     assert payload == wire.enroll_uri(SERVER, code)
     assert qrscan.parse_enrollment_payload(payload) == (SERVER, code)
 
 
+@DECODER
 @pytest.mark.parametrize("fmt,bottom_up", [("rgba", True), ("rgb", False), ("gray", False)])
-def test_frame_layouts(enrollment_qr, fmt, bottom_up):
+def test_frame_layouts(enrollment_qr, fmt, bottom_up, decoder):
     code, png = enrollment_qr
-    payload = qrscan.decode_frame(*frame_of(png, fmt, bottom_up))
+    payload = qrscan.decode_frame(*frame_of(png, fmt, bottom_up), decoder=decoder)
     assert qrscan.parse_enrollment_payload(payload) == (SERVER, code)
 
 
-def test_a_camera_like_frame_decodes(enrollment_qr):
+@DECODER
+def test_a_camera_like_frame_decodes(enrollment_qr, decoder):
     code, png = enrollment_qr
     pixels, w, h, fmt, up = frame_of(camera_shot(png))
     assert (w, h) == (640, 480)
-    assert qrscan.parse_enrollment_payload(qrscan.decode_frame(pixels, w, h, fmt, up)) == (SERVER, code)
+    assert qrscan.parse_enrollment_payload(qrscan.decode_frame(pixels, w, h, fmt, up, decoder=decoder)) == (SERVER, code)
 
 
-def test_a_frame_without_a_qr_code_is_none_and_a_wrong_buffer_is_refused():
+@DECODER
+def test_a_frame_without_a_qr_code_is_none_and_a_wrong_buffer_is_refused(decoder):
     blank = bytes([200]) * (320 * 240 * 4)
-    assert qrscan.decode_frame(blank, 320, 240) is None
+    assert qrscan.decode_frame(blank, 320, 240, decoder=decoder) is None
     with pytest.raises(ValueError):
-        qrscan.decode_frame(blank[:-4], 320, 240)
+        qrscan.decode_frame(blank[:-4], 320, 240, decoder=decoder)
+
+
+def test_zbar_is_used_when_zxing_is_missing(monkeypatch, enrollment_qr):
+    if "zbar" not in qrscan.available_decoders():
+        pytest.skip("zbar needs pyzbar and libzbar0 (scripts/system-deps.sh installs it)")
+    monkeypatch.setitem(sys.modules, "zxingcpp", None)              # as on the Android build
+    assert qrscan.available_decoders() == ["zbar"]
+    code, png = enrollment_qr
+    assert qrscan.parse_enrollment_payload(qrscan.decode_frame(*frame_of(png))) == (SERVER, code)
 
 
 def _png_of(text: str) -> bytes:
@@ -112,6 +134,7 @@ def test_payload_is_normalised():
 
 def test_without_a_decoder_the_message_says_to_type(monkeypatch):
     monkeypatch.setitem(sys.modules, "zxingcpp", None)              # import zxingcpp now fails
+    monkeypatch.setitem(sys.modules, "pyzbar", None)                # and pyzbar
     assert not qrscan.decoder_available()
     with pytest.raises(qrscan.DecoderMissing) as err:
         qrscan.decode_frame(b"\0" * 16, 2, 2)
@@ -142,6 +165,7 @@ def test_scan_presenter_names_a_wrong_qr_keeps_scanning_then_returns_the_code(en
 
 def test_scan_presenter_stops_with_the_decoder_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "zxingcpp", None)
+    monkeypatch.setitem(sys.modules, "pyzbar", None)
     p = ScanPresenter()
     p.start()
     p.feed((b"\0" * 16, 2, 2, "rgba", False))
