@@ -171,4 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as ``python -m server.cli``: use the module ``server.cli`` (the one the command modules import
+    # CliError from), not this ``__main__`` copy, or their errors would not be caught here.
+    from server.cli import main as _main
+    sys.exit(_main())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import secrets
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .cli import EXIT_FAIL, EXIT_OK, CliError, _print_json
+
+log = logging.getLogger("rasoat.cli")
 
 
 def _settings(args: argparse.Namespace, **extra: Any):
@@ -85,7 +88,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 _print_demo_users({"users": [{"role": r, "username": u, "password": p} for u, _, r, p in DEMO_USERS]})
         finally:
             db.close()
-    cleaned = _clean_uploads(settings, settings.attachment_partial_max_age_days)
+    try:
+        cleaned = _clean_uploads(settings, settings.attachment_partial_max_age_days)
+    except Exception as exc:    # housekeeping must never keep the server from starting
+        log.warning("cleaning abandoned photo uploads failed: %s", exc, exc_info=True)
+        cleaned = {"uploads": 0, "orphan_files": 0}
     if cleaned["uploads"] or cleaned["orphan_files"]:
         print(f"Đã xoá {cleaned['uploads']} lượt gửi ảnh dở dang / removed {cleaned['uploads']} abandoned photo "
               f"uploads, {cleaned['orphan_files']} orphan partial files ({cleaned['bytes']} bytes) older than "
@@ -97,7 +104,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ.update(to_environment(settings))
         from . import workers
         if workers.reuseport_available(settings.port):   # one socket per worker: connections spread evenly
-            if workers.serve(settings.host, settings.port, settings.log_level, settings.workers):
+            try:
+                failed = workers.serve(settings.host, settings.port, settings.log_level, settings.workers)
+            except OSError as exc:
+                raise CliError(f"Không mở được cổng {settings.host}:{settings.port} (một máy chủ khác đang chạy?) / "
+                               f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+            if failed:
                 raise CliError("Một tiến trình máy chủ không khởi động được; xem nhật ký ở trên / "
                                "a server worker failed to start; see the log above")
             return EXIT_OK

@@ -43,11 +43,22 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Raise OSError (EADDRINUSE) if anything listens on the port, another rasoat included.
+
+    Sockets with SO_REUSEPORT of the same user may all bind one port: without this check a second
+    server (another data directory) would silently share the tablets' connections with the first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # a port in TIME_WAIT is free
+        probe.bind((host, port))
+
+
 def _worker(host: str, port: int, log_level: str) -> None:
     """One worker process: its own socket, the app built from the environment (server/asgi.py)."""
     import uvicorn
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # the supervisor decides; uvicorn handles SIGTERM
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the whole group: the supervisor stops us
     try:
         sock = _listen(host, port)
     except OSError as exc:
@@ -102,6 +113,8 @@ class Supervisor:
 
 
 def serve(host: str, port: int, log_level: str, workers: int) -> int:
-    """Run ``workers`` processes; the settings reach them through the environment (set by the caller)."""
+    """Run ``workers`` processes; the settings reach them through the environment (set by the caller).
+    Raises OSError when the port is already in use."""
+    ensure_port_free(host, port)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     return Supervisor(host, port, log_level, workers).run()

@@ -249,19 +249,20 @@ def deferred_matching() -> Iterator[list[str]]:
         _DEFERRED.reset(token)
 
 
-# Household ids indexed and marked pending, while inside ``matching_after_commit()``.
-_PENDING: ContextVar[list[str] | None] = ContextVar("rasoat_dedup_pending", default=None)
+# (household id, record) indexed and marked pending, while inside ``matching_after_commit()``.
+_PENDING: ContextVar[list[tuple[str, Record]] | None] = ContextVar("rasoat_dedup_pending", default=None)
 
 
 @contextmanager
-def matching_after_commit() -> Iterator[list[str]]:
+def matching_after_commit() -> Iterator[list[tuple[str, Record]]]:
     """Within the block, ``on_ingest`` indexes the household and marks it in ``dedup_pending`` (same
     transaction) instead of matching it; the ids are collected in the yielded list. After the commit,
     ``pending_matches`` scores them on a read snapshot, outside the write lock, and ``apply_matches``
     writes the few that have something to write. A device push uses it: the write lock is then held
     for storing, not for scoring (issue 3). A crash between the commit and the match leaves the rows in
-    ``dedup_pending``; ``pending_ids`` finds them at the next start."""
-    ids: list[str] = []
+    ``dedup_pending``; ``pending_ids`` finds them at the next start. The list holds (household id,
+    the record indexed): only what was stored, the last revision of a household last."""
+    ids: list[tuple[str, Record]] = []
     token = _PENDING.set(ids)
     try:
         yield ids
@@ -340,7 +341,7 @@ def on_ingest(conn: sqlite3.Connection, household_id: str, doc: Any, now: str,
     if pending is not None:
         conn.execute("INSERT INTO dedup_pending (household_id, queued_at) VALUES (?, ?) ON CONFLICT (household_id) "
                      "DO UPDATE SET queued_at = excluded.queued_at", (household_id, now))
-        pending.append(household_id)
+        pending.append((household_id, record))
         return {"household_id": household_id, "linked": [], "queued": [], "pending": True}
     return rematch(conn, record, now, actor)
 

@@ -349,6 +349,11 @@ def clean_partial(db: Database, root: Path, max_age: dt.timedelta, now: dt.datet
                 path.unlink()
             except FileNotFoundError:
                 pass
+            except OSError as exc:          # e.g. a file left by another user: keep its row, say so, go on
+                log.warning("cannot remove abandoned upload %s: %s", path, exc)
+                out.setdefault("errors", 0)
+                out["errors"] += 1
+                continue
             store.end_upload(conn, row["sha256"], row["device_id"])
             out["uploads"] += 1
         if partial_dir.is_dir():
@@ -361,6 +366,11 @@ def clean_partial(db: Database, root: Path, max_age: dt.timedelta, now: dt.datet
                         continue
                     path.unlink()
                 except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    log.warning("cannot remove orphan partial file %s: %s", path, exc)
+                    out.setdefault("errors", 0)
+                    out["errors"] += 1
                     continue
                 out["orphan_files"] += 1
                 out["bytes"] += st.st_size

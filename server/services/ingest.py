@@ -22,7 +22,9 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -378,43 +380,68 @@ def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], 
         if actor.device_id:
             conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (stamp, actor.device_id))
     kind, actor_id = actor.audit_actor
-    match_indexed(db, [(hid, stamp) for hid in indexed], stamp, f"{kind}:{actor_id}",
-                  {p.household_id: p.dedup_record for p in prepared if p.household_id and p.dedup_record is not None})
+    # The records as stored (a later conflicting or rejected item of the same household is not).
+    stored = dict(indexed)
+    match_indexed(db, [(hid, stamp) for hid in stored], stamp, f"{kind}:{actor_id}", stored)
+    retry_due = _RETRY_AT.get(db)
+    if retry_due is not None and time.monotonic() >= retry_due:
+        _RETRY_AT.pop(db, None)
+        match_leftovers(db, now)
     return results
 
 
+# A match that failed after its push is retried by a later push of the same process, this long after.
+RETRY_SECONDS = 60.0
+_RETRY_AT: "weakref.WeakKeyDictionary[Database, float]" = weakref.WeakKeyDictionary()
+
+
+def _match_marks(db: Database, marks: list[tuple[str, str]], now: str, actor: str,
+                 records: dict[str, Any] | None = None) -> None:
+    with db.snapshot() as conn:
+        to_match = dedup_review.pending_matches(conn, (hid for hid, _ in marks), records, db.yield_to_writer)
+    with db.write() as conn:
+        for hid in dedup_review.apply_matches(conn, to_match, marks, now, actor):
+            households.flag_for_review(conn, hid, now)
+
+
 def match_indexed(db: Database, marks: list[tuple[str, str]], now: str, actor: str,
-                  records: dict[str, Any] | None = None) -> None:
+                  records: dict[str, Any] | None = None) -> bool:
     """Match households a committed push indexed (``dedup_pending`` rows ``marks``): score on a read
     snapshot, without the write lock; then one short write for the pairs found (rare) and the marks.
 
     The push is already stored and answered: a failure here is logged and the marks stay, to be matched
-    by ``match_leftovers`` at the next start — a household is never left unmatched for good."""
+    by ``match_leftovers`` — from a later push of this process after ``RETRY_SECONDS``, or at the next
+    start — so a household is never left unmatched for good. Returns whether the match ran."""
     if not marks:
-        return
+        return True
     try:
-        with db.snapshot() as conn:
-            to_match = dedup_review.pending_matches(conn, (hid for hid, _ in marks), records, db.yield_to_writer)
-        with db.write() as conn:
-            for hid in dedup_review.apply_matches(conn, to_match, marks, now, actor):
-                households.flag_for_review(conn, hid, now)
+        _match_marks(db, marks, now, actor, records)
+        return True
     except Exception:
         log.exception("dedup match of %d household(s) failed after their push was stored; "
-                      "they stay pending and are matched at the next start", len(marks))
+                      "they stay pending and are matched again later", len(marks))
+        _RETRY_AT.setdefault(db, time.monotonic() + RETRY_SECONDS)
+        return False
 
 
-def match_leftovers(db: Database, now: dt.datetime) -> int:
-    """Match the households left pending by a crash between a push's commit and its match."""
-    count = 0
+def match_leftovers(db: Database, now: dt.datetime, batch: int = 2000) -> int:
+    """Match every household left pending (a crash between a push's commit and its match, or a match
+    that failed). A batch that fails is retried one household at a time, so one household that keeps
+    failing (logged) does not hold back the others. Returns the households matched."""
+    matched, failed = 0, set()
+    stamp = iso(now)
     while True:
         with db.snapshot() as conn:
-            marks = dedup_review.pending_ids(conn, 2000)
+            marks = [m for m in dedup_review.pending_ids(conn, batch + len(failed)) if m[0] not in failed][:batch]
         if not marks:
-            return count
-        before = len(marks)
-        match_indexed(db, marks, iso(now), "system:restart")
-        with db.snapshot() as conn:
-            left = len(dedup_review.pending_ids(conn, 2000))
-        count += before
-        if left >= before:      # nothing cleared (the failure is logged): do not spin
-            return count
+            return matched
+        try:
+            _match_marks(db, marks, stamp, "system:retry")
+            matched += len(marks)
+        except Exception:
+            log.warning("matching %d pending households together failed; trying one at a time", len(marks))
+            for mark in marks:
+                if match_indexed(db, [mark], stamp, "system:retry"):
+                    matched += 1
+                else:
+                    failed.add(mark[0])

@@ -208,3 +208,49 @@ def test_serve_cleans_abandoned_uploads_at_start(client, device, db, settings, m
     assert started and started[0]["port"] == 8999
     assert "removed 1 abandoned photo uploads" in capsys.readouterr().err
     assert status(client, device, data)["received"] == 0 and partials(root_dir(s.data_dir)) == []
+
+
+def test_a_file_that_cannot_be_removed_is_reported_and_the_rest_cleaned(client, device, db, settings, clock,
+                                                                        monkeypatch, caplog):
+    from pathlib import Path
+
+    root = root_dir(settings.resolved().data_dir)
+    stuck, gone = blob(21), blob(22)
+    put(client, device, stuck, 0, 30_000)
+    put(client, device, gone, 0, 40_000)
+    real_unlink = Path.unlink
+
+    def unlink(self, *a, **k):
+        if self.name.startswith(sha(stuck)):
+            raise PermissionError(13, "Permission denied")
+        return real_unlink(self, *a, **k)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    clock.advance(days=30)
+    with caplog.at_level(logging.WARNING, logger="rasoat.attachments"):
+        out = clean_partial(db, root, DAYS, clock())
+    assert out["uploads"] == 1 and out["errors"] == 1
+    assert "cannot remove abandoned upload" in caplog.text
+    assert [r[0] for r in db.all("SELECT sha256 FROM attachment_uploads")] == [sha(stuck)]   # kept, not lost track of
+
+
+def test_serve_starts_even_when_the_cleanup_fails(client, device, db, settings, monkeypatch, caplog):
+    import uvicorn
+
+    from server import commands
+    s = settings.resolved()
+    started = []
+
+    def run(app, **kw):
+        started.append(kw)
+        app.state.db.close()
+
+    def broken(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(commands, "_clean_uploads", broken)
+    monkeypatch.setenv("RASOAT_SECRET", "serve-test-secret-" + "y" * 20)
+    with caplog.at_level(logging.WARNING, logger="rasoat.cli"):
+        assert cli.main(["serve", "--db", s.db_path, "--data-dir", s.data_dir, "--port", "8998"]) == 0
+    assert started and "cleaning abandoned photo uploads failed" in caplog.text

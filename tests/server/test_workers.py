@@ -88,17 +88,43 @@ def test_two_workers_serve_a_killed_one_is_replaced_and_sigterm_stops_all(db_pat
             proc.wait(10)
 
 
-def test_a_port_in_use_stops_the_server_with_a_message_instead_of_restarting_forever(db_path):
+@pytest.mark.parametrize("reuseport", [False, True], ids=["another program", "another rasoat"])
+def test_a_port_in_use_stops_the_server_with_a_message(db_path, reuseport):
+    """Also when the other listener has SO_REUSEPORT (another rasoat on another data directory): the
+    kernel would otherwise let both bind and split the tablets between two databases."""
     busy = socket.socket()
-    busy.bind(("127.0.0.1", 0))          # no SO_REUSEPORT: the workers cannot join it
+    if reuseport:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    busy.bind(("127.0.0.1", 0))
     busy.listen(1)
     port = busy.getsockname()[1]
     proc = start(db_path, port)
     try:
         out, _ = proc.communicate(timeout=90)
         assert proc.returncode not in (0, None)
-        assert "failed to start" in out and "cannot listen" in out
+        assert "cannot listen on 127.0.0.1" in out and "Traceback" not in out
     finally:
         busy.close()
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_worker_that_cannot_start_stops_the_supervisor(monkeypatch):
+    from server import workers
+
+    class Dead:
+        exitcode = workers.STARTUP_FAILURE
+        pid = 1
+
+        def start(self):
+            pass
+
+        def is_alive(self):
+            return False
+
+        def join(self, timeout=None):
+            pass
+
+    sup = workers.Supervisor("127.0.0.1", 1, "warning", 2)
+    monkeypatch.setattr(sup, "_start", lambda: Dead())
+    assert sup.run() == 1
