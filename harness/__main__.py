@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                 bad.append(f"fault {name}")
             for k in ("partial_batch", "receipt_changed", "not_one_accepted", "receipts_differ", "wrong_outcome",
                       "refusal_not_clean", "partial_batch_stored", "integrity_failures", "acknowledged_missing",
-                      "retry_failed", "not_delivered_after_retry", "not_delivered_after_restart", "refused_but_stored"):
+                      "retry_failed", "not_delivered_after_retry", "not_delivered_after_restart", "refused_but_stored",
+                      "dedup_unindexed", "dedup_pending_left"):
                 if r.get(k):
                     bad.append(f"fault {name}: {k}")
     if "backup" in sections:

@@ -6,7 +6,9 @@ Public API
 ``MemoryIndex(model).add_doc(doc)`` / ``.match(doc)``   in-memory registry
 ``store.SqliteIndex(conn).match(doc)``    the same over the server's SQLite
 ``run_batch(docs)``                       a whole batch: EM, bands, clusters
-``review.on_ingest(conn, household_id, doc, now)``      server hook
+``review.on_ingest(conn, household_id, doc, now)``      server hook (index + match, one transaction)
+``review.matching_after_commit()`` / ``pending_matches`` / ``apply_matches``   a device push: index in
+                                          its transaction, match after the commit (``dedup_pending``)
 ``schema.apply_schema(conn)``             the tables
 ``api.router``                            the review-queue JSON API
 ``evalset.generate(n, seed)``             labelled Vietnamese duplicates
