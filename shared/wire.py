@@ -105,6 +105,18 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+def submission_document(submission: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The household document a submission carries: its answers, with the envelope's
+    ``household_id``, ``form_version`` and ``collected_at`` where the answers lack them."""
+    if submission is None:
+        return None
+    doc = dict(submission.get("answers") or {})
+    for key in ("household_id", "form_version", "collected_at"):
+        if key in submission:
+            doc.setdefault(key, submission[key])
+    return doc
+
+
 def canonical_submission(submission: dict[str, Any]) -> str:
     """Canonical JSON of the hashed fields of a submission (every field but ``device_time``).
 

@@ -13,7 +13,7 @@ from shared import wire
 
 from ..errors import ApiError
 from ..services import attachments as service
-from .body import JsonBody
+from .body import JsonBody, read_bounded
 from .deps import DbDep, DeviceDep, NowDep, PrincipalDep, SettingsDep, ok
 from .schemas import ERRORS
 
@@ -57,14 +57,8 @@ async def put_chunk(sha256: str, request: Request, device: DeviceDep, db: DbDep,
         raise ApiError(413, "attachment_too_large", f"An attachment may have at most {limits.max_bytes} bytes",
                        f"Ảnh quá lớn: tối đa {limits.max_bytes // 1024} KB mỗi ảnh", [{"max_bytes": limits.max_bytes}])
     limit = min(settings.max_body_bytes, settings.max_attachment_bytes)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "body_too_large", f"A chunk may have at most {limit} bytes",
-                           f"Mỗi phần ảnh tối đa {limit} byte")
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    data = await read_bounded(request, limit, ApiError(413, "body_too_large", f"A chunk may have at most {limit} bytes",
+                                                       f"Mỗi phần ảnh tối đa {limit} byte"))
     if content_range is not None:
         m = _RANGE.match(content_range.strip())
         if not m:

@@ -44,19 +44,25 @@ async def raw_json_body(request: Request) -> RawJson:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "body_too_large", f"Request body exceeds {limit} bytes",
                        f"Dữ liệu gửi lên vượt quá {limit} byte")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "body_too_large", f"Request body exceeds {limit} bytes",
-                           f"Dữ liệu gửi lên vượt quá {limit} byte")
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    data = await read_bounded(request, limit, ApiError(413, "body_too_large", f"Request body exceeds {limit} bytes",
+                                                       f"Dữ liệu gửi lên vượt quá {limit} byte"))
     if not data:
         raise ApiError(400, "empty_body", "The request body is empty", "Không có dữ liệu gửi lên")
     if encoding == "gzip":
         data = wire.gunzip_bounded(data, limit)
     return RawJson(data)
+
+
+async def read_bounded(request: Request, limit: int, too_large: ApiError) -> bytes:
+    """The request body as it streams in, refused with ``too_large`` as soon as it passes ``limit``
+    bytes (never held whole in memory beyond the limit)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 JsonBody = Annotated[Any, Depends(json_body)]

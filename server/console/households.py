@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
+from shared import wire
 from shared.identity import fold
 
 from ..clock import iso
@@ -58,16 +59,6 @@ def household_list(request: Request, user: ViewerUser, q: str = "", group: str =
                   standard_name=lambda sid: queries.standard_name(lang, sid))
 
 
-def _answers(body: dict[str, Any] | None) -> dict[str, Any] | None:
-    if body is None:
-        return None
-    doc = dict(body.get("answers") or {})
-    for key in ("household_id", "form_version", "collected_at"):
-        if key in body:
-            doc.setdefault(key, body[key])
-    return doc
-
-
 def _default_pair(history: list[dict[str, Any]], current: str) -> tuple[str | None, str | None]:
     accepted = [h["submission_id"] for h in history if h["status"] == "accepted"]
     if current in accepted:
@@ -89,8 +80,8 @@ def household_page(request: Request, household_id: str, user: ViewerUser, a: str
     a = a if a in ids else (da or "")
     b = b if b in ids else (db_ or "")
     with db.snapshot() as conn:
-        body_a = _answers(submissions.body(conn, a)) if a else None
-        body_b = _answers(submissions.body(conn, b)) if b else None
+        body_a = wire.submission_document(submissions.body(conn, a)) if a else None
+        body_b = wire.submission_document(submissions.body(conn, b)) if b else None
         names = {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM collaborators")}
         device_names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM devices")}
         conflicts = queries.open_conflicts(conn, household_id)

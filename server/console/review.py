@@ -41,16 +41,6 @@ def review_queue(request: Request, user: ViewerUser, page: int = 1, group: str =
                   standard_name=lambda sid: queries.standard_name(lang, sid))
 
 
-def _answers(body: dict[str, Any] | None) -> dict[str, Any] | None:
-    if body is None:
-        return None
-    doc = dict(body.get("answers") or {})
-    for key in ("household_id", "form_version", "collected_at"):
-        if key in body:
-            doc.setdefault(key, body[key])
-    return doc
-
-
 def _load_conflict(conn, submission_id: str) -> dict[str, Any]:
     s = submissions.get(conn, submission_id)
     if s is None or s["status"] != "conflict":
@@ -61,12 +51,12 @@ def _load_conflict(conn, submission_id: str) -> dict[str, Any]:
         b = conn.execute("SELECT submission_id FROM submissions WHERE household_id = ? AND server_revision = ?",
                          (s["household_id"], s["base_revision"])).fetchone()
         if b is not None:
-            base_doc = _answers(submissions.body(conn, b[0]))
+            base_doc = wire.submission_document(submissions.body(conn, b[0]))
     resolution = conn.execute("SELECT cr.*, u.full_name AS resolved_by_name FROM conflict_resolutions cr JOIN users u "
                               "ON u.id = cr.resolved_by WHERE cr.submission_id = ?", (submission_id,)).fetchone()
     return {"submission": dict(s), "household": dict(h) if h else None,
-            "device": _answers(json.loads(s["body"])),
-            "server": _answers(submissions.body(conn, h["submission_id"])) if h else None,
+            "device": wire.submission_document(json.loads(s["body"])),
+            "server": wire.submission_document(submissions.body(conn, h["submission_id"])) if h else None,
             "base": base_doc, "resolution": dict(resolution) if resolution else None}
 
 

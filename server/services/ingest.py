@@ -114,10 +114,7 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
     problems = [p.to_dict() for p in wire.check_submission(raw, now)]
     if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
         return Prepared(index, sid, True, problems)
-    doc = dict(raw["answers"])
-    for key in ("household_id", "form_version", "collected_at"):
-        if key not in doc and key in raw:
-            doc[key] = raw[key]
+    doc = wire.submission_document(raw)
     group, area_problems = _area_problems(doc, find_group)
     problems += area_problems
     # A device clock running ahead (see wire.clock_skew) moves "today" for the future-date check only.

@@ -14,13 +14,6 @@ from ..errors import ApiError
 from ..store import changes, submissions
 
 
-def _household_answers(body: dict[str, Any]) -> dict[str, Any]:
-    doc = dict(body["answers"])
-    for key in ("household_id", "form_version", "collected_at"):
-        doc.setdefault(key, body[key])
-    return doc
-
-
 def pull(db: Database, device: DevicePrincipal, cursor: int, limit: int, now: dt.datetime) -> dict[str, Any]:
     """One page of changes. ``cursor`` in the answer is where the next pull starts.
 
@@ -42,7 +35,7 @@ def pull(db: Database, device: DevicePrincipal, cursor: int, limit: int, now: dt
             item = {"seq": r["seq"], "kind": r["kind"], **json.loads(r["payload"])}
             if r["kind"] == wire.KIND_HOUSEHOLD:
                 body = submissions.body(conn, item["submission_id"])
-                item["answers"] = _household_answers(body) if body else None
+                item["answers"] = wire.submission_document(body) if body else None
             out.append(item)
         next_cursor = rows[-1]["seq"] if more else max(last, cursor)
     return {"protocol": wire.PROTOCOL_VERSION, "server_time": iso(now), "cursor": next_cursor, "more": more,
