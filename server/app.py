@@ -36,7 +36,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build an app on ``settings`` (resolved and checked here; SettingsError if unfit to start)."""
     settings = settings.resolved().check()
     clock = clock or system_clock
-    db = open_database(settings.db_path, settings.busy_timeout_ms)
+    db = open_database(settings.db_path, settings.busy_timeout_ms, background_checkpoints=True)
     publish_bundled(db, clock())
 
     @asynccontextmanager
@@ -52,11 +52,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         interval = interval_setting(settings)
         refresher = FactsRefresher(db, interval).start() if interval > 0 else None
         app.state.facts_refresher = refresher
+        # WAL checkpoints outside the write lock (server/checkpoint.py).
+        from .checkpoint import Checkpointer
+        checkpointer = Checkpointer(db).start()
+        app.state.checkpointer = checkpointer
         try:
             yield
         finally:
             if refresher is not None:
                 await anyio.to_thread.run_sync(refresher.stop)
+            await anyio.to_thread.run_sync(checkpointer.stop)
             db.close()
 
     app = FastAPI(title="rasoat", version=f"protocol {wire.PROTOCOL_VERSION}", description=API_DESCRIPTION,

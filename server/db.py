@@ -23,8 +23,13 @@ import sqlite_utils
 
 
 class Database:
-    def __init__(self, path: str | Path, busy_timeout_ms: int = 30000):
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 30000, wal_autocheckpoint: int | None = None,
+                 journal_size_limit: int = -1):
         self.path = str(path)
+        # None: SQLite's default (a checkpoint at the commit passing 1,000 WAL pages). A server raises it
+        # and checkpoints in the background instead (server.checkpoint).
+        self.wal_autocheckpoint = wal_autocheckpoint
+        self.journal_size_limit = journal_size_limit
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.busy_timeout_ms = busy_timeout_ms
@@ -61,6 +66,9 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
+        if self.wal_autocheckpoint is not None:     # a server: checkpoints run in the background
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(self.wal_autocheckpoint)}")
+            conn.execute(f"PRAGMA journal_size_limit = {int(self.journal_size_limit)}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             sqlite_utils.Database(conn).enable_wal()
         return conn
@@ -180,11 +188,17 @@ class Database:
         return None if row is None else row[0]
 
 
-def open_database(path: str | Path, busy_timeout_ms: int = 30000, migrate: bool = True) -> Database:
-    """Open (creating if needed) and bring the schema up to date."""
+def open_database(path: str | Path, busy_timeout_ms: int = 30000, migrate: bool = True,
+                  background_checkpoints: bool = False) -> Database:
+    """Open (creating if needed) and bring the schema up to date. ``background_checkpoints``: the
+    caller runs a ``server.checkpoint.Checkpointer``; commits then rarely checkpoint themselves."""
     from .migrations import migrate as run_migrations
 
-    db = Database(path, busy_timeout_ms)
+    if background_checkpoints:
+        from .checkpoint import AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT
+        db = Database(path, busy_timeout_ms, AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT)
+    else:
+        db = Database(path, busy_timeout_ms)
     if migrate:
         run_migrations(db)
     return db

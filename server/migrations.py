@@ -221,6 +221,13 @@ def m008_dedup_pending(conn: sqlite3.Connection) -> None:
     apply_pending_schema(conn)
 
 
+def m009_dedup_keys_slim(conn: sqlite3.Connection) -> None:
+    """Drop the index of the blocking keys by record: a record's keys are removed by the list in its
+    features, through the primary key. The index cost a page write per household and key on every push
+    (issue 3)."""
+    conn.execute("DROP INDEX IF EXISTS dedup_keys_record")
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
@@ -230,6 +237,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (6, "cycle", m006_cycle),
     (7, "attachments", m007_attachments),
     (8, "dedup_pending", m008_dedup_pending),
+    (9, "dedup_keys_slim", m009_dedup_keys_slim),
 )
 
 

@@ -4,7 +4,8 @@ numbered migration of ``server.migrations``.
 
 * ``dedup_records``    — one row per household: its comparable features (and
   a small summary of raw values for the reviewer), the round and ward.
-* ``dedup_keys``       — the blocking index: (key, record_id).
+* ``dedup_keys``       — the blocking index: (key, record_id). A record's keys are removed by the
+  list in its features (``store.DELETE_KEYS_SQL``); there is no index on record_id (migration 9).
 * ``dedup_models``     — fitted Fellegi–Sunter models; the newest is used.
 * ``dedup_candidates`` — scored pairs (a < b) in the auto or review band;
   ``status``: open (in the queue), linked, decided, dismissed.
@@ -32,7 +33,6 @@ STATEMENTS = (
         key TEXT NOT NULL,
         record_id TEXT NOT NULL,
         PRIMARY KEY (key, record_id)) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS dedup_keys_record ON dedup_keys (record_id)",
     """CREATE TABLE IF NOT EXISTS dedup_models (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         params TEXT NOT NULL,

@@ -33,8 +33,15 @@ def _dumps(obj: Any) -> str:
 
 # --- records --------------------------------------------------------------------------------
 
+# A record's blocking keys are the ones its stored features list (``keys``): they are removed by
+# (key, record_id), through the primary key. There is no index on record_id (migration 9): it cost a
+# page write per household and key in every push (issue 3, docs/performance.md "Sync ingest").
+DELETE_KEYS_SQL = ("DELETE FROM dedup_keys WHERE record_id = ?1 AND key IN (SELECT value FROM json_each("
+                   "(SELECT features FROM dedup_records WHERE record_id = ?1), '$.keys'))")
+
+
 def upsert_record(conn: sqlite3.Connection, record: Record, now: str) -> None:
-    conn.execute("DELETE FROM dedup_keys WHERE record_id = ?", (record.rid,))
+    conn.execute(DELETE_KEYS_SQL, (record.rid,))      # before the features that list them are replaced
     conn.execute("INSERT INTO dedup_records (record_id, round, ward, features, updated_at) VALUES (?, ?, ?, ?, ?) "
                  "ON CONFLICT (record_id) DO UPDATE SET round = excluded.round, ward = excluded.ward, "
                  "features = excluded.features, updated_at = excluded.updated_at",
@@ -44,7 +51,7 @@ def upsert_record(conn: sqlite3.Connection, record: Record, now: str) -> None:
 
 
 def remove_record(conn: sqlite3.Connection, record_id: str) -> None:
-    conn.execute("DELETE FROM dedup_keys WHERE record_id = ?", (record_id,))
+    conn.execute(DELETE_KEYS_SQL, (record_id,))
     conn.execute("DELETE FROM dedup_records WHERE record_id = ?", (record_id,))
 
 

@@ -10,6 +10,11 @@ A daemon thread per server process (started and stopped by the app's lifespan):
   submission row, so when the number moved it refreshes the households of the new submissions
   (``facts.refresh_households``), or does a full pass when many arrived at once (a bulk load).
 
+While pushes are still arriving (the newest submission moved since the previous poll) a poll waits
+for them to settle, at most ``MAX_DEFER`` seconds: in a burst of tablet syncs the refresher would
+otherwise take CPU and the write lock from the pushes, and refresh the same groups many times in
+small pieces (issue 3). ``wake()`` does not wait.
+
 It reads and computes outside the write lock and writes in short chunks (``facts``), and it
 never runs in the per-submission ingest path. It only warms: every report still refreshes
 whatever is stale before it counts (``facts.refresh``), so a report is never built from stale
@@ -24,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from ..db import Database
@@ -34,6 +40,8 @@ log = logging.getLogger("rasoat.reports")
 SETTING = "report_facts_interval_seconds"
 DEFAULT_INTERVAL = 2.0
 BULK = 5000            # more new submissions than this at once: a full pass (one scan) is cheaper
+MAX_DEFER = 30.0       # seconds a poll waits for arriving pushes to settle before it refreshes anyway
+
 
 
 def interval_setting(settings: Any) -> float:
@@ -57,6 +65,8 @@ class FactsRefresher:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._seen: int | None = None
+        self._polled: int | None = None          # the newest submission at the previous poll
+        self._waiting_since: float | None = None
 
     def start(self) -> "FactsRefresher":
         if self._thread is None:
@@ -80,12 +90,24 @@ class FactsRefresher:
     def _max_seq(self) -> int:
         return int(self.db.value("SELECT COALESCE(MAX(seq), 0) FROM submissions"))
 
-    def step(self) -> int:
+    def step(self, settle: bool = False) -> int:
         """One poll: refresh what the new submissions since the last poll made stale (everything
-        stale at the first poll). Returns the households refreshed."""
+        stale at the first poll). Returns the households refreshed. ``settle``: while submissions are
+        still arriving, wait for the next poll (at most ``MAX_DEFER`` s)."""
         seq = self._max_seq()
+        polled, self._polled = self._polled, seq
         if self._seen is not None and seq == self._seen:
             return 0
+        if settle and self._seen is not None and seq != polled:
+            now = time.monotonic()
+            if self._waiting_since is None:
+                self._waiting_since = now
+            if now - self._waiting_since < MAX_DEFER:
+                return 0
+        return self._refresh(seq)
+
+    def _refresh(self, seq: int) -> int:
+        self._waiting_since = None
         if self._seen is None or seq - self._seen > BULK or seq < self._seen:
             n = facts.refresh(self.db, stop=self._stop.is_set)
         else:
@@ -101,15 +123,16 @@ class FactsRefresher:
         return n
 
     def _run(self) -> None:
+        woken = True
         try:
             while not self._stop.is_set():
                 self.idle.clear()
                 try:
-                    self.step()
+                    self.step(settle=not woken)
                 except Exception:       # a failed pass is retried at the next poll; reports refresh anyway
                     log.exception("background refresh of the report facts failed")
                 self.idle.set()
-                self._wake.wait(self.interval)
+                woken = self._wake.wait(self.interval)
                 self._wake.clear()
         finally:
             self.idle.set()

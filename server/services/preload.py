@@ -20,6 +20,7 @@ from shared import wire
 from ..auth import DeviceGroup
 from ..cycle import hooks as cycle_hooks
 from ..db import Database
+from ..dedup import store as dedup_store
 from ..store import areas, households, submissions
 from .attachments import photos_of
 from .ingest import Actor, Prepared, apply_batch, compact_results, decide, prepare
@@ -193,7 +194,7 @@ def write_bulk_rows(conn: sqlite3.Connection, rows: BulkRows, indexed: list[str]
     known = [(r[0],) for r in conn.execute(
         f"SELECT record_id FROM dedup_records WHERE record_id IN ({','.join('?' * len(ids))})", ids)]
     if known:   # an index entry left for an id without a household: replaced, as dedup's upsert_record does
-        conn.executemany("DELETE FROM dedup_keys WHERE record_id = ?", known)
+        conn.executemany(dedup_store.DELETE_KEYS_SQL, known)
     conn.executemany("INSERT INTO dedup_records (record_id, round, ward, features, updated_at) VALUES (?, ?, ?, ?, ?) "
                      "ON CONFLICT (record_id) DO UPDATE SET round = excluded.round, ward = excluded.ward, "
                      "features = excluded.features, updated_at = excluded.updated_at", rows.dedup_records)

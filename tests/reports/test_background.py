@@ -109,3 +109,19 @@ def test_wake_polls_at_once_and_stop_ends_the_thread(db):
     finally:
         r.stop(timeout=5)
     assert r._thread is None
+
+
+def test_while_pushes_arrive_a_poll_waits_for_them_to_settle(db, monkeypatch):
+    from server.reports import background
+    r = FactsRefresher(db, interval=60)
+    r.step()
+    load(db, valid_docs(6, seed=30), NOW)
+    assert r.step(settle=True) == 0 and _facts(db) == 0     # still arriving: wait for the next poll
+    load(db, valid_docs(4, seed=31), NOW)
+    assert r.step(settle=True) == 0                         # more arrived since: wait again
+    assert r.step(settle=True) == 10 and _facts(db) == 10   # quiet for a poll: refresh
+    # under a stream that never pauses, it refreshes anyway once MAX_DEFER has passed
+    monkeypatch.setattr(background, "MAX_DEFER", 0.0)
+    load(db, valid_docs(3, seed=32), NOW)
+    assert r.step(settle=True) == 3
+
