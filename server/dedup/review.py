@@ -270,6 +270,21 @@ def matching_after_commit() -> Iterator[list[tuple[str, Record]]]:
         _PENDING.reset(token)
 
 
+_PENDING_SQL = ("INSERT INTO dedup_pending (household_id, queued_at) VALUES (?, ?) ON CONFLICT (household_id) "
+                "DO UPDATE SET queued_at = excluded.queued_at")
+
+
+def mark_pending(conn: sqlite3.Connection, records: list[Record], now: str) -> None:
+    """What ``on_ingest`` does for each of these records inside ``matching_after_commit()``, for a batch the
+    caller has indexed already (``preload.write_bulk_rows``): mark them in ``dedup_pending`` and collect
+    them for the match after the commit."""
+    pending = _PENDING.get()
+    if pending is None:
+        raise RuntimeError("mark_pending outside matching_after_commit()")
+    conn.executemany(_PENDING_SQL, [(r.rid, now) for r in records])
+    pending += [(r.rid, r) for r in records]
+
+
 def pending_ids(conn: sqlite3.Connection, limit: int = 10_000) -> list[tuple[str, str]]:
     """(household_id, queued_at) of households indexed but not yet matched, oldest first."""
     return [(r[0], r[1]) for r in conn.execute(
@@ -339,8 +354,7 @@ def on_ingest(conn: sqlite3.Connection, household_id: str, doc: Any, now: str,
         return {"household_id": household_id, "linked": [], "queued": [], "deferred": True}
     pending = _PENDING.get()
     if pending is not None:
-        conn.execute("INSERT INTO dedup_pending (household_id, queued_at) VALUES (?, ?) ON CONFLICT (household_id) "
-                     "DO UPDATE SET queued_at = excluded.queued_at", (household_id, now))
+        conn.execute(_PENDING_SQL, (household_id, now))
         pending.append((household_id, record))
         return {"household_id": household_id, "linked": [], "queued": [], "pending": True}
     return rematch(conn, record, now, actor)

@@ -15,6 +15,12 @@ Three steps, per push:
 
 Every record runs inside a SAVEPOINT: an unexpected failure in one record
 rolls back that record only and answers it ``rejected`` with ``retry: true``.
+
+A push whose stored records are all households new to the server (a day's
+work: revision 1, no photo, no lifecycle link to check) skips step 3 per
+record: ``store_new_households`` writes the same rows with one statement per
+table (``preload.bulk_rows``), in one SAVEPOINT; anything unexpected rolls it
+back and the batch takes the per-record path.
 """
 from __future__ import annotations
 
@@ -357,6 +363,57 @@ def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor
     return out
 
 
+# Off in the tests that compare the two paths (tests/server/test_push_bulk.py).
+BULK_NEW_HOUSEHOLDS = True
+
+
+def store_new_households(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor, now: str,
+                         round_ctx: cycle_rounds.RoundContext | None = None) -> list[dict[str, Any]] | None:
+    """``apply_batch`` for a batch whose stored records are all new households, written with one statement
+    per table; the same rows and the same answers (tested: ``tests/server/test_push_bulk.py``). None when
+    the batch does not qualify or the bulk write failed (rolled back): the caller takes the per-record
+    path. Call inside one write transaction and ``dedup.review.matching_after_commit()``."""
+    from .preload import bulk_eligible, bulk_rows, write_bulk_rows     # preload builds on this module
+
+    ok = [p for p in prepared if not p.rejected]
+    if not ok or actor.source != "device":
+        return None
+    hids = {p.household_id for p in ok}
+    sids = {p.submission_id for p in ok}
+    if (len(hids) != len(ok) or None in sids or len(sids) != len(ok)
+            or any(p.submission_id in sids for p in prepared if p.rejected)   # answered by what is stored
+            or not bulk_eligible([p.raw for p in ok])):                        # type: ignore[misc]
+        return None
+    if households.get_many(conn, list(hids)):
+        return None
+    rows = bulk_rows(ok, actor, now, round_ctx)
+    conn.execute("SAVEPOINT new_households")
+    try:
+        write_bulk_rows(conn, rows, [])
+        dedup_review.mark_pending(conn, [p.dedup_record for p in ok], now)
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise
+        conn.execute("ROLLBACK TO new_households")
+        conn.execute("RELEASE new_households")
+        # e.g. a submission id stored earlier for another household: the per-record path answers it
+        log.info("bulk store of %d new households refused (%s); storing record by record", len(ok), exc)
+        return None
+    conn.execute("RELEASE new_households")
+    stored = iter(zip(ok, rows.submissions))
+    out = []
+    for p in prepared:
+        if p.rejected:
+            out.append(_duplicate_of(conn, p) or _rejected(p))
+            continue
+        q, values = next(stored)
+        row = dict(zip(submissions._COLUMNS, values))
+        out.append({"submission_id": row["submission_id"], "status": wire.ACCEPTED,
+                    "receipt": submissions.receipt(row), "problems": q.problems,
+                    "classifications": [{"standard_id": r["standard_id"], "class": r["class"]} for r in q.results]})
+    return out
+
+
 def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
     """The whole use case: prepare every record, then one write transaction for the batch."""
     # Device pushes belong to the open review round (none defined: the old behaviour).
@@ -373,7 +430,9 @@ def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], 
             if latest is not None and latest.closed:
                 round_ctx = latest
                 prepared = [prepare(i, raw, find_group, now, round_ctx=latest) for i, raw in enumerate(items)]
-        results = apply_batch(conn, prepared, actor, stamp, round_ctx)
+        results = store_new_households(conn, prepared, actor, stamp, round_ctx) if BULK_NEW_HOUSEHOLDS else None
+        if results is None:
+            results = apply_batch(conn, prepared, actor, stamp, round_ctx)
         if actor.device_id:
             conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (stamp, actor.device_id))
     kind, actor_id = actor.audit_actor

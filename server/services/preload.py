@@ -93,7 +93,7 @@ def bulk_eligible(items: list[dict[str, Any]]) -> bool:
     needs a per-record check (a lifecycle link to verify, photos to hold)."""
     for it in items:
         doc = it["answers"]
-        if it["revision"] != 1 or it["base_revision"] is not None or photos_of(doc):
+        if it["revision"] != 1 or it.get("base_revision") is not None or photos_of(doc):
             return False
         if cycle_hooks.lifecycle(doc)[0] in cycle_hooks.NEEDS_RELATED:
             return False

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
+from shared import wire
 from shared.synthetic import generate_ward
 from shared.validation import errors, validate
 
@@ -38,6 +40,30 @@ def table_rows(db) -> dict[str, list[tuple]]:
     for (name,) in db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
         out[name] = [tuple(r) for r in db.all(f'SELECT * FROM "{name}" ORDER BY 1')]
     return out
+
+
+RANDOM = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}")
+
+
+def normalised_rows(db) -> dict[str, list[tuple]]:
+    """Every table's rows with the random ids (submission and receipt uuid4s, the content hash, which
+    covers the submission id, and device ids) replaced by a name made of what they belong to; rows
+    sorted (their order followed the random ids)."""
+    names = {}
+    for sid, rid, hid, rev, sha, body in db.conn.execute(
+            "SELECT submission_id, receipt_id, household_id, server_revision, content_hash, body FROM submissions"):
+        assert sha == wire.sha256_hex(body)
+        names[sid], names[rid], names[sha] = (f"<submission {hid}#{rev}>", f"<receipt {hid}#{rev}>",
+                                              f"<hash {hid}#{rev}>")
+    for rid, hid, sha in db.conn.execute("SELECT receipt_id, household_id, content_hash FROM submission_conflicts"):
+        names[rid] = f"<conflict receipt {hid} {names.get(sha, sha)}>"
+    for did, name in db.conn.execute("SELECT id, name FROM devices"):
+        names[did] = f"<device {name}>"
+
+    def norm(v):
+        return RANDOM.sub(lambda m: names.get(m[0], m[0]), v) if isinstance(v, str) else v
+
+    return {t: sorted((tuple(norm(v) for v in row) for row in rows), key=repr) for t, rows in table_rows(db).items()}
 
 
 def survey(doc: dict[str, Any], hid: str, day: str = "2025-10-01", income_factor: float | None = None,

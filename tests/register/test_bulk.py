@@ -3,41 +3,20 @@ writes the same database as the per-record ingest path, keeps the import all-or-
 re-import still changes nothing."""
 from __future__ import annotations
 
-import re
 import shutil
 import uuid
 
 import openpyxl
 
-from shared import wire
 
 from server.db import open_database
 from server.register import importer
 from server.services.preload import bulk_eligible, preload_households
 
-from tests.cycle.helpers import register_file, survey, table_rows, ward_docs
+from tests.cycle.helpers import normalised_rows, register_file, survey, table_rows, ward_docs
 from tests.server.helpers import NOW
 
-RANDOM = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}")
 SURVEYED = "0d0d0d0d-0000-4000-8000-000000000001"
-
-
-def _normalised(db) -> dict[str, list[tuple]]:
-    """Every table's rows with the random ids (submission and receipt uuid4s, and the content hash, which
-    covers the submission id) replaced by a name made of the household and revision they belong to;
-    rows sorted (their order followed the random ids)."""
-    names = {}
-    for sid, rid, hid, rev, sha, body in db.conn.execute(
-            "SELECT submission_id, receipt_id, household_id, server_revision, content_hash, body FROM submissions"):
-        assert sha == wire.sha256_hex(body)
-        names[sid], names[rid], names[sha] = (f"<submission {hid}#{rev}>", f"<receipt {hid}#{rev}>",
-                                              f"<hash {hid}#{rev}>")
-
-    def norm(v):
-        return RANDOM.sub(lambda m: names.get(m[0], m[0]), v) if isinstance(v, str) else v
-
-    return {t: sorted((tuple(norm(v) for v in row) for row in rows), key=repr) for t, rows in table_rows(db).items()}
-
 
 def _import_into(template_db, tmp_path, name, path, docs, rows, k, **kw):
     p = tmp_path / f"{name}.db"
@@ -48,10 +27,10 @@ def _import_into(template_db, tmp_path, name, path, docs, rows, k, **kw):
         assert preload_households(db, [_fresh(survey(docs[k], SURVEYED))], NOW)["counts"]["accepted"] == 1
         rep = importer.import_file(db, path, NOW, **kw)
         assert rep["imported"] and rep["new_households"] == len(rows), rep
-        first = _normalised(db)
+        first = normalised_rows(db)
         again = importer.import_file(db, path, NOW, **kw)
         assert again["imported"] and again["new_households"] == 0 and again["status_rows_added"] == 0
-        assert _normalised(db) == first                                  # re-import: nothing changes
+        assert normalised_rows(db) == first                                  # re-import: nothing changes
         return first
     finally:
         db.close()
@@ -98,7 +77,7 @@ def test_bulk_rows_with_classifications_and_confirmations_match_the_per_record_p
                 res = preload_households(db, docs, NOW, batch_size=5, lenient=True,
                                          bulk_index=indexed if bulk else None)
             assert res["counts"]["accepted"] == len(docs) and len(indexed) == len(docs), res
-            return _normalised(db)
+            return normalised_rows(db)
         finally:
             db.close()
 
