@@ -396,8 +396,11 @@ def store_new_households(conn: sqlite3.Connection, prepared: list[Prepared], act
             raise
         conn.execute("ROLLBACK TO new_households")
         conn.execute("RELEASE new_households")
-        # e.g. a submission id stored earlier for another household: the per-record path answers it
-        log.info("bulk store of %d new households refused (%s); storing record by record", len(ok), exc)
+        if isinstance(exc, sqlite3.IntegrityError):
+            # e.g. a submission id stored earlier for another household: the per-record path answers it
+            log.info("bulk store of %d new households refused (%s); storing record by record", len(ok), exc)
+        else:
+            log.warning("bulk store of %d new households failed; storing record by record", len(ok), exc_info=True)
         return None
     conn.execute("RELEASE new_households")
     stored = iter(zip(ok, rows.submissions))
