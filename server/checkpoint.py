@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from .db import Database
+from .db import Database, is_disk_full
 
 log = logging.getLogger("rasoat.checkpoint")
 
@@ -57,5 +57,9 @@ class Checkpointer:
         while not self._stop.wait(self.interval):
             try:
                 self.step()
-            except Exception:     # the commits' own checkpoint (AUTOCHECKPOINT_PAGES) still bounds the WAL
-                log.exception("background WAL checkpoint failed")
+            except Exception as exc:  # the commits' own checkpoint (AUTOCHECKPOINT_PAGES) still bounds the WAL
+                if is_disk_full(exc):   # no traceback every 0.5 s; the next commit resets the WAL (db._reset_wal)
+                    self.db.note_disk_full()
+                    log.warning("background WAL checkpoint: the disk is full")
+                else:
+                    log.exception("background WAL checkpoint failed")

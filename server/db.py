@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -20,6 +21,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import sqlite_utils
+
+log = logging.getLogger("rasoat.db")
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or an exception it was raised from or while handling) is SQLite's SQLITE_FULL."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                                               or "database or disk is full" in str(exc)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 class Database:
@@ -42,6 +56,9 @@ class Database:
         self._conns_lock = threading.Lock()
         self._closed = False
         self._lock_file = self._open_lock_file()
+        # Set when a write or a checkpoint found the disk full: the next commit then checkpoints and
+        # truncates the WAL itself (see ``_reset_wal``).
+        self._disk_was_full = False
 
     def _open_lock_file(self):
         """A sidecar ``<db>.writelock`` file locked with flock() around every write transaction.
@@ -123,20 +140,50 @@ class Database:
             self._write_idle.clear()
             try:
                 yield conn
-            except BaseException:
+            except BaseException as exc:
+                if is_disk_full(exc):
+                    self._disk_was_full = True
                 if conn.in_transaction:     # SQLite may have rolled back already (SQLITE_FULL): keep the cause
                     conn.execute("ROLLBACK")
                 raise
             else:
                 try:
                     conn.execute("COMMIT")
-                except BaseException:
+                except BaseException as exc:
+                    if is_disk_full(exc):
+                        self._disk_was_full = True
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
+                if self._disk_was_full:
+                    self._reset_wal(conn)
             finally:
                 self._local.mode = None
                 self._write_idle.set()
+
+    def note_disk_full(self) -> None:
+        """A checkpoint (``server.checkpoint``) found the disk full."""
+        self._disk_was_full = True
+
+    def _reset_wal(self, conn: sqlite3.Connection, wait_ms: int = 200) -> None:
+        """The first commit after the disk was full: checkpoint and truncate the WAL now, in the write lock.
+
+        While the disk is full no checkpoint can copy the WAL into the database file (the file cannot
+        grow), so the WAL only grows, and a WAL file keeps its size when reused: it would keep the
+        space it took. Freed space must first go to this checkpoint, before the next pushes refill the
+        disk (the background checkpointer may wait 0.5 s; SQLite's own checkpoint at commit did this
+        before ``server.checkpoint`` raised its threshold). Readers are waited for ``wait_ms`` at most."""
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:            # still full: the next commit tries again
+            log.warning("WAL reset after a full disk failed: %s", exc)
+            return
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        if not busy:
+            self._disk_was_full = False
+            log.info("WAL checkpointed and truncated after a full disk")
 
     def yield_to_writer(self, timeout: float = 1.0) -> None:
         """Wait (at most ``timeout`` s) while a write transaction of this process holds the write lock.

@@ -19,6 +19,8 @@ from starlette.responses import Response
 
 from shared import wire
 
+from .db import is_disk_full  # noqa: F401  (defined with the database; used by the handlers here)
+
 log = logging.getLogger("rasoat.server")
 
 
@@ -64,17 +66,6 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
         loc = [str(x) for x in e.get("loc", ())]
         out.append({"path": ".".join(loc), "code": e.get("type", "invalid"), "message": e.get("msg", "")})
     return out
-
-
-def is_disk_full(exc: BaseException | None) -> bool:
-    """True when ``exc`` (or an exception it was raised from or while handling) is SQLite's SQLITE_FULL."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-                                               or "database or disk is full" in str(exc)):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
 
 
 def install_error_handlers(app: FastAPI) -> None:

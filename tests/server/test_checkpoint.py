@@ -2,7 +2,10 @@
 at 1,000 pages inside the write lock; a passive checkpoint outside it moves the WAL back."""
 from __future__ import annotations
 
+import sqlite3
 import time
+
+import pytest
 
 from fastapi.testclient import TestClient
 
@@ -72,3 +75,44 @@ def test_the_app_runs_the_checkpointer_and_stops_it(settings, clock):
             time.sleep(0.05)
         assert cp.checkpoints > 0
     assert cp._thread is None and not cp_thread.is_alive()
+
+
+def test_the_first_commit_after_a_full_disk_checkpoints_and_truncates_the_wal(tmp_path):
+    """While the disk is full no checkpoint can run and the WAL grows; a reused WAL keeps its size. The
+    first commit that succeeds again moves the WAL into the database and truncates it, so the space
+    freed goes to the database, not to a WAL that would keep it (harness disk_full fault)."""
+    path = tmp_path / "full.db"
+    db = open_database(path, background_checkpoints=True)
+    _fill(db, 1500)
+    wal = tmp_path / "full.db-wal"
+    assert wal.stat().st_size > 1500 * 3000                     # nothing checkpointed yet
+    pages = _pragma(db, "page_count")
+    db.conn.execute(f"PRAGMA max_page_count = {pages}")        # the disk is full
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        _fill(db, 2000)
+    db.conn.execute("PRAGMA max_page_count = 1073741823")      # space freed
+    _fill(db, 1)
+    assert wal.stat().st_size == 0 and path.stat().st_size > 1500 * 3000
+    assert db.value("SELECT COUNT(*) FROM blob") == 1501
+    _fill(db, 1)                                                # and only the first commit does it
+    assert wal.stat().st_size > 0
+    db.close()
+
+
+def test_a_checkpoint_that_finds_the_disk_full_has_the_next_commit_reset_the_wal(tmp_path):
+    db = open_database(tmp_path / "cp.db", background_checkpoints=True)
+    _fill(db, 300)
+
+    class Full(Checkpointer):
+        def step(self):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    cp = Full(db, interval=0.01).start()
+    deadline = time.monotonic() + 10
+    while not db._disk_was_full and time.monotonic() < deadline:
+        time.sleep(0.01)
+    cp.stop()
+    assert db._disk_was_full
+    _fill(db, 1)
+    assert not db._disk_was_full and (tmp_path / "cp.db-wal").stat().st_size == 0
+    db.close()
