@@ -9,7 +9,6 @@ unexpected exception (500, no traceback in the body) to the envelope.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
