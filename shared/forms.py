@@ -34,6 +34,7 @@ class FormDefinitionError(ValueError):
 class Choice:
     value: str
     label: dict[str, str]
+    exclusive: bool = False        # select_multiple: "none" — chosen alone, never with another choice
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class Field:
     pattern: str | None = None
     pattern_message: dict[str, str] | None = None
     checks: tuple[str, ...] = ()
+
+    @cached_property
+    def exclusive_values(self) -> frozenset[str]:
+        """Choices that stand alone ("Không có"); a select_multiple with one treats [] as unanswered."""
+        return frozenset(c.value for c in self.choices if c.exclusive)
 
     @cached_property
     def parts(self) -> tuple[str, ...]:
@@ -141,7 +147,7 @@ def _compile(text: Any, where: str) -> expr.Expr | None:
 def form_from_dict(data: dict[str, Any]) -> Form:
     """Build a Form from its JSON data, checking the definition as it goes."""
     choices = {
-        key: tuple(Choice(str(c["value"]), dict(c["label"])) for c in items)
+        key: tuple(Choice(str(c["value"]), dict(c["label"]), bool(c.get("exclusive", False))) for c in items)
         for key, items in data.get("choices", {}).items()
     }
     sections = []

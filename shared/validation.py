@@ -133,6 +133,13 @@ def _value_problems(f: Field, value: Any, path: str) -> Iterator[Problem]:
                               f"{en}: '{v}' is not one of the choices")
         if len(set(value)) != len(value):
             yield Problem(path, "choice", f"{vi}: một lựa chọn bị chọn hai lần", f"{en}: a choice is repeated")
+        alone = f.exclusive_values.intersection(value)
+        if alone and len(set(value)) > 1:
+            labels = {c.value: c.label for c in f.choices}
+            a = sorted(alone)[0]
+            yield Problem(path, "exclusive_choice",
+                          f"{vi}: '{labels[a].get('vi', a)}' không chọn cùng lựa chọn khác",
+                          f"{en}: '{labels[a].get('en', a)}' cannot be chosen with another choice")
     elif f.type == "geopoint":
         yield from _geopoint_problems(value, path)
     elif f.type == "photos":
@@ -206,6 +213,8 @@ def _check_field(f: Field, container: dict[str, Any], parts: tuple[str, ...], pa
                  scope: _Scope, out: list[Problem], gone: bool = False) -> None:
     value = _get(container, parts)
     present = value is not _MISSING and value is not None and value != ""
+    if present and value == [] and f.exclusive_values:
+        present = False   # an explicit "none" exists: an empty selection is not an answer
     relevant = True
     if f.relevant is not None:
         r, p = _eval(f.relevant, scope, None, path, "relevant")
