@@ -8,6 +8,7 @@ unexpected exception (500, no traceback in the body) to the envelope.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -43,8 +44,12 @@ def envelope(code: str, message: str, message_vi: str, details: list[Any] | None
 
 def error_response(status: int, code: str, message: str, message_vi: str,
                    details: list[Any] | None = None, headers: dict[str, str] | None = None) -> Response:
-    return Response(wire.dumps(envelope(code, message, message_vi, details)), status_code=status,
-                    media_type="application/json", headers=headers)
+    body = envelope(code, message, message_vi, details)
+    try:
+        data = wire.dumps(body)
+    except (UnicodeEncodeError, ValueError):      # details echoing a lone surrogate or an infinity
+        data = json.dumps(body, ensure_ascii=True, default=str).replace("Infinity", "null").encode("ascii")
+    return Response(data, status_code=status, media_type="application/json", headers=headers)
 
 
 # Messages for HTTP errors raised by the framework itself.
@@ -71,6 +76,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.message_vi, exc.details, exc.headers)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _not_utf8(request: Request, exc: UnicodeEncodeError) -> Response:
+        # Only request input can hold a lone surrogate (JSON "\ud800"): it cannot be stored or hashed.
+        return error_response(422, "invalid_text", "The request holds text that is not valid UTF-8 "
+                              "(a lone surrogate)", "Dữ liệu gửi lên có ký tự không hợp lệ (không phải văn bản UTF-8)")
 
     @app.exception_handler(wire.WireError)
     async def _wire_error(request: Request, exc: wire.WireError) -> Response:

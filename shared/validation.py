@@ -99,6 +99,39 @@ def _type_problem(f: Field, value: Any, path: str) -> Problem | None:
     return None
 
 
+# Characters refused in any text answer: control characters (NUL, bell, escape, DEL, C1...) and the
+# invisible marks that reorder text (bidi embeddings, overrides, isolates, direction marks), which can
+# make a name read differently on screen than it is stored ("Trojan source"). Line breaks and tabs are
+# allowed only in long, multi-line answers (notes).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_CONTROLS = frozenset("\t\n\r")
+MULTILINE_MIN_LENGTH = 500        # a text field allowing this many characters is a multi-line note
+
+
+def bad_character(text: str, multiline: bool = False) -> tuple[int, str] | None:
+    """The first refused character of ``text`` as (position from 1, "U+XXXX"), or None."""
+    for i, ch in enumerate(text):
+        o = ord(ch)
+        if ch in BIDI_CONTROLS or 0xD800 <= o <= 0xDFFF or o in (0x2028, 0x2029) or \
+                ((o < 0x20 or 0x7F <= o < 0xA0) and not (multiline and ch in LINE_CONTROLS)):
+            return i + 1, f"U+{o:04X}"
+    return None
+
+
+def text_character_problem(label_vi: str, label_en: str, value: str, path: str,
+                           multiline: bool = False) -> Problem | None:
+    """A clear refusal naming the field when ``value`` holds a control or bidi character."""
+    bad = bad_character(value, multiline)
+    if bad is None:
+        return None
+    pos, code = bad
+    return Problem(path, "control_character",
+                   f"{label_vi}: có ký tự điều khiển hoặc ký tự đảo chiều văn bản không được phép ({code}, "
+                   f"vị trí {pos}); hãy gõ lại",
+                   f"{label_en}: holds a control or text-direction character that is not allowed ({code}, "
+                   f"position {pos}); type it again")
+
+
 def _value_problems(f: Field, value: Any, path: str) -> Iterator[Problem]:
     """Range, length, choice, pattern and structure checks for a well-typed value."""
     vi, en = _label(f)
@@ -113,6 +146,10 @@ def _value_problems(f: Field, value: Any, path: str) -> Iterator[Problem]:
             yield Problem(path, "range", f"{vi}: không được lớn hơn {f.max:g} (đang là {value:g})",
                           f"{en}: must be at most {f.max:g} (got {value:g})")
     elif f.type == "text":
+        bad = text_character_problem(vi, en, value, path, (f.max_length or 0) >= MULTILINE_MIN_LENGTH)
+        if bad is not None:
+            yield bad
+            return
         if f.min_length is not None and len(value.strip()) < f.min_length:
             yield Problem(path, "length", f"{vi}: quá ngắn (ít nhất {f.min_length} ký tự)",
                           f"{en}: too short (at least {f.min_length} characters)")

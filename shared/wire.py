@@ -219,14 +219,79 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
 
 
 def check_protocol(body: Any) -> None:
-    """The request body is an object naming a protocol this module speaks; else WireError."""
+    """The request body is an object naming a protocol this module speaks; else WireError.
+    ``protocol`` of any other type (an object, a list, text, true) is an unsupported protocol."""
     if not isinstance(body, dict):
         raise WireError("bad_request", "The body must be a JSON object", "Dữ liệu gửi lên phải là một đối tượng JSON")
     proto = body.get("protocol")
-    if proto not in SUPPORTED_PROTOCOLS or isinstance(proto, bool):
+    if not isinstance(proto, (int, float)) or isinstance(proto, bool) or proto not in SUPPORTED_PROTOCOLS:
+        shown = repr(proto) if isinstance(proto, (int, float)) or proto is None else type(proto).__name__
         raise WireError("unsupported_protocol",
-                        f"Unsupported protocol version {proto!r}; this server speaks {sorted(SUPPORTED_PROTOCOLS)}",
-                        f"Phiên bản giao thức {proto!r} không được hỗ trợ; cần cập nhật ứng dụng")
+                        f"Unsupported protocol version {shown[:40]}; this server speaks {sorted(SUPPORTED_PROTOCOLS)}",
+                        f"Phiên bản giao thức {shown[:40]} không được hỗ trợ; cần cập nhật ứng dụng")
+
+
+# --- values no record may hold -----------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32              # a household document nests 4 levels; anything deeper is not one
+MAX_VALUE_PROBLEMS = 20
+_INT64 = 2 ** 63
+
+
+def shown_path(path: str) -> str:
+    """A path safe to echo in an answer (a lone surrogate in a key becomes U+FFFD)."""
+    return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in path)
+
+
+def json_value_problems(obj: Any, prefix: str = "", max_depth: int = MAX_JSON_DEPTH) -> list[WireProblem]:
+    """Values that JSON can carry but no record may hold, each with its path: text with a lone
+    surrogate (not UTF-8; code 'invalid_text'), a number that is infinite (``1e400``; 'not_finite'),
+    an integer beyond 64 bits ('number_too_large'), nesting deeper than ``max_depth`` ('too_deep').
+    Iterative (a deep value cannot exhaust the stack); at most MAX_VALUE_PROBLEMS problems."""
+    out: list[WireProblem] = []
+    # (path, value, depth, the path at depth 1: what a too-deep value is reported under)
+    stack: list[tuple[str, Any, int, str]] = [(prefix, obj, 0, prefix)]
+    while stack and len(out) < MAX_VALUE_PROBLEMS:
+        path, v, depth, field = stack.pop()
+        if isinstance(v, str):
+            if not _is_utf8(v):
+                out.append(_p(shown_path(path), "invalid_text", "Có ký tự không hợp lệ (không phải văn bản UTF-8)",
+                              "Text holds an invalid character (a lone surrogate, not UTF-8)"))
+        elif isinstance(v, float):
+            if v != v or v in (float("inf"), float("-inf")):
+                out.append(_p(shown_path(path), "not_finite", "Số quá lớn hoặc không hợp lệ",
+                              "The number is infinite or not a number"))
+        elif isinstance(v, int) and not isinstance(v, bool):
+            if not -_INT64 <= v < _INT64:
+                out.append(_p(shown_path(path), "number_too_large", "Số quá lớn", "The integer is beyond 64 bits"))
+        elif isinstance(v, (dict, list)):
+            if depth >= max_depth:
+                out.append(_p(shown_path(field), "too_deep", "Dữ liệu lồng nhau quá sâu, không phải câu trả lời",
+                              f"Nested more than {max_depth} levels: not an answer"))
+                continue
+            if isinstance(v, dict):
+                items = list(v.items())
+                for k, child in reversed(items):
+                    key = k if isinstance(k, str) else str(k)
+                    kpath = f"{path}.{key}" if path else key
+                    if not _is_utf8(key):
+                        out.append(_p(shown_path(kpath), "invalid_text",
+                                      "Tên trường có ký tự không hợp lệ (không phải văn bản UTF-8)",
+                                      "A field name holds an invalid character (not UTF-8)"))
+                        continue
+                    stack.append((kpath, child, depth + 1, kpath if depth == 0 else field))
+            else:
+                for i in range(len(v) - 1, -1, -1):
+                    stack.append((f"{path}[{i}]", v[i], depth + 1, f"{path}[{i}]" if depth == 0 else field))
+    return out
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def push_submissions(body: Any, max_submissions: int = MAX_SUBMISSIONS_PER_PUSH) -> list[Any]:

@@ -31,8 +31,7 @@ def _root(settings):
 
 @router.post("/api/v1/attachments/check", summary="Which of these SHA-256 hashes the server does not hold yet")
 def check(device: DeviceDep, body: JsonBody, db: DbDep):
-    if not isinstance(body, dict) or body.get("protocol") != wire.PROTOCOL_VERSION:
-        raise ApiError(400, "unsupported_protocol", "Send protocol 1", "Cần cập nhật ứng dụng (giao thức đồng bộ)")
+    wire.check_protocol(body)
     out = service.check(db, device, body.get("hashes"))
     return ok({"protocol": wire.PROTOCOL_VERSION, **out})
 

@@ -2,11 +2,13 @@
 sync messages, which are parsed by shared.wire rather than by these models."""
 from __future__ import annotations
 
-from typing import Any, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from shared import wire
+from shared.validation import bad_character
 
 
 class ErrorBody(BaseModel):
@@ -117,8 +119,20 @@ def body_doc(model: type[BaseModel]) -> dict[str, Any]:
 
 # --- office requests ------------------------------------------------------------------------
 
+def _clean_text(value: str) -> str:
+    """NFC, and no control, bidi or lone-surrogate character (shared.validation.bad_character)."""
+    value = value if value.isascii() else unicodedata.normalize("NFC", value)
+    bad = bad_character(value, multiline=True)
+    if bad is not None:
+        raise ValueError(f"holds a control or text-direction character that is not allowed ({bad[1]}, position "
+                         f"{bad[0]}) / có ký tự điều khiển hoặc ký tự đảo chiều văn bản không được phép")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
+    username: CleanText = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
 
 
@@ -130,21 +144,21 @@ class LoginResponse(BaseModel):
 
 class CreateUserRequest(BaseModel):
     username: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
-    full_name: str = Field(min_length=1, max_length=120)
+    full_name: CleanText = Field(min_length=1, max_length=120)
     role: Literal["admin", "officer", "viewer"]
     password: str = Field(min_length=8, max_length=200)
 
 
 class CreateCollaboratorRequest(BaseModel):
-    full_name: str = Field(min_length=2, max_length=120)
-    phone: str | None = Field(None, max_length=20)
-    groups: list[str] = Field(default_factory=list, description="Group codes: 'KP01' or 'BAICHAY/KP01'")
+    full_name: CleanText = Field(min_length=2, max_length=120)
+    phone: CleanText | None = Field(None, max_length=20)
+    groups: list[CleanText] = Field(default_factory=list, description="Group codes: 'KP01' or 'BAICHAY/KP01'")
 
 
 class AssignRequest(BaseModel):
-    groups: list[str]
+    groups: list[CleanText]
 
 
 class ReturnRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Shown to the collaborator on the tablet")
-    submission_id: str | None = Field(None, description="The revision the officer looked at (409 if no longer current)")
+    reason: CleanText = Field(min_length=1, max_length=2000, description="Shown to the collaborator on the tablet")
+    submission_id: CleanText | None = Field(None, description="The revision the officer looked at (409 if no longer current)")

@@ -24,22 +24,22 @@ def login(body: LoginRequest, request: Request, db: DbDep, now: NowDep, settings
     limits = lockout.Limits(console_setting(settings, "login_max_failures"),
                             console_setting(settings, "login_max_failures_per_ip"),
                             console_setting(settings, "login_lockout_minutes"))
+    # The check and the count are one step (lockout.begin): concurrent attempts cannot all pass it.
     with db.write() as conn:
-        minutes = lockout.locked_minutes(conn, body.username, ip, now, limits)
+        minutes, attempt = lockout.begin(conn, body.username, ip, now, limits)
         if minutes:
             audit.record(conn, iso(now), "system", None, "login.locked", "user", body.username, {"ip": ip})
-    if minutes:
+    if minutes or attempt is None:
         raise ApiError(429, "login_locked", f"Too many failed logins; try again in {minutes} minutes",
                        f"Đăng nhập sai quá nhiều lần; thử lại sau {minutes} phút",
                        headers={"Retry-After": str(minutes * 60)})
     user = auth.authenticate_password(db.conn, body.username, body.password)
-    with db.write() as conn:
-        lockout.record(conn, body.username, ip, user is not None, now)
-        if user is None:
-            audit.record(conn, iso(now), "system", None, "login.failed", "user", body.username, {"ip": ip})
     if user is None:
+        with db.write() as conn:
+            audit.record(conn, iso(now), "system", None, "login.failed", "user", body.username, {"ip": ip})
         raise ApiError(401, "invalid_credentials", "Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
     with db.write() as conn:
+        lockout.settle(conn, attempt, True)
         token, expires = auth.start_session(conn, user.id, now, settings.session_ttl_hours)
         audit.record(conn, iso(now), "user", user.id, "login", "user", user.id)
     return ok({"token": token, "expires_at": expires,

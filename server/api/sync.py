@@ -40,7 +40,7 @@ async def push(request: Request, device: DeviceDep, body: RawJsonBody, db: DbDep
     def work() -> list:
         # Parsing too is CPU work: here, after stepping aside for this process's writer, not on the event loop.
         db.yield_to_writer()
-        items = wire.push_submissions(body.parse(), settings.max_push_submissions)
+        items = wire.push_submissions(body.parse_push(), settings.max_push_submissions)
         return ingest.push(db, actor, device.group, items, now)
 
     # CPU-bound (validation, classification): a few threads at a time, not the whole pool fighting for the GIL.

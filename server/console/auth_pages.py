@@ -64,16 +64,16 @@ async def login(request: Request) -> Response:
     target = safe_next(str(form.get("next") or ""), PREFIX + "/dashboard")
     db, now, ip, lang = get_db(request), get_now(request), client_ip(request), get_lang(request)
     limits = _limits(request)
-    with db.write() as conn:
-        minutes = lockout.locked_minutes(conn, username, ip, now, limits)
+    with db.write() as conn:      # check and count in one step (lockout.begin)
+        minutes, attempt = lockout.begin(conn, username, ip, now, limits)
         if minutes:
             audit.record(conn, iso(now), "system", None, "console.login_locked", "user", username, {"ip": ip})
-    if minutes:
+    if minutes or attempt is None:
         return render(request, "login.html", status_code=429, next=target, username=username,
                       error=t(lang, "login.locked", minutes=minutes))
     user = auth.authenticate_password(db.conn, username, password) if username and password else None
     with db.write() as conn:
-        lockout.record(conn, username, ip, user is not None, now)
+        lockout.settle(conn, attempt, user is not None)
         if user is None:
             audit.record(conn, iso(now), "system", None, "console.login_failed", "user", username, {"ip": ip})
         else:

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from shared.eligibility import StatusChange, eligibility, load_policies
 
+from .. import exportsafe
 from ..process import config as process_config
 from ..process.status_history import STATUS_LABELS
 
@@ -82,15 +83,13 @@ COLUMNS = (("group_code", "Khu phố"), ("head_name", "Chủ hộ"), ("address",
 def write_xlsx(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt.date,
                group_code: str | None = None) -> str:
     """The list as an XLSX in a temporary file (constant memory); the caller streams and deletes it."""
-    import xlsxwriter
-
     table = policies(conn)
     label = next((p["label"]["vi"] for p in table["policies"] if p["id"] == policy_id), None)
     if label is None:       # unknown policy: KeyError (the routes answer 404 policy_not_found), not StopIteration
         raise KeyError(policy_id)
     fh = tempfile.NamedTemporaryFile(prefix="rasoat-eligibility-", suffix=".xlsx", delete=False)
     fh.close()
-    wb = xlsxwriter.Workbook(fh.name, {"constant_memory": True})
+    wb = exportsafe.workbook(fh.name, constant_memory=True)
     ws = wb.add_worksheet("Danh sách")
     bold = wb.add_format({"bold": True})
     ws.write_row(0, 0, [f"DANH SÁCH HỘ ĐƯỢC HƯỞNG: {label.upper()}"], bold)

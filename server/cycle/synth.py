@@ -51,10 +51,10 @@ def register_rows(docs: Iterable[dict[str, Any]], year: int, standard_id: str | 
 def write_register_xlsx(path: str | Path, rows: Iterable[tuple], title: str = "DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO",
                         ward_name: str = "Phường Bãi Cháy") -> Path:
     """Write rows under a title block and the header row (xlsxwriter, constant memory)."""
-    import xlsxwriter
+    from .. import exportsafe
 
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb = exportsafe.workbook(path, constant_memory=True)
     ws = wb.add_worksheet("Danh sách")
     ws.write_row(0, 0, [title])
     ws.write_row(1, 0, [ward_name])

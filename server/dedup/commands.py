@@ -9,12 +9,12 @@ a summary as JSON. Lines that are not JSON objects are skipped and counted.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
 from typing import Any
 
+from .. import exportsafe
 from .compare import FIELD_NAMES, FIELDS
 
 
@@ -70,7 +70,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
                        auto_threshold=args.auto_threshold, review_threshold=args.review_threshold)
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output != "-" else sys.stdout
     try:
-        w = csv.writer(out)
+        w = exportsafe.csv_writer(out)
         w.writerow(["a", "b", "band", "linked", "probability", "weight", "cluster", "reasons", *FIELD_NAMES])
         for link in sorted(result.links, key=lambda l: -l.weight):
             same = result.cluster_of[link.a] == result.cluster_of[link.b]
@@ -83,7 +83,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
             out.close()
     if args.clusters:
         with open(args.clusters, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
+            w = exportsafe.csv_writer(fh)
             w.writerow(["record", "cluster", "flags"])
             for rec in result.records:
                 w.writerow([rec.rid, result.cluster_of[rec.rid], ";".join(rec.flags)])

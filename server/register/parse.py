@@ -110,7 +110,10 @@ def _cell_text(v: Any) -> str | None:
         v = int(v)
     if isinstance(v, (dt.datetime, dt.date)):
         return v.isoformat()[:10]
-    s = str(v).strip()
+    # NFC (a register typed with combining marks matches one typed precomposed); line breaks and tabs
+    # inside a cell (Alt+Enter in Excel) become single spaces. Other control characters stay and are
+    # refused by validation, naming the column.
+    s = " ".join(unicodedata.normalize("NFC", str(v)).split())
     return s or None
 
 

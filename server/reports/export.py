@@ -8,14 +8,12 @@ a BOM so that Excel shows Vietnamese text.
 """
 from __future__ import annotations
 
-import csv
 import io
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-import xlsxwriter
-
+from .. import exportsafe
 from ..process.results import LIST_LABELS, LISTS
 from .builders import BUILDERS, Scope, decision_id, iter_named, ward_pass
 
@@ -57,8 +55,7 @@ class Workbook:
     """An XLSX file written row by row (constant memory)."""
 
     def __init__(self, path: str | Path):
-        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                                  "strings_to_formulas": False, "strings_to_urls": False})
+        self.wb = exportsafe.workbook(path, constant_memory=True)
         self.used: set[str] = set()
         self.title = self.wb.add_format({"bold": True, "font_size": 13})
         self.note = self.wb.add_format({"italic": True, "font_color": "#7a4b00"})
@@ -148,7 +145,7 @@ def csv_rows(layout: dict[str, Any], report: dict[str, Any] | None = None,
     """CSV text chunks (about 200 rows each): labels, codes, rows, total."""
     cols = layout["columns"]
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = exportsafe.csv_writer(buf, lineterminator="\r\n")
     buf.write("\ufeff")
     labels = [c["label"]["vi"] for c in cols]
     codes = [str(c["code"]) for c in cols]

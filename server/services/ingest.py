@@ -29,6 +29,7 @@ import json
 import logging
 import sqlite3
 import time
+import unicodedata
 import uuid
 import weakref
 from dataclasses import dataclass, field
@@ -76,6 +77,36 @@ class Prepared:
 
 # --- 1. the pure step -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A pushed record the JSON parser could not read on its own (server/api/body.py ``split_push``)."""
+    problem: wire.WireProblem
+    submission_id: str | None
+
+
+def _poison(raw: Any) -> list[dict[str, str]]:
+    """``wire.json_value_problems`` of a pushed record; paths inside the answers are the household
+    document's paths, as validation names them (``members[0].full_name``)."""
+    if not isinstance(raw, dict):
+        return [p.to_dict() for p in wire.json_value_problems(raw)]
+    out = [p.to_dict() for p in wire.json_value_problems({k: v for k, v in raw.items() if k != "answers"})]
+    if "answers" in raw:
+        out += [p.to_dict() for p in wire.json_value_problems(raw["answers"], max_depth=wire.MAX_JSON_DEPTH - 1)]
+    return out
+
+
+def nfc(value: Any) -> Any:
+    """``value`` with every string (and key) in Unicode NFC: "Nguyễn" typed with combining marks and
+    precomposed is stored the same. Call after ``wire.json_value_problems`` (bounded depth)."""
+    if isinstance(value, str):
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {nfc(k): nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    return value
+
+
 def _head_name(doc: dict[str, Any]) -> str | None:
     for m in doc.get("members") or ():
         if isinstance(m, dict) and m.get("relation") == "head" and isinstance(m.get("full_name"), str):
@@ -112,11 +143,21 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
     ``round_ctx``: the review round it belongs to (its standards; a closed round refuses it).
     ``lenient``: missing answers (``required``, ``confirmation_required``) are warnings, not errors
     (a preload of an incomplete document, e.g. an imported register row)."""
+    if isinstance(raw, Unreadable):
+        return Prepared(index, raw.submission_id, True, [raw.problem.to_dict()])
     sid = raw.get("submission_id") if isinstance(raw, dict) and wire.is_uuid(raw.get("submission_id")) else None
+    poison = _poison(raw)
+    if poison:      # not hashable, not storable: refused on its own, naming the field (issue 18)
+        return Prepared(index, sid, True, poison)
+    # The content hash is of the record as sent (the tablet checks it on the receipt); what is
+    # validated, classified and stored is the record with every string in NFC.
+    sent_body = wire.canonical_submission(raw) if isinstance(raw, dict) else ""
+    sent_hash = wire.sha256_hex(sent_body) if sent_body else ""
+    normalized = nfc(raw)
+    same, raw = normalized == raw, normalized
     if round_ctx is not None and round_ctx.closed and isinstance(raw, dict):
         # A retry of a body stored before the round closed is still answered 'duplicate' (by hash).
-        return Prepared(index, sid, True, [cycle_hooks.closed_problem(round_ctx)], raw=raw,
-                        content_hash=wire.sha256_hex(wire.canonical_submission(raw)))
+        return Prepared(index, sid, True, [cycle_hooks.closed_problem(round_ctx)], raw=raw, content_hash=sent_hash)
     problems = [p.to_dict() for p in wire.check_submission(raw, now)]
     if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
         return Prepared(index, sid, True, problems)
@@ -131,10 +172,10 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
             if p["code"] in ("required", "confirmation_required"):
                 p["severity"] = "warning"
     errors = [p for p in problems if p["severity"] == ERROR]
-    body = wire.canonical_submission(raw)
+    body = sent_body if same else wire.canonical_submission(raw)
     if errors:
         # The hash lets a retry of a body stored earlier still be answered 'duplicate'.
-        return Prepared(index, sid, True, errors, raw=raw, content_hash=wire.sha256_hex(body))
+        return Prepared(index, sid, True, errors, raw=raw, content_hash=sent_hash)
     try:
         results = classify_all(doc, standards=round_ctx.standards_for(doc) if round_ctx is not None else None)
     except Exception:  # a bug in a rule must not lose the record: keep it, say so
@@ -143,7 +184,7 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
         problems.append(_problem("", "classification_failed", "Không phân loại được hộ; cán bộ phường sẽ kiểm tra",
                                  "The household could not be classified; the office will check", "warning"))
     return Prepared(index, sid, False, problems, raw=raw, household_id=raw["household_id"], body=body,
-                    content_hash=wire.sha256_hex(body), group=group, head_name=_head_name(doc), results=results,
+                    content_hash=sent_hash, group=group, head_name=_head_name(doc), results=results,
                     dedup_record=dedup_review.prepare_record(raw["answers"], raw["household_id"]))
 
 
