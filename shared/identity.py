@@ -66,6 +66,7 @@ __all__ = [
     "known_province_codes",
     "province_name",
     "normalize_citizen_id",
+    "normalize_old_id",
     "parse_citizen_id",
     "check_citizen_id",
     "check_member_citizen_id",
@@ -458,6 +459,26 @@ def normalize_citizen_id(value: Any) -> str:
     return candidate if _is_ascii_digits(candidate) else stripped
 
 
+_OLD_ID_LENGTH = 9
+
+
+def normalize_old_id(value: Any) -> str:
+    """An old 9-digit identity-card number (CMND): its 9 digits, else "".
+
+    Spaces, dots and dashes are dropped; an integer that lost its leading zero
+    in a spreadsheet (8 digits) is padded back; placeholders (one digit
+    repeated) give "". A 12-digit CCCD is not a CMND.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = _as_int(value)
+        text = str(number).zfill(_OLD_ID_LENGTH) if number is not None and 0 < number < 10 ** 9 else ""
+    else:
+        text = normalize_citizen_id(value)
+    if len(text) == _OLD_ID_LENGTH and _is_ascii_digits(text) and len(set(text)) > 1:
+        return text
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class CitizenId:
     province_code: str       # digits 1-3
@@ -497,9 +518,14 @@ class IdIssue:
 _SEX_VI = {"male": "nam", "female": "nữ"}
 
 
-def check_citizen_id(value: Any, sex: Any = None, birth_year: Any = None) -> list[IdIssue]:
+def check_citizen_id(value: Any, sex: Any = None, birth_year: Any = None,
+                     old_id_field: tuple[str, str] | None = None) -> list[IdIssue]:
     """Every problem with a citizen ID, alone and against the member's sex and
     birth year. An absent ID is not a problem here (it is optional).
+
+    ``old_id_field``: the (Vietnamese, English) label of the field where an old
+    9-digit CMND belongs, when the form has one (form 2026.1); the message for
+    a 9-digit number names it, or says the form has no such field.
     """
     number = normalize_citizen_id(value)
     if not number:
@@ -515,9 +541,14 @@ def check_citizen_id(value: Any, sex: Any = None, birth_year: Any = None) -> lis
     if len(number) != _ID_LENGTH:
         vi = f"Số CCCD phải có 12 chữ số; đang có {len(number)} ký tự."
         en = f"A citizen ID has 12 digits; got {len(number)} characters."
-        if digits_only and len(number) == 9:
-            vi += " Số 9 chữ số là CMND cũ: ghi vào trường CMND riêng."
-            en += " A 9-digit number is an old CMND: it belongs in the separate CMND field."
+        if digits_only and len(number) == 9 and old_id_field:
+            vi += f" Số 9 chữ số là số CMND cũ: ghi vào ô “{old_id_field[0]}”."
+            en += f" A 9-digit number is an old ID card number (CMND): enter it in “{old_id_field[1]}”."
+        elif digits_only and len(number) == 9:
+            vi += (" Số 9 chữ số là số CMND cũ, không phải CCCD; phiếu này không có ô ghi số CMND: "
+                   "để trống ô CCCD nếu người này chưa có CCCD.")
+            en += (" A 9-digit number is an old ID card number (CMND), not a citizen ID; this form has no field "
+                   "for it: leave the citizen ID empty if the person has none.")
         elif digits_only and len(number) == 11 and ("0" + number[:2]) in _provinces():
             vi += " Có thể thiếu số 0 ở đầu (Excel thường làm mất)."
             en += " The leading 0 may be missing (Excel often drops it)."
@@ -821,6 +852,9 @@ def household_blocking_keys(household: Any, scope: Any = None) -> set[str]:
         given = tokens[-1] if len(tokens) >= 2 else ""
         for tail in phone_keys(member.get("phone")):
             add("phone", tail)
+        old_id = normalize_old_id(member.get("old_id_number"))
+        if old_id:
+            add("cid", old_id)       # same kind as a CMND written in the citizen-ID field
         number = _usable_citizen_id(member.get("citizen_id"))
         if number:
             add("cid", number)

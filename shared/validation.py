@@ -429,6 +429,8 @@ def _check_members(doc: dict[str, Any], form: Form, ref: dt.date, out: list[Prob
                            f"Too many members (at most {section.max_count})"))
     allowed = {f.name for f in section.fields}
     fields = section.fields
+    old_id = next((f for f in fields if f.name == "old_id_number"), None)   # form 2026.1 on
+    old_id_label = _label(old_id) if old_id is not None else None
     heads, ids, cids = [], {}, {}
     for i, m in enumerate(members):
         base = f"members[{i}]"
@@ -454,7 +456,7 @@ def _check_members(doc: dict[str, Any], form: Form, ref: dt.date, out: list[Prob
             ids.setdefault(mid, i)
         cid = m.get("citizen_id")
         if isinstance(cid, str) and cid.strip():
-            _check_citizen_id(m, cid, base, out)
+            _check_citizen_id(m, cid, base, out, old_id_label)
             key = identity.normalize_citizen_id(cid)
             if key in cids:
                 out.append(Problem(f"{base}.citizen_id", "duplicate", f"Số CCCD {key} trùng với thành viên thứ {cids[key] + 1}",
@@ -474,9 +476,10 @@ def _member_birth_ok(m: dict[str, Any]) -> bool:
     return by is None or _is_int(by)
 
 
-def _check_citizen_id(m: dict[str, Any], cid: str, base: str, out: list[Problem]) -> None:
+def _check_citizen_id(m: dict[str, Any], cid: str, base: str, out: list[Problem],
+                      old_id_label: tuple[str, str] | None = None) -> None:
     sex = m.get("sex") if m.get("sex") in ("male", "female") else None
     year = birth_year(m) if _member_birth_ok(m) else None
-    for issue in identity.check_citizen_id(cid, sex=sex, birth_year=year):
+    for issue in identity.check_citizen_id(cid, sex=sex, birth_year=year, old_id_field=old_id_label):
         out.append(Problem(f"{base}.citizen_id", f"citizen_id_{issue.code}", issue.message_vi, issue.message_en,
                            issue.severity))

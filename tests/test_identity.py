@@ -730,3 +730,20 @@ def test_nfd_and_upper_case_households_share_keys(tokens, year):
     for variant in (nfd(name), name.upper(), fold(name)):
         other = {"members": [{"full_name": variant, "relation": "head", "birth_year": year}]}
         assert household_blocking_keys(record) & household_blocking_keys(other)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("100234567", "100234567"), ("100 234 567", "100234567"), ("100.234.567", "100234567"),
+    (31234567, "031234567"), (100234567.0, "100234567"), ("022068001234", ""), ("12345", ""),
+    ("111111111", ""), (None, ""), ("abcdefghi", ""), (True, "")])
+def test_normalize_old_id(value, expected):
+    from shared.identity import normalize_old_id
+    assert normalize_old_id(value) == expected
+
+
+def test_nine_digits_name_the_old_id_field_when_the_form_has_one():
+    (issue,) = check_citizen_id("123456789", old_id_field=("Số CMND cũ (9 số, nếu có)", "Old ID number (CMND)"))
+    assert "Số CMND cũ (9 số, nếu có)" in issue.message_vi and "Old ID number (CMND)" in issue.message_en
+    (issue,) = check_citizen_id("123456789")
+    assert "không có ô" in issue.message_vi and "no field" in issue.message_en
+    assert "trường CMND riêng" not in issue.message_vi        # a field that does not exist

@@ -1,11 +1,15 @@
 """Comparison levels: how two records agree, field by field.
 
-Household records (the default) fill the first six fields; their vector
-stops there, and the last three (``birth_date``, ``street``, ``locality``)
-count as null, so they carry no weight. Two person-register records (``Record.kind == "person"``,
-e.g. FEBRL) are compared by ``compare_person``: name by its parts, full birth
-date, street address and locality; the household-only fields (roster,
-house-number suffix) are null.
+Household records (the default) fill the household fields: ``citizen_id``
+(CCCD and old CMND numbers), ``address``, ``phone``, ``roster``, and, since
+issue 19, ``head`` (the head as one person: name and birth year together),
+``size`` (the member count, when one side lists no roster) and ``head_link``
+(when the heads differ: is one head on the other's roster, as the spouse or
+another member). Their ``name`` and ``birth_year`` are null (the head field
+holds both), and their vector stops before the person fields. Two
+person-register records (``Record.kind == "person"``, e.g. FEBRL) are
+compared by ``compare_person``: name by its parts, full birth date, street
+address and locality; the household-only fields are null.
 
 Each field maps a pair of ``Record`` to a small integer level; level 0 means
 "no information" (a value missing on either side) and contributes nothing to
@@ -32,6 +36,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "address": ("null", "same_house", "same_base_other_suffix", "same_street_other_house", "different"),
     "phone": ("null", "shared", "different"),
     "roster": ("null", "identical", "most", "one_of_two", "few", "none"),
+    # household records only (issue 19): the head as one person (name and birth year together), the
+    # household's size, and whether a head that differs stands on the other record's roster
+    "head": ("null", "same_name_same_year", "same_name_near_year", "same_name_no_year", "same_name_other_year",
+             "accent_conflict", "similar_name_near_year", "similar_name_other_year", "given_only_near_year",
+             "other_name_near_year", "different"),
+    "size": ("null", "equal", "one_apart", "two_apart", "different"),
+    "head_link": ("null", "spouse", "member", "absent"),
     # person records only
     "birth_date": ("null", "exact", "one_edit", "two_edits", "different"),
     "street": ("null", "same", "street_only", "number_only", "different"),
@@ -46,6 +57,17 @@ NAME_EXACT, NAME_FOLDED, NAME_ACCENT, NAME_REORDERED, NAME_FUZZY, NAME_GIVEN, NA
 CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT, CID_HEAD_DIFFERENT, CID_ALL_DIFFERENT = range(1, 6)
 ADDR_SAME, ADDR_SUFFIX, ADDR_STREET, ADDR_DIFFERENT = range(1, 5)
 ROSTER_IDENTICAL, ROSTER_MOST, ROSTER_ONE_OF_TWO, ROSTER_FEW, ROSTER_NONE = range(1, 6)
+
+(HEAD_SAME_YEAR, HEAD_NEAR_YEAR, HEAD_NO_YEAR, HEAD_OTHER_YEAR, HEAD_ACCENT, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER,
+ HEAD_GIVEN_NEAR, HEAD_OTHER_NAME_NEAR, HEAD_DIFFERENT) = range(1, 11)
+SIZE_EQUAL, SIZE_ONE, SIZE_TWO, SIZE_DIFFERENT = range(1, 5)
+LINK_SPOUSE, LINK_MEMBER, LINK_ABSENT = range(1, 4)
+# Positions in a vector (households fill 0-8, with name and birth_year null; persons 0-11).
+F_NAME, F_YEAR, F_CID, F_ADDRESS, F_PHONE, F_ROSTER, F_HEAD, F_SIZE, F_LINK = range(9)
+# Head levels where the heads are one person by name (the name agrees, whatever the year says).
+HEAD_SAME_NAME = frozenset({HEAD_SAME_YEAR, HEAD_NEAR_YEAR, HEAD_NO_YEAR, HEAD_OTHER_YEAR})
+# Head levels where the heads differ by name: another person heads the household, or another household.
+HEADS_DIFFER = frozenset({HEAD_GIVEN_NEAR, HEAD_OTHER_NAME_NEAR, HEAD_DIFFERENT})
 
 DOB_EXACT, DOB_ONE_EDIT, DOB_TWO_EDITS, DOB_DIFFERENT = range(1, 5)
 STREET_SAME, STREET_ONLY, STREET_NUMBER_ONLY, STREET_DIFFERENT = range(1, 5)
@@ -92,15 +114,27 @@ def one_edit(x: str, y: str) -> bool:
             and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]])
 
 
-def compare_citizen_id(a: Record, b: Record) -> int:
-    if not a.cids or not b.cids:
+def compare_citizen_id(a: Record, b: Record, heads_differ: bool = False) -> int:
+    """Citizen IDs (12 digits) and old ID numbers (CMND, 9 digits) of all members; a CCCD is only
+    compared with a CCCD and a CMND with a CMND (one person may hold a CMND in one record and a CCCD
+    in the other: those numbers say nothing about each other).
+
+    ``heads_differ``: the heads' names already disagree; then the heads' IDs disagreeing is the
+    same evidence again (another person), not new evidence, and gives no level — only an ID the
+    records share (the head's, or a member's: a head change to the spouse) counts."""
+    cccd = bool(a.cids) and bool(b.cids)
+    cmnd = bool(a.oids) and bool(b.oids)
+    if not cccd and not cmnd:
         return NULL
-    if a.head_cid and a.head_cid == b.head_cid:
+    if (a.head_cid and a.head_cid == b.head_cid) or (a.head_oid and a.head_oid == b.head_oid):
         return CID_HEAD_EQUAL
-    if not a.cids.isdisjoint(b.cids):
+    if (cccd and not a.cids.isdisjoint(b.cids)) or (cmnd and not a.oids.isdisjoint(b.oids)):
         return CID_MEMBER_SHARED
-    if a.head_cid and b.head_cid:
-        return CID_ONE_EDIT if one_edit(a.head_cid, b.head_cid) else CID_HEAD_DIFFERENT
+    if heads_differ:
+        return NULL
+    pairs = [(x, y) for x, y in ((a.head_cid, b.head_cid), (a.head_oid, b.head_oid)) if x and y]
+    if pairs:
+        return CID_ONE_EDIT if any(one_edit(x, y) for x, y in pairs) else CID_HEAD_DIFFERENT
     return CID_ALL_DIFFERENT
 
 
@@ -154,7 +188,9 @@ def shared_members(a: Record, b: Record) -> int:
 
 
 def compare_roster(a: Record, b: Record) -> int:
-    if not a.members or not b.members:
+    """Overlap of two rosters; null unless both list more than the head (a head-only register row
+    has no roster: its head is compared by the head field)."""
+    if len(a.members) < 2 or len(b.members) < 2:
         return NULL
     s = shared_members(a, b)
     n = max(len(a.members), len(b.members))
@@ -169,14 +205,95 @@ def compare_roster(a: Record, b: Record) -> int:
     return ROSTER_NONE
 
 
+def _compatible_names(x: str, y: str) -> bool:
+    """Same family and given name, the middle names compatible: one missing ("Nguyễn Lan"), or
+    written as its initial ("Nguyễn T. Lan" / "Nguyễn Thị Lan"), on folded keys."""
+    tx, ty = x.split(), y.split()
+    if len(tx) < 2 or len(ty) < 2 or tx[0] != ty[0] or tx[-1] != ty[-1] or tx == ty:
+        return False
+    mx, my = tx[1:-1], ty[1:-1]
+    if not mx or not my:
+        return True
+    if len(mx) != len(my):
+        return False
+    return all(p == q or (len(p) == 1 and q.startswith(p)) or (len(q) == 1 and p.startswith(q))
+               for p, q in zip(mx, my))
+
+
+def compare_head(a: Record, b: Record) -> int:
+    """The head as one person: name and birth year together (a household whose head changed has
+    both wrong at once; scored apart, the two would count the same evidence twice).
+
+    Name agreement is read on folded keys (accents, case, NFD, Telex/VNI residue do not matter),
+    except that two names both written with marks that differ (Hùng / Hưng) are an accent conflict.
+    """
+    if len(a.head_key) < 2 or len(b.head_key) < 2 or " " not in a.head_key or " " not in b.head_key:
+        return NULL
+    ya, yb = a.head_year, b.head_year
+    d = None if ya is None or yb is None else abs(ya - yb)
+    near = d is not None and d <= 1
+    if a.head_key == b.head_key:
+        if a.head_name != b.head_name and not (a.head_ascii or b.head_ascii):
+            return HEAD_ACCENT if d is None or near else HEAD_DIFFERENT
+        return HEAD_NO_YEAR if d is None else HEAD_SAME_YEAR if d == 0 else HEAD_NEAR_YEAR if d == 1 \
+            else HEAD_OTHER_YEAR
+    if a.head_sorted == b.head_sorted or _compatible_names(a.head_key, b.head_key) \
+            or JaroWinkler.normalized_similarity(a.head_key, b.head_key) >= FUZZY_NAME_THRESHOLD:
+        return HEAD_SIMILAR_NEAR if near else HEAD_SIMILAR_OTHER
+    if not near:
+        return HEAD_DIFFERENT
+    return HEAD_GIVEN_NEAR if a.head_given == b.head_given else HEAD_OTHER_NAME_NEAR
+
+
+def compare_size(a: Record, b: Record) -> int:
+    if a.size is None or b.size is None:
+        return NULL
+    d = abs(a.size - b.size)
+    return SIZE_EQUAL if d == 0 else SIZE_ONE if d == 1 else SIZE_TWO if d == 2 else SIZE_DIFFERENT
+
+
+def _on_roster(head: Record, other: Record) -> str:
+    """The role under which ``head``'s head stands on ``other``'s roster (not as its head): by
+    citizen ID or old ID, else by name key and birth year within one; "" when not found."""
+    if len(other.members) < 2 or not head.head_key:
+        return ""
+    skip = next((i for i, m in enumerate(other.members) if m.rel == "head"), 0)   # rosters list the head first
+    for i, m in enumerate(other.members):
+        if i == skip:
+            continue
+        if (head.head_cid and m.cid == head.head_cid) or (head.head_oid and m.oid == head.head_oid):
+            return m.rel or "other"
+        if m.key == head.head_key and (head.head_year is None or m.year is None
+                                       or abs(head.head_year - m.year) <= 1):
+            return m.rel or "other"
+    return ""
+
+
+def compare_head_link(a: Record, b: Record) -> int:
+    """Whether the head of one record is a member (not the head) of the other's roster: the spouse
+    (the usual head change: the head died or left) or another member (a child took over — or split
+    off: the rest of the evidence decides). Null when neither record lists more than its head."""
+    if len(a.members) < 2 and len(b.members) < 2:
+        return NULL
+    roles = {_on_roster(a, b), _on_roster(b, a)} - {""}
+    if "spouse" in roles:
+        return LINK_SPOUSE
+    if roles:
+        return LINK_MEMBER
+    return LINK_ABSENT
+
+
 def compare(a: Record, b: Record) -> tuple[int, ...]:
     """The comparison vector (one level per field, in ``FIELD_NAMES`` order)."""
     if a.kind == PERSON and b.kind == PERSON:
         return compare_person(a, b)
-    # Households: the six household fields only; the person fields that follow
-    # are null (a vector may be shorter than FIELD_NAMES: 3 ints less per pair).
-    return (compare_name(a, b), compare_birth_year(a, b), compare_citizen_id(a, b),
-            compare_address(a, b), compare_phone(a, b), compare_roster(a, b))
+    # Households: name and birth year are null (the head field holds both), then the household
+    # fields; the person fields that follow are null (the vector stops before them).
+    head = compare_head(a, b)
+    differ = head in HEADS_DIFFER
+    roster = compare_roster(a, b)
+    return (NULL, NULL, compare_citizen_id(a, b, differ), compare_address(a, b), compare_phone(a, b), roster,
+            head, compare_size(a, b) if roster == NULL else NULL, compare_head_link(a, b) if differ else NULL)
 
 
 # --- person records -------------------------------------------------------------------------
@@ -267,4 +384,4 @@ def compare_person(a: Record, b: Record) -> tuple[int, ...]:
     replace them)."""
     year = NULL if (a.dob and b.dob) else compare_birth_year(a, b)
     return (compare_person_name(a, b), year, compare_citizen_id(a, b), NULL, compare_phone(a, b), NULL,
-            compare_birth_date(a, b), compare_street(a, b), compare_locality(a, b))
+            NULL, NULL, NULL, compare_birth_date(a, b), compare_street(a, b), compare_locality(a, b))

@@ -13,14 +13,27 @@ the review queue can rank and explain it:
   any identifier: never linked without a person.
 * ``id_equal_name_differs``    — the same head citizen ID under another name:
   a typo, a head change or a copied number; always shown to a person.
+* ``heads_differ_same_round``  — two records of one round whose heads are
+  different people: a household has one head in a round, so these are two
+  households (a split family, rented rooms) or a mistake; never linked
+  without a person (the demo's wrong merge, issue 19).
+* ``head_change_unexplained``  — records of two rounds whose heads differ,
+  without the evidence of a head change: the new head on the old roster with
+  most of the roster shared, or the head's spouse taking over, or the very
+  same house with a shared phone or member ID and a household of the same size
+  (±1). A record that declares itself new here (split off another, moved in)
+  explains no head change.
+* ``declared_split``           — one record says it split off the other
+  (lifecycle ``split_from``): two households, never a candidate.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .compare import ADDR_SUFFIX, CID_HEAD_EQUAL, CID_ONE_EDIT, NAME_EXACT, NAME_FOLDED, NAME_FUZZY, \
-    NAME_REORDERED, ROSTER_IDENTICAL, ROSTER_MOST
+from .compare import ADDR_SAME, ADDR_SUFFIX, CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT, F_HEAD, F_LINK, \
+    F_SIZE, HEAD_SAME_NAME, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, HEADS_DIFFER, LINK_MEMBER, LINK_SPOUSE, \
+    NAME_EXACT, NAME_FOLDED, NAME_FUZZY, NAME_REORDERED, ROSTER_IDENTICAL, ROSTER_MOST, SIZE_EQUAL, SIZE_ONE
 from .features import Record
 from .model import Model
 
@@ -55,22 +68,58 @@ def probability(weight: float) -> float:
     return x / (1.0 + x)
 
 
+_NAME_AGREES = (NAME_EXACT, NAME_FOLDED, NAME_REORDERED, NAME_FUZZY)
+_HEAD_AGREES = HEAD_SAME_NAME | {HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER}
+
+
+def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
+    """Evidence, beyond the score, that two records whose heads differ are one household whose head
+    changed: the new head stands on the old roster and most of the roster is shared; or the head's
+    spouse took over (the head of one is the spouse on the other's roster) and the records share the
+    house, a phone or a member's ID; or the very same house (suffix and all) with a shared phone or
+    member ID and a household of the same size, within one. Never for a record that declares itself
+    new here (split off another, moved in), and never within one round."""
+    if a.declared_new or b.declared_new:
+        return False
+    if a.round is not None and a.round == b.round:
+        return False
+    cid, address, phone, roster = gamma[2], gamma[3], gamma[4], gamma[5]
+    link = gamma[F_LINK] if len(gamma) > F_LINK else 0
+    size = gamma[F_SIZE] if len(gamma) > F_SIZE else 0
+    shared = phone == 1 or cid == CID_MEMBER_SHARED
+    if link in (LINK_SPOUSE, LINK_MEMBER) and roster in (ROSTER_IDENTICAL, ROSTER_MOST):
+        return True
+    if link == LINK_SPOUSE and (address == ADDR_SAME or shared):
+        return True
+    return address == ADDR_SAME and shared and size in (SIZE_EQUAL, SIZE_ONE)
+
+
 def decide(gamma: Sequence[int], a: Record, b: Record, weight: float, model: Model) -> tuple[str, tuple[str, ...]]:
     p = probability(weight)
     band = AUTO if p >= model.auto_threshold else REVIEW if p >= model.review_threshold else NEW
     reasons = []
-    name, cid, address, roster = gamma[0], gamma[2], gamma[3], gamma[5]
+    cid, address, roster = gamma[2], gamma[3], gamma[5]
+    head = gamma[F_HEAD] if len(gamma) > F_HEAD else 0
+    if head:                                       # households
+        name_agrees = head in _HEAD_AGREES
+    else:                                          # person records (or no usable head name)
+        name_agrees = gamma[0] in _NAME_AGREES
+    if (a.lineage and a.lineage == b.rid) or (b.lineage and b.lineage == a.rid):
+        return NEW, ("declared_split",)
     if address == ADDR_SUFFIX:
         reasons.append("same_base_other_suffix")
-    if cid == CID_ONE_EDIT and name not in (NAME_EXACT, NAME_FOLDED, NAME_REORDERED, NAME_FUZZY) \
-            and roster not in (ROSTER_IDENTICAL, ROSTER_MOST):
+    if cid == CID_ONE_EDIT and not name_agrees and roster not in (ROSTER_IDENTICAL, ROSTER_MOST):
         reasons.append("one_edit_id_uncorroborated")
     if a.thin or b.thin:
         reasons.append("thin_evidence")
+    if head in HEADS_DIFFER and cid != CID_HEAD_EQUAL:
+        if a.round is not None and a.round == b.round:
+            reasons.append("heads_differ_same_round")
+        elif not head_change_explained(gamma, a, b):
+            reasons.append("head_change_unexplained")
     if reasons and band == AUTO:
         band = REVIEW
-    if cid == CID_HEAD_EQUAL and name not in (NAME_EXACT, NAME_FOLDED, NAME_REORDERED, NAME_FUZZY) \
-            and band != AUTO:
+    if cid == CID_HEAD_EQUAL and not name_agrees and band != AUTO:
         reasons.append("id_equal_name_differs")
         if band == NEW and p >= RULE_FLOOR:
             band = REVIEW

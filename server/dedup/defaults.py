@@ -4,8 +4,11 @@ Thresholds are probabilities from the Fellegi–Sunter model, chosen on
 ``evalset.generate`` sets (docs/dedup.md has the sweep): auto-link at
 p ≥ 0.99 kept precision ≥ 0.999; the review band starts at p ≥ 0.20.
 
-``DEFAULT_PARAMS`` is what EM estimated on ``evalset.generate(2000, seed=7)``
-(rounded, without name frequencies). The server scores with it until it has
+``DEFAULT_PARAMS`` is what constrained EM estimated, without a prior, on the
+candidate pairs of ``evalset.generate(2000, seed=7)`` and
+``evalset.generate(2000, seed=8, rates=evalset.REGISTER_MIX)`` together
+(``estimate_default_params``; rounded, without name frequencies). It is also
+the prior every EM fit leans on (``model.PRIOR_PAIRS``). The server scores with it until it has
 households enough to refit on its own data (``review.refit_model``); a batch
 smaller than ``MIN_PAIRS_FOR_EM`` candidate pairs uses it too, because EM on a
 handful of pairs is unstable.
@@ -32,29 +35,35 @@ def refit_max_pairs() -> int:
         return REFIT_MAX_PAIRS
 
 DEFAULT_PARAMS = {
-    "lam": 0.1482,
+    "lam": 0.1626,
     "fields": {
-        "name": {"exact": {"m": 0.5502, "u": 0.2574}, "folded_equal": {"m": 0.2885, "u": 0.1409},
-                 "accent_conflict": {"m": 0.0002411, "u": 0.0117}, "reordered": {"m": 0.03111, "u": 0.02311},
-                 "fuzzy": {"m": 0.04059, "u": 0.02322}, "given_only": {"m": 0.002171, "u": 0.2202},
-                 "different": {"m": 0.08718, "u": 0.3235}},
-        "birth_year": {"equal": {"m": 0.88, "u": 0.2525}, "off_by_one": {"m": 0.04994, "u": 0.0471},
-                       "different": {"m": 0.07006, "u": 0.7004}},
-        "citizen_id": {"head_equal": {"m": 0.6228, "u": 4.842e-05}, "member_shared": {"m": 0.3213, "u": 0.00166},
-                       "head_one_edit": {"m": 0.02194, "u": 6.498e-05},
-                       "head_different": {"m": 0.006465, "u": 0.6736},
-                       "all_different": {"m": 0.02755, "u": 0.3247}},
-        "address": {"same_house": {"m": 0.9558, "u": 0.02351},
-                    "same_base_other_suffix": {"m": 0.001, "u": 0.008484},
-                    "same_street_other_house": {"m": 0.003297, "u": 0.09459},
-                    "different": {"m": 0.0263, "u": 0.8734}},
-        "phone": {"shared": {"m": 0.9915, "u": 0.007382}, "different": {"m": 0.008517, "u": 0.9926}},
-        "roster": {"identical": {"m": 0.4881, "u": 4.222e-05}, "most": {"m": 0.305, "u": 0.000143},
-                   "one_of_two": {"m": 0.1855, "u": 0.004853}, "few": {"m": 0.01789, "u": 0.06232},
-                   "none": {"m": 0.00349, "u": 0.9326}},
+        "citizen_id": {"head_equal": {"m": 0.645, "u": 0.0002365}, "member_shared": {"m": 0.2658, "u": 0.001369},
+                       "head_one_edit": {"m": 0.02814, "u": 0.0001087},
+                       "head_different": {"m": 0.004459, "u": 0.6748}, "all_different": {"m": 0.05656, "u": 0.3234}},
+        "address": {"same_house": {"m": 0.9677, "u": 0.02294},
+                    "same_base_other_suffix": {"m": 0.001063, "u": 0.008507},
+                    "same_street_other_house": {"m": 0.003656, "u": 0.09169}, "different": {"m": 0.02757, "u": 0.8769}},
+        "phone": {"shared": {"m": 0.9889, "u": 0.006176}, "different": {"m": 0.01111, "u": 0.9938}},
+        "roster": {"identical": {"m": 0.6085, "u": 6.07e-05}, "most": {"m": 0.3468, "u": 3.585e-05},
+                   "one_of_two": {"m": 0.01802, "u": 0.003377}, "few": {"m": 0.02642, "u": 0.0769},
+                   "none": {"m": 0.0002628, "u": 0.9196}},
+        "head": {"same_name_same_year": {"m": 0.8035, "u": 0.008221},
+                 "same_name_near_year": {"m": 0.03398, "u": 0.01261},
+                 "same_name_no_year": {"m": 0.0001199, "u": 2.323e-05},
+                 "same_name_other_year": {"m": 0.0001207, "u": 0.4081},
+                 "accent_conflict": {"m": 0.0002902, "u": 0.0005804},
+                 "similar_name_near_year": {"m": 0.06631, "u": 0.01559},
+                 "similar_name_other_year": {"m": 0.003146, "u": 0.03302},
+                 "given_only_near_year": {"m": 0.001785, "u": 0.2325},
+                 "other_name_near_year": {"m": 0.0165, "u": 0.04173}, "different": {"m": 0.07428, "u": 0.2477}},
+        "size": {"equal": {"m": 0.8114, "u": 0.1822}, "one_apart": {"m": 0.1815, "u": 0.2953},
+                 "two_apart": {"m": 0.005316, "u": 0.2331}, "different": {"m": 0.001753, "u": 0.2894}},
+        "head_link": {"spouse": {"m": 0.4864, "u": 0.01197}, "member": {"m": 0.2913, "u": 0.00859},
+                      "absent": {"m": 0.2223, "u": 0.9794}},
     },
     "auto_threshold": AUTO_THRESHOLD,
     "review_threshold": REVIEW_THRESHOLD,
+    "comparison": 2,
 }
 
 
@@ -62,3 +71,29 @@ def default_model():
     """A fresh copy of the default model (no name frequencies: no TF adjustment)."""
     from .model import Model
     return Model.from_json(DEFAULT_PARAMS)
+
+
+def estimate_default_params(digits: int = 4) -> dict:
+    """Re-estimate ``DEFAULT_PARAMS`` (tuning set A only, never the register-shaped set B)."""
+    from collections import Counter
+
+    from .compare import compare
+    from .engine import candidate_pairs
+    from .evalset import REGISTER_MIX, generate
+    from .features import make_record
+    from .model import COMPARISON_VERSION, fit
+
+    patterns: Counter = Counter()
+    for es in (generate(2000, seed=7), generate(2000, seed=8, rates=REGISTER_MIX)):
+        records = [make_record(d) for d in es.records]
+        patterns.update(compare(records[i], records[j]) for i, j in candidate_pairs(records))
+    model = fit(patterns, None, prior=False)
+    data = model.to_json(with_tf=False)
+
+    def rnd(x: float) -> float:
+        return float(f"{x:.{digits}g}")
+    fields = {name: {lv: {"m": rnd(v["m"]), "u": rnd(v["u"])} for lv, v in levels.items()}
+              for name, levels in data["fields"].items()
+              if name not in ("name", "birth_year", "birth_date", "street", "locality")}   # person fields: none
+    return {"lam": rnd(data["lam"]), "fields": fields, "auto_threshold": AUTO_THRESHOLD,
+            "review_threshold": REVIEW_THRESHOLD, "comparison": COMPARISON_VERSION}

@@ -168,6 +168,9 @@ def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int
                 rec.rid = f"#{i}"
             records.append(rec)
     records = _unique_ids(list(records))
+    ids = {r.rid for r in records}
+    # A household that says it split off another is never clustered with it, not even through a third.
+    cannot_link = [*cannot_link, *((r.rid, r.lineage) for r in records if r.lineage and r.lineage in ids)]
     pairs = candidate_pairs(records, max_block)
     gammas = [compare(records[i], records[j]) for i, j in pairs]
     if model is None:

@@ -78,6 +78,14 @@ class Rates:
     member_left_off: float = 0.03
     street_missing: float = 0.05
     garbage: float = 0.004
+    # register-shaped records (issue 19; 0 in the default set, whose figures stay comparable):
+    register_rows: float = 0.0     # round-2025 records that are register rows: the head only + member count
+    member_count: float = 0.0      # other records that carry member_count
+    old_id: float = 0.0            # members whose ID is written as an old 9-digit CMND instead of the CCCD
+
+
+# The default set with register rows, member counts and old ID numbers (tuning set "A-register").
+REGISTER_MIX = Rates(register_rows=0.5, member_count=0.7, old_id=0.12)
 
 
 @dataclass
@@ -277,7 +285,24 @@ def _noisy(rng: random.Random, doc: dict[str, Any], r: Rates) -> dict[str, Any]:
             address["street"] = _strip_marks(address["street"])
     if rng.random() < r.garbage:
         _garble(rng, h)
+    n_members = len(doc["members"])
+    if r.register_rows and h["collected_at"][:4] == "2025" and rng.random() < r.register_rows:
+        h["members"] = h["members"][:1]                     # a register row: the head and the count
+        h["member_count"] = n_members
+    elif r.member_count and rng.random() < r.member_count:
+        h["member_count"] = n_members
+    if r.old_id:
+        for m in h["members"]:
+            if m.get("citizen_id") and rng.random() < r.old_id:
+                m["old_id_number"] = _old_id(m["citizen_id"])
+                del m["citizen_id"]
     return h
+
+
+def _old_id(cid: str) -> str:
+    """A person's old 9-digit ID, derived from the CCCD so that it is the same in every record of them."""
+    digits = "".join(c for c in cid if c.isdigit()).rjust(12, "0")
+    return str(int(digits[3:]) * 7919 % 10 ** 9).zfill(9)
 
 
 def _garble(rng: random.Random, h: dict[str, Any]) -> None:

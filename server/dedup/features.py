@@ -49,6 +49,28 @@ def _usable_id(value: Any) -> str:
     return ""
 
 
+def _usable_old_id(member: dict) -> str:
+    """The member's old 9-digit ID (CMND): ``old_id_number``, or a 9-digit number written in the
+    citizen-ID field (registers with one "CMND/CCCD" column)."""
+    for value in (member.get("old_id_number"), member.get("citizen_id")):
+        number = idn.normalize_old_id(value)
+        if number:
+            return number
+    return ""
+
+
+def _member_count(doc: dict, listed: int) -> int | None:
+    """The household's size: ``member_count`` when it is a plausible number (not below the members
+    listed), else the roster's length when more than the head is listed; None when unknown (a
+    head-only record without a count says nothing about the size)."""
+    value = doc.get("member_count")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and max(1, listed) <= value <= 60:
+        return value
+    return listed if listed >= 2 else None
+
+
 def _round_of(doc: dict) -> int | None:
     text = _text(doc.get("collected_at")).strip()
     if len(text) >= 4 and text[:4].isdigit():
@@ -64,6 +86,20 @@ class Member:
     key: str           # name_key (folded, residue repaired)
     year: int | None
     cid: str           # 12 usable digits or ""
+    oid: str = ""      # old 9-digit ID (CMND) or ""
+    rel: str = ""      # relation to the head: head, spouse, child, parent, other ("" unknown)
+
+
+# Folded relation words -> the few roles dedup reads (the form's codes, and register spellings).
+_RELATIONS = {"head": "head", "chu ho": "head", "chuho": "head", "chu_ho": "head", "household head": "head",
+              "spouse": "spouse", "vo": "spouse", "chong": "spouse", "vo chong": "spouse", "wife": "spouse",
+              "husband": "spouse", "child": "child", "con": "child", "parent": "parent", "bo": "parent",
+              "me": "parent", "cha": "parent"}
+
+
+def _relation(value: Any) -> str:
+    text = idn.fold(value)
+    return _RELATIONS.get(text, "other" if text else "")
 
 
 @dataclass(slots=True)
@@ -81,12 +117,17 @@ class Record:
     head_year: int | None = None
     head_sex: str | None = None
     head_cid: str = ""
+    head_oid: str = ""       # the head's old 9-digit ID (CMND)
+    size: int | None = None  # household size: member_count, else the roster's length (>= 2), else unknown
+    lineage: str = ""        # lifecycle "split_from": the household this one split from
+    event: str = ""          # lifecycle event of the document ("" none)
     house: str = ""          # normalised, suffix kept
     house_base: str = ""
     street: str = ""
     phones: frozenset[str] = frozenset()
     members: tuple[Member, ...] = ()
     cids: frozenset[str] = frozenset()
+    oids: frozenset[str] = frozenset()
     keys: frozenset[str] = frozenset()
     flags: tuple[str, ...] = ()  # thin-evidence flags: no_name, no_address, ...
     raw: dict[str, Any] = field(default_factory=dict)
@@ -101,8 +142,14 @@ class Record:
     @property
     def thin(self) -> bool:
         """Too little to decide on without a person: no usable head name, or
-        neither an address nor any identifier (citizen ID, phone)."""
+        neither an address nor any identifier (citizen ID, old ID, phone)."""
         return "no_name" in self.flags or ("no_address" in self.flags and "no_identifier" in self.flags)
+
+    @property
+    def declared_new(self) -> bool:
+        """The document says this household is new here (split off another, or moved in): it has no
+        earlier record of its own to be linked to under another head."""
+        return self.event in ("split_from", "moved_in")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,24 +158,31 @@ class Record:
             "head_given": self.head_given, "head_ascii": self.head_ascii, "head_year": self.head_year,
             "head_sex": self.head_sex, "head_cid": self.head_cid, "house": self.house,
             "house_base": self.house_base, "street": self.street, "phones": sorted(self.phones),
-            "members": [[m.name, m.key, m.year, m.cid] for m in self.members],
+            "members": [[m.name, m.key, m.year, m.cid, m.oid, m.rel] for m in self.members],
             "keys": sorted(self.keys), "flags": list(self.flags), "raw": self.raw,
+            **({"head_oid": self.head_oid} if self.head_oid else {}),
+            **({"size": self.size} if self.size is not None else {}),
+            **({"lineage": self.lineage} if self.lineage else {}),
+            **({"event": self.event} if self.event else {}),
             **({"kind": self.kind, "head_family": self.head_family, "dob": self.dob, "locality": self.locality,
                 "postcode": self.postcode, "region": self.region} if self.kind == PERSON else {}),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Record":
-        members = tuple(Member(n, k, y, c) for n, k, y, c in data.get("members", ()))
+        members = tuple(Member(*m) for m in data.get("members", ()))   # 4 entries before issue 19
         return cls(
             rid=data["rid"], round=data.get("round"), ward=data.get("ward", ""), group=data.get("group", ""),
             head_name=data.get("head_name", ""), head_key=data.get("head_key", ""),
             head_sorted=data.get("head_sorted", ""), head_given=data.get("head_given", ""),
             head_ascii=data.get("head_ascii", True), head_year=data.get("head_year"),
-            head_sex=data.get("head_sex"), head_cid=data.get("head_cid", ""), house=data.get("house", ""),
+            head_sex=data.get("head_sex"), head_cid=data.get("head_cid", ""), head_oid=data.get("head_oid", ""),
+            size=data.get("size"), lineage=data.get("lineage", ""), event=data.get("event", ""),
+            house=data.get("house", ""),
             house_base=data.get("house_base", ""), street=data.get("street", ""),
             phones=frozenset(data.get("phones", ())), members=members,
-            cids=frozenset(m.cid for m in members if m.cid), keys=frozenset(data.get("keys", ())),
+            cids=frozenset(m.cid for m in members if m.cid), oids=frozenset(m.oid for m in members if m.oid),
+            keys=frozenset(data.get("keys", ())),
             flags=tuple(data.get("flags", ())), raw=data.get("raw", {}), kind=data.get("kind", HOUSEHOLD),
             head_family=data.get("head_family", ""), dob=data.get("dob", ""), locality=data.get("locality", ""),
             postcode=data.get("postcode", ""), region=data.get("region", ""))
@@ -173,10 +227,13 @@ def make_record(doc: Any, rid: str | None = None, keep_raw: bool = False) -> Rec
     group = idn.fold(area.get("group_code")).replace(" ", "")
     raw_members = _members(doc)
     members = tuple(Member(idn.normalize_name(m.get("full_name")), idn.name_key(m.get("full_name")),
-                           idn.member_birth_year(m), _usable_id(m.get("citizen_id")))
+                           idn.member_birth_year(m), _usable_id(m.get("citizen_id")), _usable_old_id(m),
+                           _relation(m.get("relation")))
                     for m in raw_members)
-    members = tuple(m for m in members if m.key or m.cid)
+    members = tuple(m for m in members if m.key or m.cid or m.oid)
     head = _pick_head(raw_members)
+    lifecycle = _dict(doc.get("lifecycle"))
+    event = _text(lifecycle.get("event")).strip()[:40]
     head_name = idn.normalize_name(head.get("full_name")) if head else ""
     head_key = idn.name_key(head_name)
     phones = set(idn.phone_keys(doc.get("phone")))
@@ -191,10 +248,15 @@ def make_record(doc: Any, rid: str | None = None, keep_raw: bool = False) -> Rec
         head_year=idn.member_birth_year(head) if head else None,
         head_sex=idn.normalize_sex(head.get("sex")) if head else None,
         head_cid=_usable_id(head.get("citizen_id")) if head else "",
+        head_oid=_usable_old_id(head) if head else "",
+        size=_member_count(doc, len(members)),
+        lineage=_text(lifecycle.get("related_household_id")).strip()[:64] if event == "split_from" else "",
+        event=event,
         house=house if any(c.isdigit() for c in house) else "",
         house_base=idn.house_number_base(address.get("house_number")) if house else "",
         street=street, phones=frozenset(phones), members=members,
         cids=frozenset(m.cid for m in members if m.cid),
+        oids=frozenset(m.oid for m in members if m.oid),
         keys=blocking_keys(doc, ward),
     )
     flags = []
@@ -202,7 +264,7 @@ def make_record(doc: Any, rid: str | None = None, keep_raw: bool = False) -> Rec
         flags.append("no_name")
     if not rec.house:
         flags.append("no_address")
-    if not rec.cids and not rec.phones:
+    if not rec.cids and not rec.oids and not rec.phones:
         flags.append("no_identifier")
     rec.flags = tuple(flags)
     if doc.get("record_kind") == PERSON:
@@ -332,7 +394,10 @@ def raw_summary(doc: dict) -> dict[str, Any]:
         "area": {k: clip(area.get(k)) for k in ("province_code", "ward_code", "group_code") if k in area},
         "address": {k: clip(address.get(k)) for k in ("house_number", "street") if k in address},
         "phone": clip(doc.get("phone")),
+        **({"member_count": doc["member_count"]} if isinstance(doc.get("member_count"), (int, str)) else {}),
+        **({"lifecycle": {k: clip(v) for k, v in doc["lifecycle"].items() if k in ("event", "related_household_id")}}
+           if isinstance(doc.get("lifecycle"), dict) else {}),
         "members": [{k: clip(m.get(k)) for k in ("full_name", "relation", "sex", "birth_date", "birth_year",
-                                                   "citizen_id") if k in m}
+                                                   "citizen_id", "old_id_number") if k in m}
                     for m in _members(doc)[:30]],
     }

@@ -22,13 +22,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .compare import FIELD_NAMES, FIELDS, N_LEVELS, NAME_ACCENT, NAME_EXACT, NAME_FOLDED, NAME_GIVEN, \
-    NAME_REORDERED
+from .compare import F_HEAD, FIELD_NAMES, FIELDS, HEAD_ACCENT, HEAD_GIVEN_NEAR, HEAD_SAME_NAME, N_LEVELS, \
+    NAME_ACCENT, NAME_EXACT, NAME_FOLDED, NAME_GIVEN, NAME_REORDERED
 from .features import PERSON, Record
 
 TF_CLIP = (-5.0, 5.0)
 PSEUDO_COUNT = 0.5
 MIN_PROB = 1e-6
+# The comparison a model was fitted on. A stored model of another comparison (the household name
+# and birth year fields before issue 19) is not used: its weights would fall on levels that no
+# longer occur (store.load_model falls back to the default model until the next refit).
+COMPARISON_VERSION = 2
+# Prior strength: the default model counts as this many pairs of each class in EM (a MAP estimate).
+# A batch with thousands of matches barely moves from its own fit; a small or skewed batch (a few
+# dozen matches, or matches the large majority) leans on the default instead of fitting noise.
+PRIOR_PAIRS = 60.0
+_HEAD_TF_LEVELS = HEAD_SAME_NAME | {HEAD_ACCENT}
 
 
 @dataclass
@@ -61,9 +70,20 @@ class Model:
         return math.log2(p / (1 - p))
 
     def tf_adjustment(self, gamma: Sequence[int], a: Record, b: Record) -> float:
-        level = gamma[0]
         if not self.tf_name:
             return 0.0  # no frequencies known (the default model): no adjustment
+        if len(gamma) > F_HEAD and gamma[F_HEAD]:      # households: the head field
+            head = gamma[F_HEAD]
+            if head in _HEAD_TF_LEVELS:
+                p = max(self.tf_name.get(a.head_sorted, 0.0), self.tf_name.get(b.head_sorted, 0.0), self.tf_floor)
+                adj = math.log2(self.name_collision / p)
+            elif head == HEAD_GIVEN_NEAR:
+                p = max(self.tf_given.get(a.head_given, 0.0), self.tf_floor)
+                adj = math.log2(self.given_collision / p)
+            else:
+                return 0.0
+            return min(max(adj, TF_CLIP[0]), TF_CLIP[1])
+        level = gamma[0]
         if level in (NAME_EXACT, NAME_FOLDED, NAME_ACCENT, NAME_REORDERED):
             p = max(self.tf_name.get(a.head_sorted, 0.0), self.tf_name.get(b.head_sorted, 0.0), self.tf_floor)
             adj = math.log2(self.name_collision / p)
@@ -88,11 +108,12 @@ class Model:
         """Per-field weight in bits (the name field includes its frequency adjustment)."""
         out = []
         tf = self.tf_adjustment(gamma, a, b)
+        tf_field = F_HEAD if len(gamma) > F_HEAD and gamma[F_HEAD] else 0
         for f, level in enumerate(gamma):
             name = FIELD_NAMES[f]
             w = self.weights[f][level] if level else 0.0
             item = {"field": name, "level": FIELDS[name][level], "weight": round(w, 3)}
-            if f == 0 and tf:
+            if f == tf_field and tf:
                 item["frequency_adjustment"] = round(tf, 3)
                 item["weight"] = round(w + tf, 3)
             out.append(item)
@@ -103,7 +124,8 @@ class Model:
         data = {"lam": self.lam, "fields": {}, "tf_floor": self.tf_floor,
                 "name_collision": self.name_collision, "given_collision": self.given_collision,
                 "auto_threshold": self.auto_threshold, "review_threshold": self.review_threshold,
-                "iterations": self.iterations, "fitted_on_pairs": self.fitted_on_pairs}
+                "iterations": self.iterations, "fitted_on_pairs": self.fitted_on_pairs,
+                "comparison": COMPARISON_VERSION}
         for f, name in enumerate(FIELD_NAMES):
             data["fields"][name] = {FIELDS[name][l]: {"m": self.m[f][l], "u": self.u[f][l]}
                                     for l in range(1, N_LEVELS[f])}
@@ -121,8 +143,9 @@ class Model:
                 # fields): m = u, i.e. no weight until the next fit.
                 flat = 1.0 / (len(FIELDS[name]) - 1)
                 levels = {lv: {"m": flat, "u": flat} for lv in FIELDS[name][1:]}
-            m.append([0.0] + [levels[lv]["m"] for lv in FIELDS[name][1:]])
-            u.append([0.0] + [levels[lv]["u"] for lv in FIELDS[name][1:]])
+            flat = 1.0 / (len(FIELDS[name]) - 1)
+            m.append([0.0] + [levels.get(lv, {"m": flat})["m"] for lv in FIELDS[name][1:]])
+            u.append([0.0] + [levels.get(lv, {"u": flat})["u"] for lv in FIELDS[name][1:]])
         return cls(lam=data["lam"], m=m, u=u, tf_name=dict(data.get("tf_name", {})),
                    tf_given=dict(data.get("tf_given", {})), tf_floor=data.get("tf_floor", 1e-5),
                    name_collision=data.get("name_collision", 1e-3),
@@ -174,15 +197,126 @@ def _initial(patterns: Counter) -> tuple[float, list[list[float]], list[list[flo
     return 0.05, m, u
 
 
+# Levels that mean agreement never count against a match (weight >= 0), levels that mean
+# disagreement never count for one (weight <= 0), whatever EM estimates: on a batch where most true
+# pairs lost their diacritics, EM once made an exact accented name count against a match (m 0.34 <
+# u 0.46, issue 19). Constraining keeps the sign; EM still estimates the size.
+AGREEMENT = {
+    "name": ("exact", "folded_equal", "reordered", "fuzzy"),
+    "birth_year": ("equal",),
+    "citizen_id": ("head_equal", "member_shared"),
+    "address": ("same_house",),
+    "phone": ("shared",),
+    "roster": ("identical", "most"),
+    "head": ("same_name_same_year", "same_name_near_year", "same_name_no_year", "similar_name_near_year"),
+    "size": ("equal",),
+    "head_link": ("spouse",),
+    "birth_date": ("exact",),
+    "street": ("same",),
+    "locality": ("postcode_and_locality",),
+}
+DISAGREEMENT = {
+    "name": ("different",),
+    "birth_year": ("different",),
+    "citizen_id": ("head_different",),
+    "address": ("different", "same_base_other_suffix"),
+    "phone": ("different",),
+    "roster": ("none",),
+    "head": ("different",),
+    "size": ("different",),
+    "head_link": ("absent",),
+    "birth_date": ("different",),
+    "street": ("different",),
+    "locality": ("different",),
+}
+# (better, worse): the better level never weighs less than the worse one.
+ORDER = {
+    "head": (("same_name_same_year", "same_name_near_year"), ("same_name_near_year", "same_name_other_year"),
+             ("similar_name_near_year", "similar_name_other_year"), ("same_name_same_year", "similar_name_near_year")),
+    "name": (("exact", "folded_equal"),),
+    "roster": (("identical", "most"), ("most", "one_of_two")),
+}
+
+
+def _levels(table: dict[str, tuple[str, ...]]) -> list[tuple[int, list[int]]]:
+    return [(FIELD_NAMES.index(f), [FIELDS[f].index(lv) for lv in lvs]) for f, lvs in table.items()]
+
+
+_AGREE, _DISAGREE = _levels(AGREEMENT), _levels(DISAGREEMENT)
+_ORDER = [(FIELD_NAMES.index(f), [(FIELDS[f].index(x), FIELDS[f].index(y)) for x, y in pairs])
+          for f, pairs in ORDER.items()]
+
+
+def _project(row_m: list[float], row_u: list[float], floor: dict[int, float], ceil: dict[int, float]) -> None:
+    """Move m of the constrained levels onto their bound (m = u * 2**w) and rescale the free levels
+    so that m still sums to one; a few rounds settle it (the rescaling can push a level over)."""
+    for _ in range(6):
+        fixed: dict[int, float] = {}
+        for lv, lo in floor.items():
+            if row_m[lv] < lo * row_u[lv]:
+                fixed[lv] = lo * row_u[lv]
+        for lv, hi in ceil.items():
+            if row_m[lv] > hi * row_u[lv]:
+                fixed[lv] = hi * row_u[lv]
+        if not fixed:
+            return
+        free = [lv for lv in range(1, len(row_m)) if lv not in fixed]
+        mass_fixed = sum(fixed.values())
+        mass_free = sum(row_m[lv] for lv in free)
+        if mass_fixed >= 1.0 or mass_free <= 0.0:
+            return
+        scale = (1.0 - mass_fixed) / mass_free
+        for lv in free:
+            row_m[lv] *= scale
+        for lv, v in fixed.items():
+            row_m[lv] = v
+
+
+def _flat(m_row: list[float], u_row: list[float]) -> bool:
+    return all(abs(x - y) < 1e-12 for x, y in zip(m_row[1:], u_row[1:]))
+
+
+def constrain(m: list[list[float]], u: list[list[float]]) -> None:
+    """Apply the sign, order and cap constraints to m in place. A field with no information
+    (m = u: never observed in the batch, e.g. the person fields of households) stays as it is."""
+    flat = {f for f in range(len(m)) if _flat(m[f], u[f])}
+    for f, lvs in _AGREE:
+        if f not in flat:
+            _project(m[f], u[f], {lv: 1.0 for lv in lvs}, {})
+    for f, lvs in _DISAGREE:
+        if f not in flat:
+            _project(m[f], u[f], {}, {lv: 1.0 for lv in lvs})
+    for f, pairs in _ORDER:
+        if f in flat:
+            continue
+        for better, worse in pairs:
+            wb = m[f][better] / u[f][better]
+            ww = m[f][worse] / u[f][worse]
+            if wb < ww:   # pull the worse level down to the better one's ratio
+                _project(m[f], u[f], {}, {worse: wb})
+    apply_constraints(m, u, skip=flat)
+
+
 def em(patterns: Counter, max_iter: int = 200, tol: float = 1e-7,
-       fixed_u: list[list[float]] | None = None) -> tuple[float, list[list[float]], list[list[float]], int]:
-    """EM over compressed comparison patterns {gamma: count}."""
+       fixed_u: list[list[float]] | None = None, prior: "Model | None" = None,
+       prior_pairs: float = PRIOR_PAIRS) -> tuple[float, list[list[float]], list[list[float]], int]:
+    """EM over compressed comparison patterns {gamma: count}, constrained (``constrain``) at every
+    step; with ``prior`` (a model), a MAP estimate: its m, u and λ count as ``prior_pairs`` pairs
+    of each class."""
     lam, m, u = _initial(patterns)
     lam = 0.2
+    # Fields the prior knows (its m differs from its u); a field it does not know (flat: the person
+    # fields in the household default) gets no prior and starts from the geometric guess.
+    known = [prior is not None and any(abs(x - y) > 1e-9 for x, y in zip(prior.m[f][1:], prior.u[f][1:]))
+             for f in range(len(N_LEVELS))]
+    if prior is not None:
+        m = [list(prior.m[f]) if known[f] else m[f] for f in range(len(N_LEVELS))]
+        lam = prior.lam
     if fixed_u is not None:
         u = [list(x) for x in fixed_u]
     items = list(patterns.items())
     total = float(sum(patterns.values()))
+    alpha = prior_pairs if prior is not None else 0.0
     it = 0
     for it in range(1, max_iter + 1):
         log_lam, log_nlam = math.log(lam), math.log(1 - lam)
@@ -204,24 +338,36 @@ def em(patterns: Counter, max_iter: int = 200, tol: float = 1e-7,
             for f, level in enumerate(g):
                 m_num[f][level] += pm
                 u_num[f][level] += pu
-        new_lam = min(max(matched / total, 1e-9), 1 - 1e-9)
+        if prior is not None:
+            new_lam = (matched + alpha * prior.lam) / (total + alpha)
+        else:
+            new_lam = matched / total
+        new_lam = min(max(new_lam, 1e-9), 1 - 1e-9)
         new_m, new_u = [], []
         for f, n_levels in enumerate(N_LEVELS):
-            sm = sum(m_num[f][1:]) + PSEUDO_COUNT * (n_levels - 1)
-            su = sum(u_num[f][1:]) + PSEUDO_COUNT * (n_levels - 1)
-            new_m.append([0.0] + [max((m_num[f][l] + PSEUDO_COUNT) / sm, MIN_PROB) for l in range(1, n_levels)])
-            new_u.append([0.0] + [max((u_num[f][l] + PSEUDO_COUNT) / su, MIN_PROB) for l in range(1, n_levels)])
+            pm_ = [0.0] * n_levels
+            pu_ = [0.0] * n_levels
+            if known[f]:
+                pm_ = [alpha * x for x in prior.m[f]]
+                pu_ = [alpha * x for x in prior.u[f]]
+            sm = sum(m_num[f][1:]) + sum(pm_[1:]) + PSEUDO_COUNT * (n_levels - 1)
+            su = sum(u_num[f][1:]) + sum(pu_[1:]) + PSEUDO_COUNT * (n_levels - 1)
+            new_m.append([0.0] + [max((m_num[f][l] + pm_[l] + PSEUDO_COUNT) / sm, MIN_PROB)
+                                  for l in range(1, n_levels)])
+            new_u.append([0.0] + [max((u_num[f][l] + pu_[l] + PSEUDO_COUNT) / su, MIN_PROB)
+                                  for l in range(1, n_levels)])
         if fixed_u is not None:
             new_u = u
+        # EM's two classes are unlabelled: the "match" class is the one that agrees more on the
+        # strongest level of the fields (label switching when matches are the majority of the
+        # candidate pairs, as in FEBRL); checked before the constraints, which assume it.
+        if sum(new_m[f][1] - new_u[f][1] for f in range(len(N_LEVELS))) < 0:
+            new_lam, new_m, new_u = 1 - new_lam, new_u, new_m
+        constrain(new_m, new_u)
         delta = abs(new_lam - lam) + max(abs(x - y) for rm, rn in zip(m, new_m) for x, y in zip(rm, rn))
         lam, m, u = new_lam, new_m, new_u
         if delta < tol:
             break
-    # EM's two classes are unlabelled: the "match" class must be the one that
-    # agrees more on the strongest level of the fields (label switching when
-    # matches are the majority of the candidate pairs, as in FEBRL).
-    if sum(m[f][1] - u[f][1] for f in range(len(N_LEVELS))) < 0:
-        lam, m, u = 1 - lam, u, m
     return lam, m, u, it
 
 
@@ -230,12 +376,15 @@ def em(patterns: Counter, max_iter: int = 200, tol: float = 1e-7,
 # its parent), so it can make "same base, different suffix" look like
 # agreement. That level is evidence against: its weight is capped here.
 MAX_WEIGHT = {("address", "same_base_other_suffix"): -3.0,
-              ("name", "accent_conflict"): -1.0}
+              ("name", "accent_conflict"): -1.0,
+              ("head", "accent_conflict"): -1.0}
 
 
-def apply_constraints(m: list[list[float]], u: list[list[float]]) -> None:
+def apply_constraints(m: list[list[float]], u: list[list[float]], skip: set[int] | frozenset[int] = frozenset()) -> None:
     for (fname, lname), cap in MAX_WEIGHT.items():
         f = FIELD_NAMES.index(fname)
+        if f in skip:
+            continue
         level = FIELDS[fname].index(lname)
         limit = u[f][level] * 2.0 ** cap
         if m[f][level] > limit:
@@ -245,19 +394,20 @@ def apply_constraints(m: list[list[float]], u: list[list[float]]) -> None:
 
 
 def fit(gammas: Iterable[Sequence[int]], records: Iterable[Record] | None, *, auto_threshold: float | None = None,
-        review_threshold: float | None = None, tf: tuple | None = None) -> Model:
+        review_threshold: float | None = None, tf: tuple | None = None, prior: bool = True) -> Model:
     """Estimate a model from the comparison vectors of the candidate pairs
     (or a {gamma: count} Counter of them); name frequencies from ``records``,
-    or given as ``tf`` (``name_frequencies``)."""
+    or given as ``tf`` (``name_frequencies``). ``prior``: EM leans on the
+    default model (``PRIOR_PAIRS``); off to re-estimate the default itself."""
     from .defaults import AUTO_THRESHOLD, MIN_PAIRS_FOR_EM, REVIEW_THRESHOLD, default_model
     patterns: Counter = gammas if isinstance(gammas, Counter) else Counter(tuple(g) for g in gammas)
     n_pairs = sum(patterns.values())
+    base = default_model()
     if n_pairs < MIN_PAIRS_FOR_EM:
-        base = default_model()
-        lam, m, u, iterations = base.lam, base.m, base.u, 0
+        lam, m, u, iterations = base.lam, [list(r) for r in base.m], [list(r) for r in base.u], 0
     else:
-        lam, m, u, iterations = em(patterns)
-    apply_constraints(m, u)
+        lam, m, u, iterations = em(patterns, prior=base if prior else None)
+    constrain(m, u)
     tf_name, tf_given, floor, name_c, given_c = tf if tf is not None else term_frequencies(records or ())
     model = Model(lam=lam, m=m, u=u, tf_name=tf_name, tf_given=tf_given, tf_floor=floor,
                   name_collision=name_c, given_collision=given_c, iterations=iterations,

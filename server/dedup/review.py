@@ -52,6 +52,11 @@ REASON_LABELS = {
     "thin_evidence": ("Hồ sơ thiếu tên, địa chỉ hoặc số định danh", "A record lacks name, address or identifiers"),
     "id_equal_name_differs": ("Cùng số CCCD chủ hộ nhưng khác tên", "Same head citizen ID under another name"),
     "constraint": ("Hộ đã có hồ sơ khác trong cùng kỳ rà soát", "The household already has a record in this round"),
+    "heads_differ_same_round": ("Hai hồ sơ cùng kỳ rà soát nhưng chủ hộ là hai người khác nhau (có thể là hộ tách)",
+                                "Two records of one round whose heads are different people (possibly a split)"),
+    "head_change_unexplained": ("Chủ hộ khác nhau giữa hai kỳ mà chưa có bằng chứng thay đổi chủ hộ",
+                                "The heads differ between the rounds without evidence of a change of head"),
+    "declared_split": ("Hộ này đã khai là tách từ hộ kia", "This household declared it split off the other"),
 }
 
 
@@ -131,12 +136,24 @@ def _rounds(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, int | Non
         f"SELECT record_id, round FROM dedup_records WHERE record_id IN ({marks})", ids)}
 
 
+def _declared_between(conn: sqlite3.Connection, xs: set[str], ys: set[str]) -> bool:
+    """A household of one side says it split off a household of the other (lifecycle split_from)."""
+    ids = list(xs | ys)
+    marks = ",".join("?" * len(ids))
+    for rid, lineage in conn.execute(f"SELECT record_id, json_extract(features, '$.lineage') FROM dedup_records "
+                                     f"WHERE record_id IN ({marks}) AND json_extract(features, '$.lineage') "
+                                     f"IS NOT NULL", ids):
+        if (rid in xs and lineage in ys) or (rid in ys and lineage in xs):
+            return True
+    return False
+
+
 def can_auto_link(conn: sqlite3.Connection, a: str, b: str) -> tuple[bool, str]:
     """Whether an automatic link a–b keeps every cluster a plausible household."""
     ca, cb = cluster_of(conn, a), cluster_of(conn, b)
     if ca & cb:
         return False, "already_linked"
-    if _cannot_between(conn, ca, cb):
+    if _cannot_between(conn, ca, cb) or _declared_between(conn, ca, cb):
         return False, "cannot_link"
     rounds = _rounds(conn, ca | cb)
     ra = {rounds.get(x) for x in ca} - {None}

@@ -20,7 +20,7 @@ from .. import jsontext
 from .decide import Candidate
 from .engine import MAX_BLOCK, score_against
 from .features import Record, make_record
-from .model import Model
+from .model import COMPARISON_VERSION, Model
 
 _CHUNK = 400
 _MODEL_CACHE: dict[tuple[str, int], Model] = {}
@@ -165,15 +165,22 @@ def save_model(conn: sqlite3.Connection, model: Model, now: str, actor: str, rec
     return int(cur.lastrowid)
 
 
+def _default() -> Model:
+    global _DEFAULT_MODEL
+    if _DEFAULT_MODEL is None:     # built once: matching only reads the model
+        from .defaults import default_model
+        _DEFAULT_MODEL = default_model()
+    return _DEFAULT_MODEL
+
+
 def load_model(conn: sqlite3.Connection) -> tuple[int | None, Model]:
-    """The newest fitted model (cached by database and id), else the default."""
-    row = conn.execute("SELECT id FROM dedup_models ORDER BY id DESC LIMIT 1").fetchone()
+    """The newest fitted model (cached by database and id), else the default. A stored model fitted
+    on another comparison (before issue 19: household name and birth year apart, no head field) is
+    not used — its weights fall on levels households no longer produce — until the next refit."""
+    row = conn.execute("SELECT id FROM dedup_models WHERE json_extract(params, '$.comparison') = ? "
+                       "ORDER BY id DESC LIMIT 1", (COMPARISON_VERSION,)).fetchone()
     if row is None:
-        global _DEFAULT_MODEL
-        if _DEFAULT_MODEL is None:     # built once: matching only reads the model
-            from .defaults import default_model
-            _DEFAULT_MODEL = default_model()
-        return None, _DEFAULT_MODEL
+        return None, _default()
     model_id = int(row[0])
     db_name = conn.execute("PRAGMA database_list").fetchone()[2]
     # Cached by file and id; an in-memory database is never cached (id(conn)

@@ -19,7 +19,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "birth_date": ("ngay sinh", "ngay thang nam sinh", "birth date"),
     "birth_year": ("nam sinh", "birth year"),
     "sex": ("gioi tinh", "gioi", "sex"),
-    "citizen_id": ("so cccd", "cccd", "so dinh danh", "can cuoc", "citizen id"),
+    # one "CMND/CCCD" column holds either kind: it is read as the citizen-ID column, and a 9-digit
+    # number in it (or in a CCCD column) is taken as the old ID number (parse._check_row)
+    "citizen_id": ("so cccd", "cccd", "so dinh danh", "can cuoc", "citizen id", "cmnd cccd", "cccd cmnd",
+                   "so cmnd cccd", "so cccd cmnd", "cmt cccd"),
+    "old_id_number": ("so cmnd", "cmnd", "chung minh nhan dan", "so chung minh", "so cmt", "cmt", "old id"),
     "house_number": ("so nha", "house number"),
     "street": ("duong", "pho", "ngo", "street"),
     "group": ("khu pho", "to dan pho", "thon", "to", "khu", "group"),
@@ -34,7 +38,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("head_name", "group", "status")
 LABELS = {
     "household_code": "Mã hộ", "head_name": "Họ và tên chủ hộ", "birth_date": "Ngày sinh", "birth_year": "Năm sinh",
-    "sex": "Giới tính", "citizen_id": "Số CCCD", "house_number": "Số nhà", "street": "Đường/phố",
+    "sex": "Giới tính", "citizen_id": "Số CCCD", "old_id_number": "Số CMND", "house_number": "Số nhà",
+    "street": "Đường/phố",
     "group": "Khu phố / thôn", "members_count": "Số nhân khẩu", "phone": "Điện thoại", "status": "Phân loại",
     "ethnicity": "Dân tộc", "decision_number": "Số quyết định", "decision_date": "Ngày quyết định",
     "address": "Địa chỉ",

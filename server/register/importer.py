@@ -40,6 +40,8 @@ from .parse import ParseResult, RegisterFileError, RegisterRow, RowProblem, pars
 
 REGISTER_NAMESPACE = uuid.UUID("6f1d2a4e-2b7c-5d3e-9a10-7c1e0b9d4f21")
 FORM_VERSION = "2025.1"
+# A row with a member count or an old ID number (CMND) carries what only form 2026.1 has a field for.
+FORM_VERSION_COUNTS = "2026.1"
 BATCH = 500
 IMPORT_CACHE_KIB = 256 * 1024     # SQLite page cache while importing (see import_checked)
 POOL_MIN_ROWS = 5000              # from this many rows, validate in a worker process while storing
@@ -51,7 +53,8 @@ HISTORY_STATUS = {"poor": "poor", "near_poor": "near_poor", "escaped_poverty": "
 # document path prefix -> register field (to name the column of a validation problem)
 PATH_FIELDS = (("members[0].full_name", "head_name"), ("members[0].birth_year", "birth_year"),
                ("members[0].birth_date", "birth_date"), ("members[0].sex", "sex"),
-               ("members[0].citizen_id", "citizen_id"), ("address.house_number", "house_number"),
+               ("members[0].citizen_id", "citizen_id"), ("members[0].old_id_number", "old_id_number"),
+               ("member_count", "members_count"), ("address.house_number", "house_number"),
                ("address.street", "street"), ("phone", "phone"), ("area", "group"))
 
 
@@ -102,10 +105,13 @@ def document(row: RegisterRow, ward: dict[str, Any], year: int, household_id: st
         head["birth_year"] = row.birth_year
     if row.citizen_id:
         head["citizen_id"] = row.citizen_id
+    if row.old_id_number:
+        head["old_id_number"] = row.old_id_number
     if row.ethnicity and norm_header(row.ethnicity) not in ("kinh", ""):
         head["ethnic_minority"] = True
     doc: dict[str, Any] = {
-        "household_id": household_id or household_id_for(row, ward["ward_code"]), "form_version": FORM_VERSION,
+        "household_id": household_id or household_id_for(row, ward["ward_code"]),
+        "form_version": FORM_VERSION_COUNTS if row.members_count or row.old_id_number else FORM_VERSION,
         "collected_at": row.decision_date or f"{year}-12-14",
         "area": {"province_code": ward["province_code"], "ward_code": ward["ward_code"], "group_code": row.group,
                  "area_type": ward["area_type"]},
@@ -116,6 +122,8 @@ def document(row: RegisterRow, ward: dict[str, Any], year: int, household_id: st
         doc["address"] = address
     if row.phone:
         doc["phone"] = row.phone
+    if row.members_count:
+        doc["member_count"] = row.members_count
     return doc
 
 

@@ -69,6 +69,7 @@ class RegisterRow:
     birth_date: str | None = None
     sex: str | None = None
     citizen_id: str | None = None
+    old_id_number: str | None = None       # the head's old 9-digit ID (CMND)
     house_number: str | None = None
     street: str | None = None
     members_count: int | None = None
@@ -220,6 +221,12 @@ def parse_register(path: str | Path, groups: dict[str, str] | None = None,
         raw_cid = row[mapping["citizen_id"]] if "citizen_id" in mapping and mapping["citizen_id"] < len(row) else None
         if isinstance(raw_cid, (int, float)) and not isinstance(raw_cid, bool):
             cells["citizen_id"] = identity.normalize_citizen_id(raw_cid)   # Excel stored it as a number
+            if len(str(int(raw_cid))) in (8, 9):                          # ... and it is a CMND that lost its 0
+                cells["citizen_id"] = identity.normalize_old_id(raw_cid) or cells["citizen_id"]
+        raw_old = row[mapping["old_id_number"]] if "old_id_number" in mapping and mapping["old_id_number"] < len(row) \
+            else None
+        if isinstance(raw_old, (int, float)) and not isinstance(raw_old, bool):
+            cells["old_id_number"] = identity.normalize_old_id(raw_old) or cells.get("old_id_number")
         rec = _check_row(number, cells, result, groups, today)
         if rec is None:
             continue
@@ -245,15 +252,17 @@ def duplicate_warnings(rows: list[RegisterRow], mapping: dict[str, str] | None =
     by_name: dict[tuple[str, int, str], list[RegisterRow]] = {}
     for r in rows:
         cid = r.citizen_id or ""
-        if cid:
-            first = by_cid.setdefault(cid, r)
+        if cid or r.old_id_number:
+            kind, number = ("CCCD", cid) if cid else ("CMND", r.old_id_number or "")
+            column = "citizen_id" if cid or "old_id_number" not in mapping else "old_id_number"
+            first = by_cid.setdefault(number, r)
             if first is not r:
                 out.append(RowProblem(
-                    r.row, mapping.get("citizen_id", LABELS["citizen_id"]), "possible_duplicate",
-                    f"Dòng {first.row} và dòng {r.row} có cùng số CCCD chủ hộ {cid}: có thể là cùng một hộ; "
+                    r.row, mapping.get(column, LABELS[column]), "possible_duplicate",
+                    f"Dòng {first.row} và dòng {r.row} có cùng số {kind} chủ hộ {number}: có thể là cùng một hộ; "
                     "kiểm tra và sửa tệp nếu trùng",
-                    f"Rows {first.row} and {r.row} have the same head's citizen ID {cid}: possibly the same "
-                    "household; check the file", rows=[first.row, r.row]))
+                    f"Rows {first.row} and {r.row} have the same head's {'citizen ID' if cid else 'old ID (CMND)'} "
+                    f"{number}: possibly the same household; check the file", rows=[first.row, r.row]))
                 continue
         key = identity.name_key(r.head_name)
         if not key or not r.birth_year:
@@ -314,10 +323,18 @@ def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[
         sex = SEX_WORDS.get(norm_header(c["sex"]))
         if sex is None:
             bad("sex", "choice", f"Giới tính '{c['sex']}' không hợp lệ (Nam/Nữ)", f"Invalid sex '{c['sex']}'")
-    cid = None
+    cid = old_id = None
+    if c.get("old_id_number"):
+        old_id = identity.normalize_old_id(c["old_id_number"])
+        if not old_id:
+            bad("old_id_number", "old_id_number_pattern",
+                f"Số CMND '{c['old_id_number']}' không hợp lệ: số CMND cũ gồm đúng 9 chữ số",
+                f"Invalid old ID number '{c['old_id_number']}': an old ID (CMND) has exactly 9 digits")
     if c.get("citizen_id"):
         cid = identity.normalize_citizen_id(c["citizen_id"])
-        for issue in identity.check_citizen_id(cid, sex=sex, birth_year=year):
+        if identity.normalize_old_id(cid) and not old_id:
+            cid, old_id = None, identity.normalize_old_id(cid)     # a CMND in the CCCD (or CMND/CCCD) column
+        for issue in identity.check_citizen_id(cid, sex=sex, birth_year=year) if cid else ():
             if issue.severity == "error":
                 bad("citizen_id", f"citizen_id_{issue.code}", issue.message_vi, issue.message_en)
     count = None
@@ -328,7 +345,7 @@ def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[
                 raise ValueError
         except ValueError:
             bad("members_count", "range", f"Số nhân khẩu '{c['members_count']}' phải là số từ 1 đến 40",
-                f"members_count must be 1..40")
+                f"The member count '{c['members_count']}' must be a number from 1 to 40")
             count = None
     ddate = None
     if c.get("decision_date"):
@@ -346,6 +363,7 @@ def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[
         house, street = (m[1], m[2] or None) if m else (None, c["address"])
     return RegisterRow(row=n, head_name=unicodedata.normalize("NFC", " ".join(c["head_name"].split())),
                        group=group or "", status=status or "", household_code=c.get("household_code"),
-                       birth_year=year, birth_date=bdate, sex=sex, citizen_id=cid, house_number=house,
+                       birth_year=year, birth_date=bdate, sex=sex, citizen_id=cid, old_id_number=old_id,
+                       house_number=house,
                        street=street, members_count=count, phone=c.get("phone"), ethnicity=c.get("ethnicity"),
                        decision_number=c.get("decision_number"), decision_date=ddate)

@@ -112,7 +112,7 @@ def test_candidate_detail_shows_both_sides_contributions_and_id_checks(conn):
     assert d["b"]["normalised"]["head_key"] == "nguyen van hung"
     fields = {f["field"]: f for f in d["fields"]}
     assert fields["citizen_id"]["level"] == "member_shared"      # the spouse's ID is on both rosters
-    assert fields["roster"]["weight"] > 0 and fields["name"]["level"] == "folded_equal"
+    assert fields["roster"]["weight"] > 0 and fields["head"]["level"] == "same_name_same_year"
     codes = {ch["code"] for ch in d["citizen_id_checks"]}
     assert "head_id_one_edit" in codes and "sex_mismatch" in codes
     assert {c["decision"] for c in d["choices"]} == {"same", "different", "split", "unsure"}
