@@ -3,6 +3,8 @@
 Run: .venv/bin/python bench/bench_dedup.py [--households 10000] [--scale-households 45000]
                                           [--registry 400000] [--sqlite-registry 100000] [--no-peers]
                                           [--no-febrl] [--refit-households 195000] [--refit-caps legacy,0,200000]
+                                          [--sets vn,vnreg,regs] [--regs-scale-households 45000]
+                                          [--peers recordlinkage,splink] [--only regs:,febrl:]
 
 Every measurement runs in its own process (so peak RSS is that task's own:
 interpreter + its documents + the engine); times exclude generating the data.
@@ -11,7 +13,9 @@ engine the pairs inside its clusters (auto band only), for the peers the
 pairs they link. Peers need the `bench` extra (pip install -e '.[bench]');
 a peer that is not installed is reported as skipped.
 
-Datasets: the labelled Vietnamese set (server.dedup.evalset) and FEBRL 1–4
+Datasets: the labelled Vietnamese set A (server.dedup.evalset, the tuning set; "vnreg" is A with
+register rows, member counts and old IDs), the independent register-shaped set B
+(server.dedup.evalset_registers, never tuned on: tune on one, report the other) and FEBRL 1–4
 (shipped with recordlinkage), each with and without the ID column. On FEBRL
 the peers run their own standard pipeline on the raw FEBRL columns (their
 usual blocking and comparisons), not this engine's keys; this engine reads
@@ -55,9 +59,16 @@ def prf(predicted: set, truth: set) -> dict[str, float]:
 # Datasets as (household documents, truth pairs, rounds) and as flat person tables for peers
 # --------------------------------------------------------------------------------------------
 
-def vn_dataset(households: int, seed: int):
-    from server.dedup.evalset import generate
-    es = generate(households, seed=seed)
+def vn_dataset(households: int, seed: int, kind: str = "vn"):
+    """``vn``: set A (``evalset``, the tuning set); ``vnreg``: set A with register rows, member counts
+    and old IDs (``evalset.REGISTER_MIX``, also tuned on); ``regs``: set B (``evalset_registers``,
+    register-shaped, never tuned on)."""
+    if kind == "regs":
+        from server.dedup.evalset_registers import generate as generate_b
+        es = generate_b(households, seed=seed)
+    else:
+        from server.dedup.evalset import REGISTER_MIX, generate
+        es = generate(households, seed=seed, rates=REGISTER_MIX if kind == "vnreg" else None)
     return es.records, es.true_pairs(), es
 
 
@@ -94,8 +105,12 @@ def flat_table(docs):
                      "family": tokens[0] if len(tokens) > 1 else None,
                      "sorted_name": r.head_sorted or None,
                      "birth_year": str(r.head_year) if r.head_year else None,
-                     "cid": r.head_cid or None, "phone": min(r.phones) if r.phones else None,
-                     "house": r.house or None, "house_base": r.house_base or None, "street": r.street or None})
+                     "year": float(r.head_year) if r.head_year else None,
+                     "cid": r.head_cid or None, "oid": r.head_oid or None,
+                     "phone": min(r.phones) if r.phones else None,
+                     "house": r.house or None, "house_base": r.house_base or None, "street": r.street or None,
+                     "group": (r.ward + "|" + r.group) if r.group else None,
+                     "size": float(r.size) if r.size is not None else None})
     return pd.DataFrame(rows).set_index("rid", drop=False)
 
 
@@ -116,17 +131,33 @@ def task_ours(docs, truth, es=None) -> dict[str, Any]:
            **prf(clustered, truth), "with_review_decided": prf(clustered | (review & truth), truth),
            "review_records_share": round(len({x for p in review for x in p}) / max(1, len(records)), 4)}
     if es is not None:
+        out.update(kinds_of_pairs(clustered, es))
         from server.dedup.evaluate import blocking_recall
         from server.dedup.engine import MAX_BLOCK
-        out["recall_head_change"] = round(len(clustered & es.pairs_of_kind("head_change"))
-                                          / max(1, len(es.pairs_of_kind("head_change"))), 4)
-        out["split_false_merges"] = len(clustered & es.split_pairs)
         out["blocking_recall"] = round(blocking_recall(records, es, MAX_BLOCK), 5)
     return out
 
 
+def kinds_of_pairs(predicted: set, es) -> dict[str, Any]:
+    """Recall on head-change pairs (and on those where the spouse took over, set B), false merges of
+    split families, for any engine's predicted pairs."""
+    out: dict[str, Any] = {}
+    hc = es.pairs_of_kind("head_change")
+    out["recall_head_change"] = round(len(predicted & hc) / max(1, len(hc)), 4)
+    if hasattr(es, "records") and es.records and es.records[0].get("form_version") == "2026.1" \
+            and "member_count" in str(es.records[:50]):
+        from server.dedup.evalset_registers import pairs_of_head_change_to_spouse
+        sp = pairs_of_head_change_to_spouse(es)
+        if sp:
+            out["recall_head_change_to_spouse"] = round(len(predicted & sp) / len(sp), 4)
+    out["split_false_merges"] = len(predicted & es.split_pairs)
+    out["split_pairs"] = len(es.split_pairs)
+    return out
+
+
 def _peer_blocks(df):
-    keys = [["phone"], ["cid"], ["given", "birth_year"], ["street", "house_base"], ["sorted_name"]]
+    keys = [["phone"], ["cid"], ["oid"], ["given", "birth_year"], ["street", "house_base"], ["group", "house_base"],
+            ["sorted_name"]]
     return [k for k in keys if df[k].notna().all(axis=1).any()]
 
 
@@ -153,30 +184,52 @@ def task_recordlinkage(docs, truth) -> dict[str, Any]:
     return {"records": len(df), "pairs_compared": len(pairs), "seconds": round(seconds, 2), **prf(predicted, truth)}
 
 
-def task_splink(docs, truth) -> dict[str, Any]:
+def task_splink(docs, truth, es=None) -> dict[str, Any]:
+    """splink 5 with Vietnamese-aware settings: the same normalised fields this engine compares
+    (folded names with Telex/VNI residue repaired, given name with term frequencies, birth year
+    within one, CCCD, old CMND, phone's last 9 digits, house number with and without its suffix,
+    street, residential group, member count within one) and the same blocking keys; u by random
+    sampling, EM on three blocking rules, links at p >= 0.5 (pairwise; and closed into connected
+    components)."""
     import logging
 
+    import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     logging.getLogger("splink").setLevel(logging.ERROR)
     t = time.perf_counter()
     df = flat_table(docs).rename(columns={"rid": "unique_id"}).reset_index(drop=True)
     blocks = [block_on(*k) for k in _peer_blocks(df)]
+    address = cl.CustomComparison(output_column_name="address", comparison_levels=[
+        cll.And(cll.NullLevel("house"), cll.NullLevel("street")),
+        cll.CustomLevel("house_l = house_r AND (street_l = street_r OR street_l IS NULL OR street_r IS NULL)",
+                        label_for_charts="same house"),
+        cll.CustomLevel("house_base_l = house_base_r AND (street_l = street_r OR street_l IS NULL OR street_r IS NULL)",
+                        label_for_charts="same base, other suffix"),
+        cll.ExactMatchLevel("street"), cll.ElseLevel()])
+    year = cl.CustomComparison(output_column_name="year", comparison_levels=[
+        cll.NullLevel("year"), cll.ExactMatchLevel("year"), cll.AbsoluteDifferenceLevel("year", 1), cll.ElseLevel()])
+    size = cl.CustomComparison(output_column_name="size", comparison_levels=[
+        cll.NullLevel("size"), cll.ExactMatchLevel("size"), cll.AbsoluteDifferenceLevel("size", 1), cll.ElseLevel()])
     settings = SettingsCreator(
         link_type="dedupe_only", blocking_rules_to_generate_predictions=blocks,
-        comparisons=[cl.JaroWinklerAtThresholds("name", [0.92]),
+        comparisons=[cl.JaroWinklerAtThresholds("name", [0.95, 0.88]),
                      cl.ExactMatch("given").configure(term_frequency_adjustments=True),
-                     cl.ExactMatch("birth_year"), cl.ExactMatch("cid"), cl.ExactMatch("phone"),
-                     cl.ExactMatch("house"), cl.ExactMatch("street")])
+                     year, cl.ExactMatch("cid"), cl.ExactMatch("oid"), cl.ExactMatch("phone"), address,
+                     cl.ExactMatch("group"), size])
     db_api = DuckDBAPI()
     linker = Linker(db_api.register(df), settings)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
-    for k in _peer_blocks(df)[:3]:
+    for k in (["phone"], ["street", "house_base"], ["given", "birth_year"]):
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(*k))
     pred = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
     seconds = time.perf_counter() - t
     predicted = {frozenset((a, b)) for a, b in zip(pred["unique_id_l"], pred["unique_id_r"])}
-    return {"records": len(df), "seconds": round(seconds, 2), **prf(predicted, truth)}
+    out = {"records": len(df), "pairs_predicted": len(pred), "seconds": round(seconds, 2), **prf(predicted, truth),
+           "components": prf(_components(predicted), truth)}
+    if es is not None:
+        out.update(kinds_of_pairs(predicted, es))
+    return out
 
 
 # --- peers on FEBRL: their own standard pipeline on the raw FEBRL columns ---------------------
@@ -417,11 +470,11 @@ def task_refit(households: int, how: str) -> dict[str, Any]:
 
 
 def run_task(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    if name.startswith("vn:"):
-        _, engine, households, seed = name.split(":")
-        docs, truth, es = vn_dataset(int(households), int(seed))
+    if name.split(":")[0] in ("vn", "vnreg", "regs"):
+        kind, engine, households, seed = name.split(":")
+        docs, truth, es = vn_dataset(int(households), int(seed), kind)
         out = task_ours(docs, truth, es) if engine == "ours" else \
-            task_recordlinkage(docs, truth) if engine == "recordlinkage" else task_splink(docs, truth)
+            task_recordlinkage(docs, truth) if engine == "recordlinkage" else task_splink(docs, truth, es)
     elif name.startswith("febrl:"):
         _, engine, number, ids = name.split(":")
         if engine == "ours":
@@ -478,20 +531,33 @@ def main() -> int:
     ap.add_argument("--refit-caps", default="legacy,1000000,200000,50000",
                     help="refit variants: legacy (all records in memory), 0 (every pair, streamed), a pair cap")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--peers", default="recordlinkage,splink", help="peers to run (installed ones only)")
     ap.add_argument("--no-febrl", action="store_true")
+    ap.add_argument("--sets", default="vn,vnreg,regs",
+                    help="quality sets: vn (set A), vnreg (set A with register rows), regs (set B, not tuned on)")
+    ap.add_argument("--regs-scale-households", type=int, default=0,
+                    help="batch scale run on set B (~2.0 records each; 0 = skip)")
+    ap.add_argument("--only", default="", help="comma-separated task-name prefixes to keep (e.g. regs:,febrl:)")
     args = ap.parse_args()
     if args.task:
         print(json.dumps(run_task(args.task, args)))
         return 0
 
-    peers = [] if args.no_peers else [p for p in ("recordlinkage", "splink") if installed(p)]
-    tasks = [f"vn:ours:{args.households}:{args.seed}"] + [f"vn:{p}:{args.households}:{args.seed}" for p in peers]
+    wanted = [p for p in args.peers.split(",") if p]
+    peers = [] if args.no_peers else [p for p in ("recordlinkage", "splink") if p in wanted and installed(p)]
+    tasks = []
+    for kind in [k for k in args.sets.split(",") if k]:
+        tasks += [f"{kind}:ours:{args.households}:{args.seed}"] + \
+                 [f"{kind}:{p}:{args.households}:{args.seed}" for p in peers]
     if not args.no_febrl and installed("recordlinkage"):
         for number in (1, 2, 3, 4):
             for ids in ("ids", "noids"):
                 tasks += [f"febrl:{e}:{number}:{ids}" for e in ["ours", *peers]]
     if args.scale_households:
         tasks.append(f"vn:ours:{args.scale_households}:{args.seed + 1}")
+    if args.regs_scale_households:
+        tasks += [f"regs:ours:{args.regs_scale_households}:{args.seed + 1}"] + \
+                 [f"regs:splink:{args.regs_scale_households}:{args.seed + 1}" for p in peers if p == "splink"]
     if args.registry:
         tasks.append(f"registry:memory:{args.registry}:{args.probes}")
     if args.sqlite_registry:
@@ -499,6 +565,9 @@ def main() -> int:
     if args.refit_households:
         tasks.append(f"refitbuild:{args.refit_households}")
         tasks += [f"refit:{args.refit_households}:{how}" for how in args.refit_caps.split(",") if how]
+    if args.only:
+        keep = [x for x in args.only.split(",") if x]
+        tasks = [t for t in tasks if any(t.startswith(k) for k in keep)]
     results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
                "skipped_peers": [p for p in ("recordlinkage", "splink") if p not in peers], "runs": []}
     for name in tasks:

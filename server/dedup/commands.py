@@ -72,7 +72,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     try:
         w = exportsafe.csv_writer(out)
         w.writerow(["a", "b", "band", "linked", "probability", "weight", "cluster", "reasons", *FIELD_NAMES])
-        for link in sorted(result.links, key=lambda l: -l.weight):
+        for link in sorted((l for l in result.links if l.band != "new"), key=lambda l: -l.weight):
             same = result.cluster_of[link.a] == result.cluster_of[link.b]
             w.writerow([link.a, link.b, link.band, int(same), f"{link.probability:.6f}", f"{link.weight:.3f}",
                         result.cluster_of[link.a] if same else "", ";".join(link.reasons),

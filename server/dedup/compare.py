@@ -42,7 +42,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
              "accent_conflict", "similar_name_near_year", "similar_name_other_year", "given_only_near_year",
              "other_name_near_year", "different"),
     "size": ("null", "equal", "one_apart", "two_apart", "different"),
-    "head_link": ("null", "spouse", "member", "absent"),
+    "head_link": ("null", "spouse", "member", "couple", "absent"),
     # person records only
     "birth_date": ("null", "exact", "one_edit", "two_edits", "different"),
     "street": ("null", "same", "street_only", "number_only", "different"),
@@ -61,7 +61,8 @@ ROSTER_IDENTICAL, ROSTER_MOST, ROSTER_ONE_OF_TWO, ROSTER_FEW, ROSTER_NONE = rang
 (HEAD_SAME_YEAR, HEAD_NEAR_YEAR, HEAD_NO_YEAR, HEAD_OTHER_YEAR, HEAD_ACCENT, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER,
  HEAD_GIVEN_NEAR, HEAD_OTHER_NAME_NEAR, HEAD_DIFFERENT) = range(1, 11)
 SIZE_EQUAL, SIZE_ONE, SIZE_TWO, SIZE_DIFFERENT = range(1, 5)
-LINK_SPOUSE, LINK_MEMBER, LINK_ABSENT = range(1, 4)
+LINK_SPOUSE, LINK_MEMBER, LINK_COUPLE, LINK_ABSENT = range(1, 5)
+COUPLE_YEARS = 10         # two heads of opposite sex born this close could be husband and wife
 # Positions in a vector (households fill 0-8, with name and birth_year null; persons 0-11).
 F_NAME, F_YEAR, F_CID, F_ADDRESS, F_PHONE, F_ROSTER, F_HEAD, F_SIZE, F_LINK = range(9)
 # Head levels where the heads are one person by name (the name agrees, whatever the year says).
@@ -269,17 +270,31 @@ def _on_roster(head: Record, other: Record) -> str:
     return ""
 
 
+def _couple(a: Record, b: Record) -> bool | None:
+    """Could the two heads be husband and wife: opposite sex, born within ``COUPLE_YEARS``? None
+    when a sex or a year is unknown."""
+    if not a.head_sex or not b.head_sex or a.head_year is None or b.head_year is None:
+        return None
+    return a.head_sex != b.head_sex and abs(a.head_year - b.head_year) <= COUPLE_YEARS
+
+
 def compare_head_link(a: Record, b: Record) -> int:
-    """Whether the head of one record is a member (not the head) of the other's roster: the spouse
-    (the usual head change: the head died or left) or another member (a child took over — or split
-    off: the rest of the evidence decides). Null when neither record lists more than its head."""
-    if len(a.members) < 2 and len(b.members) < 2:
-        return NULL
+    """How the two heads (who differ) are related, as far as the records tell: the head of one is
+    the spouse on the other's roster (the usual head change: the head died or left); another member
+    of it (a child took over — or split off: the rest of the evidence decides); not on the roster
+    but possibly the couple (opposite sex, close in age: a spouse taking over where the old record
+    lists only its head, as register rows do); or none of these. Null when nothing can be told (no
+    roster, and a sex or a birth year unknown)."""
     roles = {_on_roster(a, b), _on_roster(b, a)} - {""}
     if "spouse" in roles:
         return LINK_SPOUSE
     if roles:
         return LINK_MEMBER
+    couple = _couple(a, b)
+    if couple:
+        return LINK_COUPLE
+    if couple is None and len(a.members) < 2 and len(b.members) < 2:
+        return NULL
     return LINK_ABSENT
 
 

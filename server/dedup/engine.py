@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .cluster import cluster
-from .compare import compare
+from .compare import F_HEAD, HEADS_DIFFER, compare
 from .decide import AUTO, NEW, REVIEW, Candidate, decide, probability
 from .features import Record, make_record
 from .model import Model, fit
 
 MAX_BLOCK = 80
+SUCCESSOR_THRESHOLD = 0.5
 
 
 def _score(model: Model, a: Record, b: Record, keep_new: bool) -> Candidate | None:
@@ -134,6 +135,10 @@ class Link:
     band: str
     gamma: tuple[int, ...]
     reasons: tuple[str, ...] = ()
+    decided: str = ""        # the band the pair's own score and rules gave, before the batch-level steps
+
+    def __post_init__(self) -> None:
+        self.decided = self.decided or self.band
 
 
 @dataclass
@@ -141,7 +146,8 @@ class BatchResult:
     records: list[Record]
     model: Model
     pairs: int
-    links: list[Link]                      # every pair in the auto or review band
+    links: list[Link]                      # every pair in the auto or review band (``decided``; ``band`` after
+                                           # the batch-level steps: successors promoted, settled pairs "new")
     cluster_of: dict[str, str] = field(default_factory=dict)   # rid -> cluster id (a member rid)
     accepted: set[tuple[str, str]] = field(default_factory=set)  # auto-links taken by clustering
 
@@ -188,9 +194,53 @@ def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int
         if band != NEW:
             links.append(Link(a.rid, b.rid, weight, probability(weight), band, gamma, reasons))
     rounds = {r.rid: r.round for r in records}
+    promote_successors(links, rounds, model)
     auto = [(l.weight, l.a, l.b) for l in links if l.band == AUTO]
     cluster_of, accepted = cluster([r.rid for r in records], rounds, auto, must_link, cannot_link)
+    links = _settled_by_clusters(links, cluster_of, rounds)
     return BatchResult(records, model, len(pairs), links, cluster_of, {(a, b) for _, a, b in accepted})
+
+
+def promote_successors(links: list[Link], rounds: dict[str, int | None], model: Model) -> None:
+    """Auto-link (in place) a head change whose evidence explains it (``decide.head_change_explained``)
+    and scores at least ``SUCCESSOR_THRESHOLD``, when it is the only pair of each record with a record
+    of the other's round in the review or auto band: the household of one round has one successor in
+    the next, and nothing else competes for it. The score alone puts a head-only register row whose
+    head died, at the very same house, near the review threshold (the head's name, birth year and ID
+    all differ); the one-to-one structure of rounds is what makes it sure."""
+    count: dict[tuple[str, int], int] = {}
+    for link in links:
+        ra, rb = rounds.get(link.a), rounds.get(link.b)
+        if ra is None or rb is None or ra == rb:
+            continue
+        count[(link.a, rb)] = count.get((link.a, rb), 0) + 1
+        count[(link.b, ra)] = count.get((link.b, ra), 0) + 1
+    for link in links:
+        if link.band != REVIEW or "head_change_explained" not in link.reasons \
+                or link.probability < SUCCESSOR_THRESHOLD:
+            continue
+        ra, rb = rounds.get(link.a), rounds.get(link.b)
+        if count.get((link.a, rb)) == 1 and count.get((link.b, ra)) == 1:
+            link.band = AUTO
+
+
+def _settled_by_clusters(links: list[Link], cluster_of: dict[str, str], rounds: dict[str, int | None]) -> list[Link]:
+    """Take out of the review band (band "new", reason ``settled_by_other_records``) the pairs whose
+    heads differ and whose records each already belong to a household holding a record of the
+    other's round: a split family, whose parents' records are linked to each other — the pair is
+    settled by those links, a person has nothing to decide."""
+    by_root: dict[str, set[int]] = {}
+    for rid, root in cluster_of.items():
+        if rounds.get(rid) is not None:
+            by_root.setdefault(root, set()).add(rounds[rid])
+    for link in links:
+        if link.band == REVIEW and len(link.gamma) > F_HEAD and link.gamma[F_HEAD] in HEADS_DIFFER:
+            ra, rb = cluster_of[link.a], cluster_of[link.b]
+            if ra != rb and (rounds.get(link.b) in by_root.get(ra, ()) and len(by_root.get(ra, ())) > 1
+                             or rounds.get(link.a) in by_root.get(rb, ()) and len(by_root.get(rb, ())) > 1):
+                link.band = NEW
+                link.reasons = (*link.reasons, "settled_by_other_records")
+    return links
 
 
 def _unique_ids(records: list[Record]) -> list[Record]:

@@ -18,6 +18,7 @@ override it (reported as a conflict).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections import Counter
@@ -27,10 +28,9 @@ from typing import Any, Iterable, Iterator
 
 from shared import identity as idn
 
-from .compare import FIELD_NAMES, FIELDS
-from .decide import AUTO, Candidate, review_priority
-from .compare import compare
-from .engine import score_against
+from .compare import F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare
+from .decide import AUTO, HEAD_AGREES, REVIEW, Candidate, review_priority
+from .engine import SUCCESSOR_THRESHOLD, score_against
 from .features import Record, make_record
 from .model import fit, name_frequencies
 from .store import SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, \
@@ -41,7 +41,7 @@ CANNOT = ("different", "split")
 DECISION_LABELS = {
     "same": ("Cùng một hộ", "Same household"),
     "different": ("Khác hộ", "Different household"),
-    "split": ("Cùng nơi ở nhưng là hộ tách riêng", "Same dwelling, a separate (split) household"),
+    "split": ("Hộ tách từ hộ kia (cùng dòng hộ, hai hộ riêng)", "Lineage: split off the other (two households)"),
     "unsure": ("Chưa chắc chắn", "Unsure"),
 }
 REASON_LABELS = {
@@ -57,6 +57,10 @@ REASON_LABELS = {
     "head_change_unexplained": ("Chủ hộ khác nhau giữa hai kỳ mà chưa có bằng chứng thay đổi chủ hộ",
                                 "The heads differ between the rounds without evidence of a change of head"),
     "declared_split": ("Hộ này đã khai là tách từ hộ kia", "This household declared it split off the other"),
+    "head_change_explained": ("Chủ hộ thay đổi giữa hai kỳ, có bằng chứng (cùng nhà, vợ/chồng, cùng điện thoại…)",
+                              "The head changed between the rounds, with evidence (same house, spouse, phone…)"),
+    "successor": ("Liên kết tự động: hộ duy nhất khớp ở kỳ kia (thay đổi chủ hộ)",
+                  "Linked automatically: the only match in the other round (a change of head)"),
 }
 
 
@@ -213,6 +217,7 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
     linked: list[str] = []
     queued: list[str] = []
     seen = set()
+    candidates = _promote_successor(conn, record, candidates)
     for c in candidates:
         seen.add(_pair(record.rid, c.rid))
         reasons = list(c.reasons)
@@ -223,6 +228,8 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
             status = "linked"
         elif c.band == AUTO and decision is None and not _link_was_undone(conn, record.rid, c.rid):
             ok, why = can_auto_link(conn, record.rid, c.rid)
+            if not ok and why == "constraint" and _displace(conn, record, c, now, actor):
+                ok, why = can_auto_link(conn, record.rid, c.rid)
             if ok:
                 cid = _upsert_candidate(conn, record.rid, c, "linked", reasons, index.model_id, now)
                 _add_link(conn, record.rid, c.rid, "auto", actor, now, c.probability, cid)
@@ -245,6 +252,59 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
             conn.execute("UPDATE dedup_candidates SET status = 'dismissed', updated_at = ? WHERE id = ?", (now, cid))
     return {"household_id": record.rid, "linked": linked, "queued": queued,
             "flags": list(record.flags), "candidates": [c.to_json() for c in candidates]}
+
+
+def _other_rounds(conn: sqlite3.Connection, rid: str, exclude: str) -> set[int]:
+    """Rounds of the records ``rid`` has an open or linked candidate pair with (``exclude`` aside)."""
+    others = [b if a == rid else a for a, b in conn.execute(
+        "SELECT a, b FROM dedup_candidates WHERE (a = ? OR b = ?) AND status IN ('open', 'linked')", (rid, rid))]
+    others = [x for x in others if x != exclude]
+    return {r for r in _rounds(conn, others).values() if r is not None} if others else set()
+
+
+def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:
+    """The registry's form of ``engine.promote_successors``: a head change whose evidence explains it,
+    scored at least ``SUCCESSOR_THRESHOLD``, is linked automatically when it is the only candidate of
+    this household in the other's round and the other household has no other candidate in this one.
+    (A competitor arriving later displaces it: ``_displace``.)"""
+    if record.round is None:
+        return candidates
+    out = []
+    for c in candidates:
+        other = c.other
+        if c.band == REVIEW and "head_change_explained" in c.reasons and c.probability >= SUCCESSOR_THRESHOLD \
+                and other is not None and other.round is not None and other.round != record.round \
+                and sum(1 for x in candidates if x.other is not None and x.other.round == other.round) == 1 \
+                and record.round not in _other_rounds(conn, c.rid, record.rid):
+            c = dataclasses.replace(c, band=AUTO, reasons=(*c.reasons, "successor"))
+        out.append(c)
+    return out
+
+
+def _displace(conn: sqlite3.Connection, record: Record, c: Candidate, now: str, actor: str) -> bool:
+    """An automatic link refused because the other household already holds a record of this round:
+    when that record was linked automatically as a head change (the heads differ) and this candidate
+    has the same head, this one is the household's own record — the earlier link is undone (back to
+    the queue, never auto-linked again) and this one can be made. Returns whether a link was undone."""
+    if not (len(c.gamma) > F_HEAD and c.gamma[F_HEAD] in HEAD_AGREES):
+        return False
+    cluster = cluster_of(conn, c.rid)
+    rounds = _rounds(conn, cluster)
+    undone = False
+    marks = ",".join("?" * len(cluster))
+    rows = conn.execute(f"SELECT l.id, l.a, l.b, c.gamma FROM dedup_links l LEFT JOIN dedup_candidates c "
+                        f"ON c.a = l.a AND c.b = l.b WHERE l.undone_at IS NULL AND l.source = 'auto' "
+                        f"AND (l.a IN ({marks}) OR l.b IN ({marks}))", (*cluster, *cluster)).fetchall()
+    for link_id, a, b, gamma in rows:
+        g = json.loads(gamma) if gamma else []
+        if record.round not in (rounds.get(a), rounds.get(b)):
+            continue
+        if len(g) > F_HEAD and g[F_HEAD] in HEADS_DIFFER:
+            _undo(conn, link_id, actor, now, "displaced: the household's own record of this round matched it")
+            conn.execute("UPDATE dedup_candidates SET status = 'open', updated_at = ? WHERE a = ? AND b = ?",
+                         (now, a, b))
+            undone = True
+    return undone
 
 
 # Household ids indexed but not yet matched, while inside ``deferred_matching()``.
@@ -591,14 +651,23 @@ def undo_link(conn: sqlite3.Connection, link_id: int, actor: str, now: str, reas
 
 
 def household(conn: sqlite3.Connection, household_id: str) -> dict[str, Any]:
-    """The cluster of a household and every link touching it, active or undone."""
+    """The cluster of a household and its history across rounds: every link touching it (active or
+    undone), every decision a person took on a pair of it (same household / lineage — "split" /
+    different / unsure, newest last), and the round of each record."""
     members = sorted(cluster_of(conn, household_id))
     marks = ",".join("?" * len(members))
     links = [dict(zip(("id", "a", "b", "source", "probability", "created_at", "created_by", "undone_at",
                        "undone_by", "undo_reason"), r)) for r in conn.execute(
         f"SELECT id, a, b, source, probability, created_at, created_by, undone_at, undone_by, undo_reason "
         f"FROM dedup_links WHERE a IN ({marks}) OR b IN ({marks}) ORDER BY id", (*members, *members))]
-    return {"household_id": household_id, "cluster": members, "links": links}
+    decisions = [dict(zip(("a", "b", "decision", "note", "decided_by", "decided_at"), r)) for r in conn.execute(
+        f"SELECT a, b, decision, note, decided_by, decided_at FROM dedup_decisions "
+        f"WHERE a IN ({marks}) OR b IN ({marks}) ORDER BY id", (*members, *members))]
+    for d in decisions:
+        d["label_vi"], d["label_en"] = DECISION_LABELS.get(d["decision"], (d["decision"], d["decision"]))
+    ids = set(members) | {x for lk in links for x in (lk["a"], lk["b"])} | {x for d in decisions for x in (d["a"], d["b"])}
+    return {"household_id": household_id, "cluster": members, "links": links, "decisions": decisions,
+            "rounds": _rounds(conn, ids)}
 
 
 def field_levels() -> dict[str, list[str]]:

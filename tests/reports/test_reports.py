@@ -284,6 +284,12 @@ def test_a_household_declared_split_off_is_not_a_duplicate_of_its_parent(ward):
     child["household_id"] = str(uuid.uuid4())
     child["lifecycle"] = {"event": "split_from", "related_household_id": parent}
     load(db, [child], NOW)
+    # dedup never links a household with the one it declared it split off (issue 19) ...
+    assert not db.one("SELECT 1 FROM dedup_links WHERE undone_at IS NULL AND ? IN (a, b)", (parent,))
+    # ... and should a link exist between them anyway (a person linked them), the report still counts two
+    from server.dedup import review as dedup_review
+    with db.write() as conn:
+        dedup_review._add_link(conn, parent, child["household_id"], "human", "user:1", "2025-12-15T00:00:00Z")
     assert db.one("SELECT 1 FROM dedup_links WHERE undone_at IS NULL AND ? IN (a, b)", (parent,))  # linked...
     overall1, _ = _totals(db)
     assert overall1["households"] == overall0["households"] + 1          # ...yet two households
