@@ -228,6 +228,20 @@ def m009_dedup_keys_slim(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS dedup_keys_record")
 
 
+def m011_attachment_holders(conn: sqlite3.Connection) -> None:
+    """Which devices proved they hold a photo's bytes (uploaded it whole, hash-checked), and why a
+    stored file cannot be shown as an image (issue 18). A device reads a photo it holds, or one attached
+    to a household of its groups by a party that held it; naming a hash proves nothing."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS attachment_holders (
+        sha256 TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        since TEXT NOT NULL,
+        PRIMARY KEY (sha256, device_id))""")
+    conn.execute("INSERT OR IGNORE INTO attachment_holders (sha256, device_id, since) "
+                 "SELECT sha256, device_id, stored_at FROM attachments WHERE device_id IS NOT NULL")
+    conn.execute("ALTER TABLE attachments ADD COLUMN image_problem TEXT")
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
@@ -238,6 +252,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (7, "attachments", m007_attachments),
     (8, "dedup_pending", m008_dedup_pending),
     (9, "dedup_keys_slim", m009_dedup_keys_slim),
+    (11, "attachment_holders", m011_attachment_holders),
 )
 
 

@@ -49,7 +49,8 @@ def photo(request: Request, sha256: str, user: ViewerUser) -> Response:
 async def thumb(request: Request, sha256: str, user: ViewerUser) -> Response:
     _file(request, user, sha256)
     root = service.root_dir(get_settings(request).data_dir)
-    path = await run_in_threadpool(service.thumbnail, root, sha256)
+    # not an image we can show: an ApiError (413 / 422) shown as the error page, the same answer every time
+    path = await run_in_threadpool(service.thumbnail, get_db(request), root, sha256)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=31536000, immutable"})
 
 

@@ -11,6 +11,17 @@
   not move); a complete file whose hash is not its name is refused and the upload restarts from 0.
 - A complete, verified file is fsynced and renamed into place; only then is its row written. Every
   submission held as incomplete for want of it is re-checked in the same transaction.
+- Only images are kept: a complete file must open as the JPEG, PNG or WebP it was declared as, of at
+  most ``MAX_IMAGE_PIXELS`` (read from its header; nothing is decoded), else it is refused (422
+  ``not_an_image``, 413 ``image_too_large``) and the upload restarts. A thumbnail is made from a
+  reduced decode (JPEG draft mode); a stored file that cannot be shown answers the same clear 4xx
+  every time, from a note kept on its row (``image_problem``), without opening it again.
+- Who may read a file (issue 18): office users, and a device that holds it (it uploaded the whole
+  file, which hashed to its name: ``attachment_holders``) or whose groups' households carry it in a
+  submission of a party that held it (the uploading device, another holder, the office or a preload).
+  Naming a hash in one of its own households proves nothing. To a device that may not read a file,
+  ``check``, ``status`` and reads answer as if the server did not hold it: a file's existence is not
+  revealed; the device uploads the bytes, and so proves it has them.
 - Uploads abandoned half-way (a tablet lost, reset, or its photo deleted) are removed after
   ``attachment_partial_max_age_days`` without a chunk: ``clean_partial`` (server start, ``rasoat
   clean-uploads``), under the same write lock as ``put_chunk``.
@@ -38,6 +49,8 @@ from ..store import audit
 log = logging.getLogger("rasoat.attachments")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+MAX_IMAGE_PIXELS = 24_000_000      # 6000 x 4000; the tablet sends photos resized to 1600 px on the long side
 MAX_CHECK_HASHES = 1000
 
 
@@ -91,6 +104,60 @@ def _error(status: int, code: str, en: str, vi: str, **details: Any) -> ApiError
     return ApiError(status, code, en, vi, [details] if details else [])
 
 
+# --- who may read a file ----------------------------------------------------------------------------
+
+def may_read(conn: sqlite3.Connection, device: DevicePrincipal, sha256: str) -> bool:
+    """A stored file ``device`` may read (see the module docstring). Call only for a stored file."""
+    return store.holds(conn, sha256, device.device_id) or store.attached_in_groups(conn, sha256, device.group_ids)
+
+
+# --- images -------------------------------------------------------------------------------------------
+
+IMAGE_PROBLEMS = {
+    "not_an_image": (422, "The file is not a JPEG, PNG or WebP image, or it is damaged",
+                     "Tệp không phải là ảnh JPEG, PNG hoặc WebP, hoặc ảnh bị hỏng"),
+    "image_type_mismatch": (422, "The image is not of the type it was sent as",
+                            "Ảnh không đúng loại đã khai (Content-Type)"),
+    "image_too_large": (413, f"The image has more than {MAX_IMAGE_PIXELS:,} pixels",
+                        f"Ảnh quá lớn: tối đa {MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh"),
+}
+
+
+def image_error(code: str) -> ApiError:
+    status, en, vi = IMAGE_PROBLEMS[code]
+    return ApiError(status, code, en, vi, [{"max_pixels": MAX_IMAGE_PIXELS}] if code == "image_too_large" else [])
+
+
+def _open_image(path: Path) -> Any:
+    """The image at ``path`` opened lazily (header only), refusing decompression bombs."""
+    import warnings
+
+    from PIL import Image
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(path)
+
+
+def check_image(path: Path, content_type: str | None = None) -> str | None:
+    """Why the file at ``path`` is not an image we keep (a code of IMAGE_PROBLEMS), or None. Reads the
+    header only: the size is known before any pixel is decoded."""
+    from PIL import Image
+    try:
+        with _open_image(path) as img:
+            fmt, (w, h) = img.format, img.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "image_too_large"
+    except Exception:   # Pillow raises many kinds (UnidentifiedImageError, OSError, SyntaxError...) on bad input
+        return "not_an_image"
+    if fmt not in IMAGE_FORMATS.values():
+        return "not_an_image"
+    if content_type is not None and IMAGE_FORMATS.get(content_type) != fmt:
+        return "image_type_mismatch"
+    if w * h > MAX_IMAGE_PIXELS:
+        return "image_too_large"
+    return None
+
+
 # --- which files the server holds ---------------------------------------------------------------
 
 def check(db: Database, device: DevicePrincipal, hashes: Any) -> dict[str, Any]:
@@ -104,7 +171,7 @@ def check(db: Database, device: DevicePrincipal, hashes: Any) -> dict[str, Any]:
     for h in hashes:
         check_hash(h)
     with db.snapshot() as conn:
-        have = store.present(conn, hashes)
+        have = {h for h in store.present(conn, hashes) if may_read(conn, device, h)}
         missing = [h for h in dict.fromkeys(hashes) if h not in have]
         partial = {}
         for h in missing:
@@ -118,7 +185,7 @@ def status(db: Database, device: DevicePrincipal, sha256: str) -> dict[str, Any]
     check_hash(sha256)
     with db.snapshot() as conn:
         row = store.get(conn, sha256)
-        if row is not None:
+        if row is not None and may_read(conn, device, sha256):
             return {"sha256": sha256, "size": row["size"], "received": row["size"], "complete": True}
         up = store.upload(conn, sha256, device.device_id)
     if up is None:
@@ -163,9 +230,11 @@ def put_chunk(db: Database, root: Path, device: DevicePrincipal, sha256: str, of
     stamp, day = iso(now), server_date(now).isoformat()
     with db.write() as conn:
         _authorise_household(conn, device, household_id)
-        if store.get(conn, sha256) is not None:                     # stored before (by anyone): done
+        known = store.get(conn, sha256) is not None
+        if known and may_read(conn, device, sha256):                # stored before, readable by it: done
             store.end_upload(conn, sha256, device.device_id)
             return {"sha256": sha256, "size": total, "received": total, "complete": True, "stored": False}
+        # Stored, but this device has not shown it holds the bytes: it uploads them like a new file.
         up = store.upload(conn, sha256, device.device_id)
         partial = _partial_path(root, sha256, device.device_id)
         if up is not None and (up["size"] != total or not partial.exists()
@@ -195,19 +264,29 @@ def put_chunk(db: Database, root: Path, device: DevicePrincipal, sha256: str, of
         store.add_usage(conn, device.device_id, day, len(data))
         if received < total:
             return {"sha256": sha256, "size": total, "received": received, "complete": False}
-        # Complete: the name must be the hash of the bytes, else start again.
+        # Complete: the name must be the hash of the bytes, and the bytes an image, else start again.
         mismatch = sha256_file(partial) != sha256
-        if mismatch:
+        refused = None if mismatch or known else check_image(partial, content_type)
+        completed: list[str] = []
+        if mismatch or refused:
             partial.unlink(missing_ok=True)
             store.end_upload(conn, sha256, device.device_id)     # committed below: the upload restarts at 0
+        elif known:                                               # the same bytes as the stored file
+            partial.unlink(missing_ok=True)
+            store.add_holder(conn, sha256, device.device_id, stamp)
+            store.end_upload(conn, sha256, device.device_id)
+            return {"sha256": sha256, "size": total, "received": total, "complete": True, "stored": False}
         else:
             dest = file_path(root, sha256)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(partial, dest)
             _fsync_dir(dest.parent)
             store.insert(conn, sha256, total, content_type, device.device_id, stamp)
+            store.add_holder(conn, sha256, device.device_id, stamp)
             store.end_upload(conn, sha256, device.device_id)
             completed = complete_waiting(conn, sha256, stamp)
+    if refused:
+        raise image_error(refused)
     if mismatch:
         raise _error(422, "hash_mismatch", "The complete file does not hash to its name; upload it again",
                      "Ảnh nhận được bị sai (mã kiểm tra không khớp); máy sẽ gửi lại từ đầu", received=0)
@@ -275,34 +354,45 @@ def readable(db: Database, root: Path, principal: UserPrincipal | DevicePrincipa
         if row is None:
             raise _error(404, "not_found", "No such attachment", "Không có ảnh này trên máy chủ")
         if isinstance(principal, DevicePrincipal):
-            allowed = row["device_id"] == principal.device_id
-            if not allowed and principal.group_ids:
-                marks = ",".join("?" * len(principal.group_ids))
-                allowed = conn.execute(
-                    f"SELECT 1 FROM attachment_refs r JOIN households h ON h.household_id = r.household_id "
-                    f"WHERE r.sha256 = ? AND h.group_id IN ({marks}) LIMIT 1",
-                    (sha256, *principal.group_ids)).fetchone() is not None
-            if not allowed:
-                raise _error(403, "forbidden_group", "This photo belongs to households of other groups",
-                             "Ảnh này thuộc hộ của khu phố không được giao cho thiết bị này")
+            if not may_read(conn, principal, sha256):     # answered as if absent: existence is not revealed
+                raise _error(404, "not_found", "No such attachment", "Không có ảnh này trên máy chủ")
         elif not principal.has_role("viewer"):
             raise _error(403, "role_required", "This needs the viewer role", "Cần quyền xem")
     return file_path(root, sha256), row["content_type"]
 
 
-def thumbnail(root: Path, sha256: str, max_side: int = 240) -> Path:
-    """A small JPEG of a stored image, made once under ``attachments/thumbs/``."""
+def thumbnail(db: Database, root: Path, sha256: str, max_side: int = 240) -> Path:
+    """A small JPEG of a stored image, made once under ``attachments/thumbs/``. A file that is not an
+    image we can show (stored before uploads were checked) raises the ApiError of its problem, noted on
+    its row the first time so it is never opened again; an image is never decoded at full size beyond
+    ``MAX_IMAGE_PIXELS`` (checked from the header first) and a JPEG is decoded reduced (draft mode)."""
     thumb = root / "thumbs" / f"{sha256}-{max_side}.jpg"
     if thumb.exists():
         return thumb
-    from PIL import Image
+    with db.snapshot() as conn:
+        known = store.image_problem(conn, sha256)
+    if known:
+        raise image_error(known if known in IMAGE_PROBLEMS else "not_an_image")
     src = file_path(root, sha256)
-    thumb.parent.mkdir(parents=True, exist_ok=True)
-    tmp = thumb.with_name(thumb.name + f".{os.getpid()}.tmp")
-    with Image.open(src) as img:
-        img = img.convert("RGB")
-        img.thumbnail((max_side, max_side))
-        img.save(tmp, "JPEG", quality=75)
+    problem = check_image(src)
+    if problem is None:
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        tmp = thumb.with_name(thumb.name + f".{os.getpid()}.tmp")
+        try:
+            with _open_image(src) as img:
+                if img.format == "JPEG":
+                    img.draft("RGB", (max_side, max_side))     # decode at 1/2 .. 1/8 scale
+                img = img.convert("RGB")
+                img.thumbnail((max_side, max_side))
+                img.save(tmp, "JPEG", quality=75)
+        except Exception:      # truncated or corrupt pixel data
+            log.warning("cannot make a thumbnail of %s", sha256, exc_info=True)
+            tmp.unlink(missing_ok=True)
+            problem = "not_an_image"
+    if problem:
+        with db.write() as conn:
+            store.set_image_problem(conn, sha256, problem)
+        raise image_error(problem)
     os.replace(tmp, thumb)
     return thumb
 
@@ -387,4 +477,5 @@ def referenced(conn: sqlite3.Connection) -> Iterable[str]:
 
 
 __all__ = ["Limits", "check", "status", "put_chunk", "on_result", "readable", "thumbnail", "root_dir",
-           "file_path", "sha256_file", "household_evidence", "clean_partial", "json"]
+           "file_path", "sha256_file", "household_evidence", "clean_partial", "json", "may_read", "check_image",
+           "MAX_IMAGE_PIXELS"]

@@ -91,6 +91,42 @@ def all_hashes(conn: sqlite3.Connection) -> Iterable[tuple[str, int]]:
     yield from conn.execute("SELECT sha256, size FROM attachments ORDER BY sha256")
 
 
+# --- who may read a file (migration 11) ---------------------------------------------------------
+
+def add_holder(conn: sqlite3.Connection, sha256: str, device_id: str, now: str) -> None:
+    """``device_id`` sent the whole file and it hashed to its name: it holds the bytes."""
+    conn.execute("INSERT OR IGNORE INTO attachment_holders (sha256, device_id, since) VALUES (?, ?, ?)",
+                 (sha256, device_id, now))
+
+
+def holds(conn: sqlite3.Connection, sha256: str, device_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM attachment_holders WHERE sha256 = ? AND device_id = ?",
+                        (sha256, device_id)).fetchone() is not None
+
+
+def attached_in_groups(conn: sqlite3.Connection, sha256: str, group_ids: list[int]) -> bool:
+    """The file is attached to a household of these groups by a submission of a party that held it:
+    the device that uploaded it (or another holder), or the office / a preload (not a device)."""
+    if not group_ids:
+        return False
+    marks = ",".join("?" * len(group_ids))
+    return conn.execute(
+        "SELECT 1 FROM attachment_refs r JOIN households h ON h.household_id = r.household_id "
+        "JOIN submissions s ON s.submission_id = r.submission_id "
+        f"WHERE r.sha256 = ? AND h.group_id IN ({marks}) AND (s.source != 'device' OR s.device_id IS NULL "
+        "OR EXISTS (SELECT 1 FROM attachment_holders x WHERE x.sha256 = r.sha256 AND x.device_id = s.device_id)) "
+        "LIMIT 1", (sha256, *group_ids)).fetchone() is not None
+
+
+def image_problem(conn: sqlite3.Connection, sha256: str) -> str | None:
+    row = conn.execute("SELECT image_problem FROM attachments WHERE sha256 = ?", (sha256,)).fetchone()
+    return row[0] if row is not None else None
+
+
+def set_image_problem(conn: sqlite3.Connection, sha256: str, problem: str) -> None:
+    conn.execute("UPDATE attachments SET image_problem = ? WHERE sha256 = ?", (problem, sha256))
+
+
 # --- uploads in progress -----------------------------------------------------------------------
 
 def upload(conn: sqlite3.Connection, sha256: str, device_id: str) -> sqlite3.Row | None:

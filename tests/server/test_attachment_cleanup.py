@@ -22,7 +22,14 @@ DAYS = dt.timedelta(days=7)
 
 
 def blob(seed: int, n: int = 200_000) -> bytes:
-    return (hashlib.sha256(str(seed).encode()).digest() * (n // 32 + 1))[:n]
+    """``n`` bytes that open as a JPEG (uploads must be images): a small real one, then filler."""
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (seed % 256, 0, 0)).save(out, "JPEG")
+    head = out.getvalue()
+    return head + (hashlib.sha256(str(seed).encode()).digest() * (n // 32 + 1))[:n - len(head)]
 
 
 def sha(data: bytes) -> str:

@@ -33,6 +33,12 @@ def photo(seed: int, size: tuple[int, int] = (900, 600)) -> bytes:
     return out.getvalue()
 
 
+def padded_photo(n: int, seed: int = 1) -> bytes:
+    """A real (small) JPEG followed by random bytes up to ``n`` bytes: opens as an image, does not compress."""
+    data = photo(seed, (64, 48))
+    return data + os.urandom(n - len(data))
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -194,8 +200,8 @@ def test_limits_have_a_clear_envelope(db_path, clock):
     r = put(client, token, big)
     assert r.status_code == 413 and r.json()["error"]["code"] == "attachment_too_large"
     assert r.json()["error"]["message_vi"]
-    assert put(client, token, os.urandom(40_000)).status_code == 200
-    r = put(client, token, os.urandom(30_000))
+    assert put(client, token, padded_photo(40_000)).status_code == 200
+    r = put(client, token, padded_photo(30_000, seed=2))
     assert r.status_code == 429 and r.json()["error"]["code"] == "daily_limit" and "ngày mai" in r.json()["error"]["message_vi"]
     r = put(client, token, b"x" * 10, name="NOT-A-HASH")
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_hash"
@@ -209,7 +215,7 @@ def test_another_groups_device_is_refused(client, app, device, device2, viewer):
     push(client, device, [submission(doc)])
     assert client.get(f"/api/v1/attachments/{sha(data)}", headers=auth(device)).content == data
     r = client.get(f"/api/v1/attachments/{sha(data)}", headers=auth(device2))
-    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_group"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"    # as if absent (issue 18)
     other = photo(8)
     r = put(client, device2, other, household_id=doc["household_id"])
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_group"
