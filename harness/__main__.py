@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-device", type=int, default=30, help="households per tablet (default 30)")
     ap.add_argument("--think", default="2,8", help="think time between two syncs of a tablet, seconds (min,max)")
     ap.add_argument("--knee", default="25,50,100,200,300", help="tablet counts stepped to find the knee")
-    ap.add_argument("--fuzz-examples", type=int, default=8, help="schemathesis examples per operation and mode")
+    ap.add_argument("--fuzz-examples", type=int, default=14,
+                    help="schemathesis examples per operation, mode and identity (default 14: >= 5,000 cases)")
     ap.add_argument("--out", default=str(ROOT / "test-output" / "harness-results.json"))
     args = ap.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -79,17 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         bad += [f"security: {k}" for k, v in s.items() if k != "route_matrix" and v]
     if "fuzz" in sections:
         from .common import ServerProcess, Ward
-        from .fuzz import fuzz
+        from .fuzz import failed, fuzz
 
         def run_fuzz() -> dict[str, Any]:
             ward = Ward(work / "fuzz")
             dev = ward.enroll(1)[0]
             with ServerProcess(ward.db_path) as server:
-                return fuzz(server.url, {"device": dev["token"], "officer": ward.session("officer")},
-                            max_examples=args.fuzz_examples)
+                return fuzz(server.url, {"device": dev["token"], "officer": ward.session("officer"),
+                                         "admin": ward.session("admin")}, max_examples=args.fuzz_examples)
         section("fuzz", run_fuzz)
-        if results["fuzz"]["server_errors"] or results["fuzz"]["bad_envelopes"]:
-            bad.append("fuzz")
+        bad += [f"fuzz: {k}" for k in failed(results["fuzz"])]
     if "faults" in sections:
         from .faults import ALL
         for name, fn in ALL.items():

@@ -327,8 +327,8 @@ def clock_skew(reps: int, work: Path, batch: int = 5, max_hours: int = 72, seed:
     server = ServerProcess(ward.db_path).start()
     held: dict[str, str] = {}
     receipts: dict[str, dict[str, Any]] = {}
-    outcome = {"accepted": 0, "refused_future": 0, "wrong_outcome": 0, "received_at_from_device": 0,
-               "refused_but_stored": 0, "order_broken": 0}
+    outcome = {"accepted": 0, "accepted_clock_ahead_warning": 0, "refused_future": 0, "wrong_outcome": 0,
+               "received_at_from_device": 0, "refused_but_stored": 0, "order_broken": 0}
     t0 = time.monotonic()
     last_seq = 0
     try:
@@ -348,6 +348,8 @@ def clock_skew(reps: int, work: Path, batch: int = 5, max_hours: int = 72, seed:
             for s, res in zip(subs, r.json()["results"]):
                 if res["status"] in wire.DELIVERED:
                     outcome["accepted"] += 1
+                    if any(p.get("code") == "device_clock_ahead" for p in res.get("problems") or ()):
+                        outcome["accepted_clock_ahead_warning"] += 1
                     held[s["submission_id"]] = s["household_id"]
                     receipts[s["submission_id"]] = res["receipt"]
                     got = dt.datetime.fromisoformat(res["receipt"]["received_at"])

@@ -72,7 +72,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.ingest_limiter = anyio.CapacityLimiter(INGEST_THREADS)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(SecurityHeadersMiddleware)   # nosniff everywhere; CSP, frame denial on the console
+    # nosniff everywhere; CSP, frame denial on the console; HSTS when published over HTTPS
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
 
     from .api import attachments, health, households, office, session, sync
     for module in (health, session, sync, attachments, households, office):
@@ -85,4 +86,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(dedup_router)    # duplicates review queue (JSON API)
     from .cycle.routes import router as cycle_router
     app.include_router(cycle_router)    # review rounds, register import, eligibility, targets (issue 7)
+    from .api import openapi
+    openapi.install(app)                # a complete /openapi.json: refs resolve, errors and enums documented
     return app

@@ -2,7 +2,10 @@
 
 Reusable by the HTML console: passwords are argon2id hashes (argon2-cffi);
 tokens are 32 random bytes shown once and stored only as SHA-256 hex.
-Token kinds are told apart by prefix: ``rss_`` ward-user session, ``rsd_`` device.
+Token kinds are told apart by prefix: ``rss_`` ward-user session, ``rsd_`` device. A ward-user
+session is made for one use (issue 18): an API token (``POST /api/v1/login``, a bearer token for
+scripts) is refused by the console, and a console session (its cookie; idle timeout, CSRF-protected
+forms) is refused as a bearer token, so neither bypasses the other's protections.
 Every request re-reads the token's row, so a revoked token fails at once.
 
 Roles are ranked: viewer < officer < admin (an admin may do what an officer may).
@@ -113,17 +116,21 @@ def authenticate_password(conn: sqlite3.Connection, username: str, password: str
 
 
 def start_session(conn: sqlite3.Connection, user_id: int, now: dt.datetime, ttl_hours: int,
-                  idle_minutes: int | None = None) -> tuple[str, str]:
+                  idle_minutes: int | None = None, kind: str | None = None) -> tuple[str, str]:
     """A new session token for a ward user: (token, expires_at). Call inside a write transaction.
 
     Without ``idle_minutes`` (API tokens) the session ends ``ttl_hours`` after it starts. With it
     (console sessions) it ends after ``idle_minutes`` without activity — ``touch_session`` slides
-    the deadline — and at the latest ``ttl_hours`` after it started (the absolute maximum)."""
+    the deadline — and at the latest ``ttl_hours`` after it started (the absolute maximum).
+
+    ``kind``: 'api' or 'console' (a console session when ``idle_minutes`` is given); a session with
+    neither works for both, as every session did before (tests and the harness make such sessions)."""
     token = new_token(SESSION_PREFIX)
     expires = now + dt.timedelta(hours=ttl_hours)
     if idle_minutes:
         expires = min(expires, now + dt.timedelta(minutes=idle_minutes))
-    users_store.create_session(conn, token_hash(token), user_id, iso(now), iso(expires))
+        kind = kind or "console"
+    users_store.create_session(conn, token_hash(token), user_id, iso(now), iso(expires), kind)
     return token, iso(expires)
 
 
@@ -138,7 +145,7 @@ def resolve_session(conn: sqlite3.Connection, token: str, now: dt.datetime) -> S
     """A live ward-user session with its start and current deadline, or None."""
     if not token.startswith(SESSION_PREFIX):
         return None
-    row = users_store.session_user(conn, token_hash(token), iso(now))
+    row = users_store.session_user(conn, token_hash(token), iso(now), "console")
     if row is None:
         return None
     return SessionInfo(user_principal(row), dt.datetime.fromisoformat(row["session_created_at"]),
@@ -178,7 +185,7 @@ def end_session(conn: sqlite3.Connection, token: str, now: dt.datetime) -> None:
 def resolve_token(conn: sqlite3.Connection, token: str, now: dt.datetime) -> UserPrincipal | DevicePrincipal | None:
     """The principal holding a bearer token, or None (unknown, expired, revoked)."""
     if token.startswith(SESSION_PREFIX):
-        row = users_store.session_user(conn, token_hash(token), iso(now))
+        row = users_store.session_user(conn, token_hash(token), iso(now), "api")
         return None if row is None else user_principal(row)
     if token.startswith(DEVICE_PREFIX):
         row = devices_store.device_by_token_hash(conn, token_hash(token))

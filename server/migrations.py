@@ -240,6 +240,9 @@ def m011_attachment_holders(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO attachment_holders (sha256, device_id, since) "
                  "SELECT sha256, device_id, stored_at FROM attachments WHERE device_id IS NOT NULL")
     conn.execute("ALTER TABLE attachments ADD COLUMN image_problem TEXT")
+    # A ward user's session is for the API (bearer token) or the console (cookie): 'api' | 'console'.
+    # NULL: a session made before (either, as then); they end within the session lifetime (12 h).
+    conn.execute("ALTER TABLE sessions ADD COLUMN kind TEXT")
 
 
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (

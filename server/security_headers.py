@@ -5,6 +5,9 @@ Console pages (``/console``): also ``X-Frame-Options: DENY`` and a Content-Secur
 external source (``default-src 'self'``, ``frame-ancestors 'none'``), on redirects, files and error
 pages too — not only on pages rendered by ``console.web.render``.
 The API documentation (``/docs``, ``/redoc``) loads its viewer from a CDN, so it gets no CSP here.
+When the server is published over HTTPS (``public_url`` starts with ``https://``), every response also
+carries ``Strict-Transport-Security: max-age=31536000``: a browser that has once reached the console
+over HTTPS never again sends it (or its session cookie) over plain HTTP (docs/operations.md, "HTTPS").
 """
 from __future__ import annotations
 
@@ -16,16 +19,20 @@ COMMON = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-o
 CONSOLE = ((b"x-frame-options", b"DENY"), (b"content-security-policy", CONSOLE_CSP.encode("ascii")))
 
 
+HSTS = ((b"strict-transport-security", b"max-age=31536000"),)
+
+
 class SecurityHeadersMiddleware:
-    def __init__(self, app: Callable[..., Awaitable[None]]):
+    def __init__(self, app: Callable[..., Awaitable[None]], hsts: bool = False):
         self.app = app
+        self.common = COMMON + (HSTS if hsts else ())
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        extra = COMMON + (CONSOLE if path == "/console" or path.startswith("/console/") else ())
+        extra = self.common + (CONSOLE if path == "/console" or path.startswith("/console/") else ())
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

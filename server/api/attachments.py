@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
@@ -15,10 +15,17 @@ from ..errors import ApiError
 from ..services import attachments as service
 from .body import JsonBody, read_bounded
 from .deps import DbDep, DeviceDep, NowDep, PrincipalDep, SettingsDep, ok
-from .schemas import ERRORS
+from .schemas import ERRORS, SHA256_PATTERN, AttachmentCheckRequest, body_doc
 
 router = APIRouter(tags=["attachments"], responses=ERRORS)
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+# Documented, checked by the service (422 invalid_hash, the code the tablet knows).
+Sha256 = Annotated[str, Path(description="SHA-256 hex of the file's bytes (its name)",
+                             json_schema_extra={"pattern": SHA256_PATTERN})]
+_PUT_BODY = {"requestBody": {"required": True, "description": "The chunk's bytes; the whole file must hash to its "
+                             "name and be the JPEG, PNG or WebP image it is declared as",
+                             "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                         for t in service.CONTENT_TYPES}}}
 
 
 def _limits(settings) -> service.Limits:
@@ -29,7 +36,8 @@ def _root(settings):
     return service.root_dir(settings.data_dir)
 
 
-@router.post("/api/v1/attachments/check", summary="Which of these SHA-256 hashes the server does not hold yet")
+@router.post("/api/v1/attachments/check", summary="Which of these SHA-256 hashes the server does not hold yet",
+             openapi_extra=body_doc(AttachmentCheckRequest))
 def check(device: DeviceDep, body: JsonBody, db: DbDep):
     wire.check_protocol(body)
     out = service.check(db, device, body.get("hashes"))
@@ -37,12 +45,13 @@ def check(device: DeviceDep, body: JsonBody, db: DbDep):
 
 
 @router.get("/api/v1/attachments/{sha256}/status", summary="Bytes of this file the server holds from this device")
-def upload_status(sha256: str, device: DeviceDep, db: DbDep):
+def upload_status(sha256: Sha256, device: DeviceDep, db: DbDep):
     return ok({"protocol": wire.PROTOCOL_VERSION, **service.status(db, device, sha256)})
 
 
-@router.put("/api/v1/attachments/{sha256}", summary="Upload one chunk (Content-Range: bytes start-end/total)")
-async def put_chunk(sha256: str, request: Request, device: DeviceDep, db: DbDep, now: NowDep, settings: SettingsDep,
+@router.put("/api/v1/attachments/{sha256}", summary="Upload one chunk (Content-Range: bytes start-end/total)",
+            openapi_extra=_PUT_BODY)
+async def put_chunk(sha256: Sha256, request: Request, device: DeviceDep, db: DbDep, now: NowDep, settings: SettingsDep,
                     content_range: Annotated[str | None, Header()] = None,
                     x_chunk_sha256: Annotated[str | None, Header()] = None,
                     offset: Annotated[int | None, Query(ge=0)] = None,
@@ -79,6 +88,6 @@ async def put_chunk(sha256: str, request: Request, device: DeviceDep, db: DbDep,
 
 
 @router.get("/api/v1/attachments/{sha256}", summary="The file (devices: photos of their groups' households)")
-def read(sha256: str, principal: PrincipalDep, db: DbDep, settings: SettingsDep):
+def read(sha256: Sha256, principal: PrincipalDep, db: DbDep, settings: SettingsDep):
     path, ctype = service.readable(db, _root(settings), principal, sha256)
     return FileResponse(path, media_type=ctype, headers={"Cache-Control": "private, max-age=31536000, immutable"})

@@ -44,8 +44,9 @@ class Submission(BaseModel):
 
 
 class PushRequest(BaseModel):
-    protocol: Literal[1] = wire.PROTOCOL_VERSION
-    submissions: list[Submission] = Field(max_length=wire.MAX_SUBMISSIONS_PER_PUSH)
+    protocol: Literal[1]
+    submissions: list[Submission] = Field(max_length=wire.MAX_SUBMISSIONS_PER_PUSH,
+                                          description="Each is answered on its own (results, in the same order)")
 
 
 class Problem(BaseModel):
@@ -97,8 +98,8 @@ class PullResponse(BaseModel):
 
 
 class EnrollRequest(BaseModel):
-    protocol: Literal[1] = wire.PROTOCOL_VERSION
-    code: str = Field(examples=["ABCD-EFGH-JKLM"])
+    protocol: Literal[1]
+    code: str = Field(min_length=4, max_length=64, examples=["ABCD-EFGH-JKLM"])
     device_name: str | None = Field(None, max_length=80)
 
 
@@ -111,10 +112,20 @@ class EnrollResponse(BaseModel):
     server_time: str
 
 
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class AttachmentCheckRequest(BaseModel):
+    protocol: Literal[1]
+    hashes: list[str] = Field(max_length=1000, description="SHA-256 hex of each file",
+                              json_schema_extra={"items": {"type": "string", "pattern": SHA256_PATTERN}})
+
+
 def body_doc(model: type[BaseModel]) -> dict[str, Any]:
     """openapi_extra documenting a body that the route reads itself (gzip allowed)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")   # $defs: server/api/openapi.py
     return {"requestBody": {"required": True, "description": "JSON, optionally Content-Encoding: gzip",
-                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
+                            "content": {"application/json": {"schema": schema}}}}
 
 
 # --- office requests ------------------------------------------------------------------------
@@ -129,7 +140,10 @@ def _clean_text(value: str) -> str:
     return value
 
 
-CleanText = Annotated[str, AfterValidator(_clean_text)]
+# The same rule as a JSON-Schema pattern, so the document says which text is valid (issue 18).
+CLEAN_TEXT_PATTERN = (r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                      r"\u2028\u2029]*$")
+CleanText = Annotated[str, AfterValidator(_clean_text), Field(json_schema_extra={"pattern": CLEAN_TEXT_PATTERN})]
 
 class LoginRequest(BaseModel):
     username: CleanText = Field(min_length=1, max_length=80)
@@ -160,5 +174,7 @@ class AssignRequest(BaseModel):
 
 
 class ReturnRequest(BaseModel):
-    reason: CleanText = Field(min_length=1, max_length=2000, description="Shown to the collaborator on the tablet")
+    reason: CleanText = Field(min_length=3, max_length=2000, description="Shown to the collaborator on the tablet; "
+                              "at least 3 characters besides spaces at its ends",
+                              json_schema_extra={"allOf": [{"pattern": r"\S[\s\S]*\S[\s\S]*\S"}]})
     submission_id: CleanText | None = Field(None, description="The revision the officer looked at (409 if no longer current)")

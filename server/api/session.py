@@ -40,7 +40,7 @@ def login(body: LoginRequest, request: Request, db: DbDep, now: NowDep, settings
         raise ApiError(401, "invalid_credentials", "Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
     with db.write() as conn:
         lockout.settle(conn, attempt, True)
-        token, expires = auth.start_session(conn, user.id, now, settings.session_ttl_hours)
+        token, expires = auth.start_session(conn, user.id, now, settings.session_ttl_hours, kind="api")
         audit.record(conn, iso(now), "user", user.id, "login", "user", user.id)
     return ok({"token": token, "expires_at": expires,
                "user": {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role}})

@@ -11,6 +11,7 @@ from ..clock import iso
 from ..store import audit
 from . import lockout
 from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, console_setting,
+                  cookie_secure,
                   csrf_protect, form_data, get_db, get_lang, get_now, get_settings, make_router, optional_user,
                   redirect, render, safe_next, session_token, set_session_cookie, start_console_session)
 from .i18n import LANGS, t
@@ -38,7 +39,7 @@ def switch_language(request: Request, to: str = "vi", next: str = "") -> Respons
     resp = RedirectResponse(safe_next(next), status_code=303)
     if to in LANGS:
         resp.set_cookie(LANG_COOKIE, to, max_age=365 * 86400, path="/", samesite="lax",
-                        secure=request.url.scheme == "https")
+                        secure=cookie_secure(request))
     return resp
 
 

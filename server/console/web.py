@@ -397,9 +397,15 @@ OfficerPost = Annotated[auth.UserPrincipal, Depends(require_role("officer", post
 AdminPost = Annotated[auth.UserPrincipal, Depends(require_role("admin", post=True))]
 
 
+def cookie_secure(request: Request) -> bool:
+    """Cookies are Secure when the request came over HTTPS (a TLS proxy passing X-Forwarded-Proto) or
+    the server is published over HTTPS (``public_url``), whatever the proxy in front says (issue 18)."""
+    return request.url.scheme == "https" or get_settings(request).public_url.startswith("https://")
+
+
 def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
     response.set_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+                        secure=cookie_secure(request))
 
 
 def clear_session_cookie(response: Response) -> None:
@@ -495,5 +501,5 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     pre = getattr(request.state, "new_pre_csrf", None)
     if pre:
         resp.set_cookie(PRE_CSRF_COOKIE, pre, path="/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+                        secure=cookie_secure(request))
     return resp

@@ -20,6 +20,7 @@ from ..process.status_history import history
 from . import carry, eligibility, hooks, rounds, targets
 from . import transitions as cycle_transitions
 
+DATE = {"format": "date"}        # documented as a date (YYYY-MM-DD); parsed and refused by the service
 router = APIRouter(prefix="/api/v1/cycle", tags=["cycle"], responses=ERRORS)
 
 
@@ -28,22 +29,22 @@ class RoundRequest(BaseModel):
     year: int = Field(ge=2000, le=2100)
     month: int | None = Field(None, ge=1, le=12)
     standards: list[str] | None = Field(None, description="standard ids; default: those in force on 1 September")
-    starts_on: str | None = None
-    ends_on: str | None = None
+    starts_on: str | None = Field(None, json_schema_extra=DATE)
+    ends_on: str | None = Field(None, json_schema_extra=DATE)
     note: str = ""
     preload_previous: bool = Field(False, description="carry households reviewed in earlier rounds into this one")
 
 
 class CreditRequest(BaseModel):
     household_id: str
-    requested_on: str
-    received_on: str | None = None
+    requested_on: str = Field(json_schema_extra=DATE)
+    received_on: str | None = Field(None, json_schema_extra=DATE)
     amount: int | None = Field(None, ge=0)
     note: str = ""
 
 
 class ReceivedRequest(BaseModel):
-    received_on: str
+    received_on: str = Field(json_schema_extra=DATE)
 
 
 def _date(value: str | None, now: dt.datetime) -> dt.date:

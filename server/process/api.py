@@ -12,7 +12,10 @@ from ..api.deps import DbDep, NowDep, OfficerDep, ViewerDep, ok
 from ..api.schemas import ERRORS
 from ..errors import ApiError
 from . import service
+from .config import PROCESS_SETTINGS
 
+DATE = {"format": "date"}        # documented as a date (YYYY-MM-DD); parsed and refused by the service
+TEXT = {"pattern": r"\S"}         # documented as required text (not only spaces); checked by the service
 router = APIRouter(prefix="/api/v1/process", tags=["process"], responses=ERRORS)
 RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: this year")]
 ListQ = Annotated[str | None, Query(pattern="^(poor|near_poor|escaped_poverty|escaped_near_poverty)$")]
@@ -22,12 +25,12 @@ class MeetingRequest(BaseModel):
     round: int | None = Field(None, ge=2000, le=2100)
     standard_id: str
     group: str = Field(description="residential group code, e.g. KP01")
-    held_on: str = Field(examples=["2025-11-20"])
-    location: str = ""
-    chair_name: str = ""
-    front_representative: str = ""
-    secretary_name: str = ""
-    notes: str = ""
+    held_on: str = Field(examples=["2025-11-20"], json_schema_extra=DATE)
+    location: str = Field("", max_length=500)
+    chair_name: str = Field("", max_length=200)
+    front_representative: str = Field("", max_length=200)
+    secretary_name: str = Field("", max_length=200)
+    notes: str = Field("", max_length=4000)
 
 
 class Vote(BaseModel):
@@ -44,37 +47,46 @@ class PostingRequest(BaseModel):
     round: int | None = Field(None, ge=2000, le=2100)
     standard_id: str
     group: str | None = Field(None, description="group code; omit for the ward office posting")
-    posted_on: str
-    place: str = ""
+    posted_on: str = Field(json_schema_extra=DATE)
+    place: str = Field("", max_length=300)
 
 
 class ComplaintRequest(BaseModel):
     round: int | None = Field(None, ge=2000, le=2100)
     household_id: str
-    received_on: str
-    complainant: str
-    content: str
+    received_on: str = Field(json_schema_extra=DATE)
+    complainant: str = Field(max_length=200, json_schema_extra=TEXT)
+    content: str = Field(max_length=4000, json_schema_extra=TEXT)
     posting_id: int | None = None
 
 
 class ComplaintOutcomeRequest(BaseModel):
     outcome: Literal["confirmed", "changed", "withdrawn"]
-    note: str = ""
-    rechecked_on: str
+    note: str = Field("", max_length=4000, description="required when the outcome is 'changed'")
+    rechecked_on: str = Field(json_schema_extra=DATE)
 
 
 class DecisionRequest(BaseModel):
     round: int | None = Field(None, ge=2000, le=2100)
     standard_id: str
-    number: str = Field(examples=["125/QĐ-UBND"])
-    decision_date: str
-    signer_name: str
-    signer_title: str = "Chủ tịch UBND phường"
+    number: str = Field(examples=["125/QĐ-UBND"], max_length=100, json_schema_extra=TEXT)
+    decision_date: str = Field(json_schema_extra=DATE)
+    signer_name: str = Field(max_length=200, json_schema_extra=TEXT)
+    signer_title: str = Field("Chủ tịch UBND phường", max_length=200, json_schema_extra=TEXT)
     allow_unsettled: bool = False
 
 
+_DAY = r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+# The settings table as the document of the body: known names only, integers 1..60, holidays a list of dates.
+SETTINGS_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
+    s.name: ({"type": "integer", "minimum": 1, "maximum": 60} if s.type is int else
+             {"type": "string", "pattern": rf"^ *({_DAY}( *[,;] *{_DAY})*)? *$"} if s.name == "holidays" else
+             {"type": "string", "maxLength": 500})
+    for s in PROCESS_SETTINGS}}
+
+
 class SettingsRequest(BaseModel):
-    values: dict[str, Any]
+    values: dict[str, Any] = Field(json_schema_extra=SETTINGS_SCHEMA)
 
 
 def _round(r: int | None, now: Any) -> int:

@@ -29,19 +29,22 @@ def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str
     conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
 
-def create_session(conn: sqlite3.Connection, token_hash: str, user_id: int, now: str, expires_at: str) -> None:
-    conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                 (token_hash, user_id, now, expires_at))
+def create_session(conn: sqlite3.Connection, token_hash: str, user_id: int, now: str, expires_at: str,
+                   kind: str | None = None) -> None:
+    conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind) VALUES (?, ?, ?, ?, ?)",
+                 (token_hash, user_id, now, expires_at, kind))
 
 
-def session_user(conn: sqlite3.Connection, token_hash: str, now: str) -> sqlite3.Row | None:
-    """The active user of a live session, or None (unknown, expired, revoked, user disabled).
-    The row also carries ``session_created_at`` and ``session_expires_at``."""
+def session_user(conn: sqlite3.Connection, token_hash: str, now: str, kind: str | None = None) -> sqlite3.Row | None:
+    """The active user of a live session, or None (unknown, expired, revoked, user disabled, or made
+    for the other use than ``kind``: 'api' / 'console'). The row also carries ``session_created_at``
+    and ``session_expires_at``."""
     return conn.execute(
         "SELECT u.*, s.created_at AS session_created_at, s.expires_at AS session_expires_at "
         "FROM sessions s JOIN users u ON u.id = s.user_id "
-        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.active = 1",
-        (token_hash, now)).fetchone()
+        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.active = 1 "
+        "AND (s.kind IS NULL OR ? IS NULL OR s.kind = ?)",
+        (token_hash, now, kind, kind)).fetchone()
 
 
 def get_session(conn: sqlite3.Connection, token_hash: str) -> sqlite3.Row | None:

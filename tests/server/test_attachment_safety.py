@@ -168,9 +168,11 @@ def test_the_migration_keeps_uploaders_as_holders(db):
     with db.write() as conn:       # back to the schema before migration 11, with a file uploaded by 'dev-1'
         conn.execute("DROP TABLE attachment_holders")
         conn.execute("ALTER TABLE attachments DROP COLUMN image_problem")
+        conn.execute("ALTER TABLE sessions DROP COLUMN kind")
         conn.execute("DELETE FROM schema_migrations WHERE version = 11")
         conn.execute("INSERT INTO attachments (sha256, size, content_type, device_id, stored_at) "
                      "VALUES (?, 10, 'image/jpeg', 'dev-1', '2025-01-01T00:00:00+00:00')", ("a" * 64,))
     assert migrate(db) == [11]
     assert [tuple(r) for r in db.all("SELECT sha256, device_id FROM attachment_holders")] == [("a" * 64, "dev-1")]
     assert db.value("SELECT image_problem FROM attachments") is None
+    assert "kind" in [r[1] for r in db.conn.execute("PRAGMA table_info(sessions)")]
