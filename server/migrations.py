@@ -245,6 +245,32 @@ def m011_attachment_holders(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE sessions ADD COLUMN kind TEXT")
 
 
+def m012_office(conn: sqlite3.Connection) -> None:
+    """The office's process and plan (issue 17): a recognition decision issued over households not
+    settled keeps the officer's reason and the list of those households (they kept their status);
+    the plan's targets as entered per year and standard, every change a new row (its history)."""
+    for sql in (
+        "ALTER TABLE recognition_decisions ADD COLUMN override_reason TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE decision_left_out (
+            decision_id INTEGER NOT NULL REFERENCES recognition_decisions(id),
+            household_id TEXT NOT NULL REFERENCES households(household_id),
+            state TEXT NOT NULL,
+            register_status TEXT,
+            PRIMARY KEY (decision_id, household_id))""",
+        """CREATE TABLE plan_targets (
+            id INTEGER PRIMARY KEY,
+            year INTEGER NOT NULL,
+            standard_id TEXT NOT NULL,
+            target TEXT NOT NULL,
+            value REAL NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            set_by INTEGER REFERENCES users(id),
+            set_at TEXT NOT NULL)""",
+        "CREATE INDEX plan_targets_key ON plan_targets (year, standard_id, target, id)",
+    ):
+        conn.execute(sql)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
@@ -256,6 +282,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (8, "dedup_pending", m008_dedup_pending),
     (9, "dedup_keys_slim", m009_dedup_keys_slim),
     (11, "attachment_holders", m011_attachment_holders),
+    (12, "office", m012_office),
 )
 
 

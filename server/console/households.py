@@ -11,18 +11,20 @@ from starlette.responses import Response
 from shared import wire
 from shared.identity import fold
 
-from ..clock import iso
+from ..process import review
 from ..services import people
 from ..services import returns as returns_service
-from ..store import audit, submissions
+from ..store import submissions
 from . import diff as diffs
 from . import evidence as evidence_page
-from . import formtext, queries, search
+from . import formtext, i18n, queries, search
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
                   redirect, render)
 
 router = make_router()
 PER_PAGE = 50
+i18n.add_messages({lang: {f"review.refused.{code}": pair[i] for code, pair in review.REFUSALS.items()}
+                   for i, lang in enumerate(i18n.LANGS)})
 
 
 def dedup_ready(conn) -> bool:
@@ -117,20 +119,11 @@ async def accept(request: Request, household_id: str, user: OfficerPost) -> Resp
     form = await form_data(request)
     sid = str(form.get("submission_id") or "")
     db, now = get_db(request), get_now(request)
-    with db.write() as conn:
-        h = conn.execute("SELECT submission_id, status FROM households WHERE household_id = ?",
-                         (household_id,)).fetchone()
-        if h is None:
-            raise ConsoleError(404)
-        if sid != h["submission_id"]:
-            raise ConsoleError(409)
-        if h["status"] == "returned":
-            raise ConsoleError(409)
-        conn.execute("INSERT INTO review_decisions (household_id, submission_id, decision, note, decided_by, "
-                     "decided_at) VALUES (?, ?, 'accepted', ?, ?, ?)",
-                     (household_id, sid, str(form.get("note") or "")[:2000], user.id, iso(now)))
-        audit.record(conn, iso(now), "user", user.id, "household.accept", "household", household_id,
-                     {"submission_id": sid})
+    [outcome] = review.accept_many(db, user, [(household_id, sid)], now, str(form.get("note") or ""))
+    if outcome.code == "not_found":
+        raise ConsoleError(404)
+    if not outcome.accepted:
+        return redirect(f"{PREFIX}/households/{household_id}", f"review.refused.{outcome.code}", "error")
     return redirect(f"{PREFIX}/households/{household_id}", "hh.accepted")
 
 

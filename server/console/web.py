@@ -60,7 +60,7 @@ from fastapi.routing import APIRoute
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import auth
+from .. import auth, vnformat
 from ..db import Database
 from ..errors import ApiError
 from ..settings import Settings
@@ -150,6 +150,13 @@ def _pct(part: Any, whole: Any) -> int:
 env.filters["vntime"] = _fmt_time
 env.filters["vndate"] = lambda v: _fmt_time(v, False)
 env.filters["num"] = _fmt_num
+# Vietnamese formatting (server/vnformat.py): "ngày 03 tháng 12 năm 2026", 50,5 / 50,5%, standards by name
+env.filters["longdate"] = vnformat.long_date
+env.filters["dec"] = vnformat.decimal
+env.filters["pct"] = vnformat.percent
+env.filters["stdname"] = vnformat.standard
+env.filters["source"] = vnformat.source
+env.filters["cell"] = vnformat.cell
 env.filters["short"] = lambda v, n=8: (str(v)[:n] if v else "")
 env.globals["pct"] = _pct
 

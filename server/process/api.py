@@ -73,7 +73,10 @@ class DecisionRequest(BaseModel):
     decision_date: str = Field(json_schema_extra=DATE)
     signer_name: str = Field(max_length=200, json_schema_extra=TEXT)
     signer_title: str = Field("Chủ tịch UBND phường", max_length=200, json_schema_extra=TEXT)
-    allow_unsettled: bool = False
+    allow_unsettled: bool = Field(False, description="issue it although some households are not settled "
+                                                     "(they keep their status); needs override_reason")
+    override_reason: str = Field("", max_length=2000, json_schema_extra=TEXT,
+                                 description="why (at least 10 characters); audited and printed on the decision")
 
 
 _DAY = r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
@@ -192,7 +195,8 @@ def decisions(user: ViewerDep, db: DbDep, round: RoundQ = None):
 def create_decision(body: DecisionRequest, user: OfficerDep, db: DbDep, now: NowDep):
     return ok(service.create_decision(db, user, _round(body.round, now), body.standard_id, body.number,
                                       body.decision_date, body.signer_name, body.signer_title, now,
-                                      allow_unsettled=body.allow_unsettled), 201)
+                                      allow_unsettled=body.allow_unsettled,
+                                      override_reason=body.override_reason), 201)
 
 
 @router.get("/decisions/{decision_id}", summary="A decision")

@@ -28,6 +28,8 @@ PROCESS_SETTINGS: tuple[ProcessSetting, ...] = (
     ProcessSetting("holidays", "",
                    "Ngày nghỉ lễ không tính là ngày làm việc (YYYY-MM-DD, cách nhau bởi dấu phẩy)",
                    "Public holidays not counted as working days (YYYY-MM-DD, comma separated)", str),
+    ProcessSetting("chair_name", "", "Họ và tên Chủ tịch UBND phường (người ký quyết định công nhận)",
+                   "Name of the ward People's Committee chair (signs the recognition decision)", str),
     ProcessSetting("minutes_copies", 2, "Số bản biên bản họp dân", "Copies of the meeting minutes", int),
     # Eligibility windows after escaping (shared/data/policies.json, domain.md §4; issue 7)
     ProcessSetting("window_programme_support_months", 36,
@@ -58,6 +60,8 @@ def coerce(name: str, value: Any) -> Any:
             raise ProcessSettingError(f"{name}: must be 1..60")
         return v
     text = str(value or "").strip()
+    if len(text) > 2000:
+        raise ProcessSettingError(f"{name}: at most 2000 characters")
     if name == "holidays":
         parse_holidays(text)
     return text

@@ -8,7 +8,8 @@ state) streamed row by row; the pure part (:func:`judge`) decides, per household
 * whether the community meeting must discuss it (new poor, new near-poor, escaping) and
   whether its result already stands for the current submission;
 * its state — ``settled``, ``unclassified`` (class unknown / missing), ``re_review`` (returned
-  to the collaborator), ``awaiting_meeting``, ``complaint_pending`` — and the list it belongs
+  to the collaborator), ``not_surveyed`` (only last round's answers), ``awaiting_review`` (collected,
+  not yet accepted by an officer), ``awaiting_meeting``, ``complaint_pending`` — and the list it belongs
   to once settled (poor, near_poor, escaped_poverty, escaped_near_poverty, or none).
 
 The candidates of a meeting, the posting lists, the recognition lists and the named-list
@@ -44,10 +45,34 @@ LIST_LABELS = {k: status_history.STATUS_LABELS[k] for k in LISTS}
 STATE_LABELS = {
     "settled": ("Đã xong", "Settled"),
     "unclassified": ("Chưa phân loại được", "Not classified"),
+    "not_surveyed": ("Chưa rà soát trong đợt", "Not surveyed this round"),
+    "awaiting_review": ("Chờ cán bộ duyệt phiếu", "Awaiting the officer's review"),
     "re_review": ("Đang rà soát lại", "Being re-reviewed"),
     "awaiting_meeting": ("Chờ họp dân", "Awaiting the community meeting"),
     "complaint_pending": ("Có khiếu nại chưa phúc tra", "Complaint not yet re-checked"),
 }
+# What the officer must do for a household in each state before the decision (shown with the list
+# of households a decision refuses).
+STATE_TODO = {
+    "unclassified": ("Hoàn thành phiếu để phân loại được hộ", "Complete the form so the household can be classified"),
+    "not_surveyed": ("Rà soát hộ (hộ có trong danh sách năm trước)", "Survey the household (on last year's list)"),
+    "awaiting_review": ("Duyệt hoặc trả lại phiếu ở trang của hộ", "Accept or return its form on its page"),
+    "re_review": ("Chờ cộng tác viên gửi lại phiếu, rồi duyệt", "Wait for the collaborator's new form, then review"),
+    "awaiting_meeting": ("Đưa hộ ra họp dân và ghi biểu quyết", "Take it to the community meeting, record the vote"),
+    "complaint_pending": ("Ghi kết quả phúc tra khiếu nại", "Record the re-check of the complaint"),
+}
+
+
+def blocks_decision(state: str, register_status: str | None) -> bool:
+    """Pure: does a household in ``state`` keep the recognition decision from being issued?
+
+    Every household that is not settled does, except one never reached in this round (not
+    classified, or not surveyed) that was on neither list before: it stays outside the lists."""
+    if state == "settled":
+        return False
+    if state in ("unclassified", "not_surveyed"):
+        return register_status in (POOR, NEAR_POOR)
+    return True
 
 
 @dataclass(frozen=True)
@@ -61,15 +86,19 @@ class Judgement:
 
 def judge(cls: str | None, register_status: str | None, ever_poor: bool, ever_near_poor: bool,
           household_status: str, stood: bool, complaint_pending: bool,
-          lifecycle_event: str | None = None) -> Judgement:
+          lifecycle_event: str | None = None, *, reviewed: bool = False) -> Judgement:
     """Pure: where one household stands. ``cls`` is its latest class under the standard;
     ``lifecycle_event`` the round's lifecycle event (moved away, dissolved, merged: gone — an
-    other decrease; moved in, split_from: an other increase; ``server.cycle.transitions``)."""
+    other decrease; moved in, split_from: an other increase; ``server.cycle.transitions``);
+    ``reviewed``: an officer accepted its current submission.
+
+    No step can be skipped: a household reaches the meeting, the posting and the decision only
+    once its current submission is accepted (not preloaded, not returned, not waiting)."""
     from ..cycle.transitions import household_movement, is_gone
 
-    before = status_history.transition_status(register_status)
     if is_gone(lifecycle_event):
-        return Judgement(None, household_movement(register_status, None, lifecycle_event), None, "settled", None)
+        return Judgement(None, household_movement(register_status, None, lifecycle_event), None,
+                         "settled" if reviewed else "awaiting_review", None)
     after = status_of(cls) if cls not in (None, "unknown") else None
     mv = household_movement(register_status, cls if after else None, lifecycle_event, ever_poor,
                             ever_near_poor) if after else None
@@ -78,6 +107,8 @@ def judge(cls: str | None, register_status: str | None, ever_poor: bool, ever_ne
         state = "unclassified"
     elif household_status == "returned":
         state = "re_review"
+    elif not reviewed:
+        state = "not_surveyed" if household_status == "preloaded" else "awaiting_review"
     elif category is not None and not stood:
         state = "awaiting_meeting"
     elif complaint_pending:
@@ -135,6 +166,7 @@ _SQL = """SELECT h.household_id, h.submission_id, h.status AS household_status, 
               AND mi.outcome = 'stands' AND m.round = :round AND m.standard_id = :standard_id) AS stood,
     EXISTS (SELECT 1 FROM complaints c WHERE c.household_id = h.household_id AND c.round = :round
               AND c.outcome = 'pending') AS complaint_pending,
+    EXISTS (SELECT 1 FROM review_decisions rd WHERE rd.submission_id = h.submission_id) AS reviewed,
     sr.lifecycle_event
 FROM households h JOIN area_groups g ON g.id = h.group_id
 LEFT JOIN submission_rounds sr ON sr.submission_id = h.submission_id AND sr.round_year = :round
@@ -147,7 +179,8 @@ ORDER BY g.code, h.head_name, h.household_id"""
 
 def _row(r: sqlite3.Row) -> ResultRow:
     j = judge(r["class"], r["register_status"], bool(r["ever_poor"]), bool(r["ever_near_poor"]),
-              r["household_status"], bool(r["stood"]), bool(r["complaint_pending"]), r["lifecycle_event"])
+              r["household_status"], bool(r["stood"]), bool(r["complaint_pending"]), r["lifecycle_event"],
+              reviewed=bool(r["reviewed"]))
     flags = {k: bool(r[k]) for k in ("ethnic_minority", "person_of_merit", "no_labour", "farm")}
     return ResultRow(r["household_id"], r["submission_id"], r["household_status"], r["group_id"], r["group_code"],
                      r["group_name"], r["head_name"], r["address"], r["persons"], r["class"], r["deprived_mask"],

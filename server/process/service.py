@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.standards import applicable_standards, load_standards
 
+from .. import vnformat
 from ..auth import UserPrincipal
 from ..clock import iso, server_date
 from ..db import Database
@@ -20,7 +21,8 @@ from ..reports import facts
 from ..services import returns as returns_service
 from ..store import audit
 from . import config, status_history
-from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, iter_results
+from .results import (CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS, STATE_TODO, blocks_decision,
+                      iter_results)
 
 # --- lookups ------------------------------------------------------------------------------------
 
@@ -418,9 +420,20 @@ def resolve_complaint(db: Database, user: UserPrincipal, complaint_id: int, outc
 
 # --- recognition decision -------------------------------------------------------------------------
 
+def _blocking_row(r: Any) -> dict[str, Any]:
+    """A household that keeps the decision from being issued: who, where, why, what to do."""
+    st = r.judgement.state
+    return {"household_id": r.household_id, "head_name": r.head_name, "group_code": r.group_code,
+            "group_name": r.group_name, "address": r.address, "state": st,
+            "state_vi": STATE_LABELS[st][0], "state_en": STATE_LABELS[st][1],
+            "todo_vi": STATE_TODO.get(st, ("", ""))[0], "todo_en": STATE_TODO.get(st, ("", ""))[1],
+            "register_status": r.register_status}
+
+
 def recognition_preview(db: Database, round_: int, standard_id: str, ward_code: str | None = None,
                         sample: int = 20) -> dict[str, Any]:
-    """What a decision would recognise now: counts per list, and the households not settled."""
+    """What a decision would recognise now: counts per list, and the households not settled
+    (``unsettled`` per state; ``unsettled_examples``: the first ``sample`` of them, with why)."""
     check_standard(db.conn, standard_id)
     facts.refresh(db)
     conn = db.conn
@@ -433,15 +446,15 @@ def recognition_preview(db: Database, round_: int, standard_id: str, ward_code: 
         if st == "settled":
             if r.judgement.list:
                 counts[r.judgement.list] += 1
-        elif st != "unclassified" or r.register_status in ("poor", "near_poor"):
+        elif blocks_decision(st, r.register_status):
             unsettled[st] = unsettled.get(st, 0) + 1
             if len(examples) < sample:
-                examples.append(r.as_dict())
+                examples.append({**r.as_dict(), **_blocking_row(r)})
     existing = conn.execute("SELECT id, number, decision_date FROM recognition_decisions "
                             "WHERE ward_id = ? AND round = ? AND standard_id = ?",
                             (ward["id"], round_, standard_id)).fetchone()
     return {"round": round_, "standard_id": standard_id, "ward_code": ward["ward_code"], "counts": counts,
-            "unsettled": unsettled, "unsettled_examples": examples,
+            "unsettled": unsettled, "unsettled_total": sum(unsettled.values()), "unsettled_examples": examples,
             "existing_decision": dict(existing) if existing else None}
 
 
@@ -451,20 +464,35 @@ def _ward_results(conn: sqlite3.Connection, round_: int, standard_id: str, ward_
         yield from iter_results(conn, round_, standard_id, group_id=gid)
 
 
+MIN_OVERRIDE_REASON = 10
+MAX_LISTED = 200          # households named in a refusal (the count says how many more)
+
+
 def create_decision(db: Database, user: UserPrincipal, round_: int, standard_id: str, number: str,
                     decision_date: Any, signer_name: str, signer_title: str, now: dt.datetime,
-                    ward_code: str | None = None, allow_unsettled: bool = False) -> dict[str, Any]:
+                    ward_code: str | None = None, allow_unsettled: bool = False,
+                    override_reason: str = "") -> dict[str, Any]:
     """The ward chair's recognition decision: stores its four lists and, for every household in
     them, the new status with the decision date in the status history.
 
-    Refused (409 ``unsettled``) while some household awaits a meeting, is being re-reviewed or
-    has a complaint not yet re-checked — unless ``allow_unsettled`` (they keep their previous
-    status and are decided later by regular review)."""
+    Only settled households are recognised: accepted by an officer, through the meeting when it
+    had to discuss them, without a complaint pending. Refused (409 ``unsettled``, the households
+    and why in ``details``) while any household on the lists before, or surveyed this round, is not
+    settled — unless ``allow_unsettled`` with an ``override_reason`` (at least 10 characters): those
+    households then keep their previous status, are listed with the decision
+    (``decision_left_out``) and the reason is audited and printed on it."""
     check_standard(db.conn, standard_id)
     day = _date(decision_date, "decision_date")
     number = _text(number, "number", 100, required=True)
     signer_name = _text(signer_name, "signer_name", 200, required=True)
     signer_title = _text(signer_title, "signer_title", 200, required=True)
+    reason = _text(override_reason, "override_reason", 2000)
+    if allow_unsettled and len(reason) < MIN_OVERRIDE_REASON:
+        raise ApiError(422, "override_reason_required",
+                       f"Issuing the decision with households not settled needs a reason "
+                       f"(at least {MIN_OVERRIDE_REASON} characters)",
+                       f"Ban hành khi còn hộ chưa xong cần ghi lý do (ít nhất {MIN_OVERRIDE_REASON} ký tự); "
+                       "lý do được in trên quyết định")
     facts.refresh(db)
     stamp = iso(now)
     with db.write() as conn:
@@ -484,6 +512,7 @@ def create_decision(db: Database, user: UserPrincipal, round_: int, standard_id:
         did = int(cur.lastrowid)
         counts = {k: 0 for k in LISTS}
         unsettled: dict[str, int] = {}
+        left_out: list[dict[str, Any]] = []
         members, history = [], []
 
         def flush() -> None:
@@ -497,8 +526,9 @@ def create_decision(db: Database, user: UserPrincipal, round_: int, standard_id:
         for r in _ward_results(conn, round_, standard_id, ward["id"]):
             j = r.judgement
             if j.state != "settled":
-                if j.state != "unclassified" or r.register_status in ("poor", "near_poor"):
+                if blocks_decision(j.state, r.register_status):
                     unsettled[j.state] = unsettled.get(j.state, 0) + 1
+                    left_out.append(_blocking_row(r))
                 continue
             if j.list is None:
                 continue
@@ -515,15 +545,35 @@ def create_decision(db: Database, user: UserPrincipal, round_: int, standard_id:
             if len(members) >= 1000:
                 flush()
         if unsettled and not allow_unsettled:
-            raise ApiError(409, "unsettled", "Some households are not settled yet",
-                           "Còn hộ chưa xong (chờ họp dân, đang rà soát lại hoặc khiếu nại chưa phúc tra)",
-                           [unsettled])
+            total = len(left_out)
+            raise ApiError(409, "unsettled",
+                           f"{total} household(s) are not settled yet: each must be accepted by an officer, "
+                           "discussed at the community meeting when needed and have no complaint pending",
+                           f"Chưa ban hành được: còn {total} hộ chưa xong các bước (duyệt phiếu, họp dân, "
+                           "phúc tra khiếu nại). Xử lý từng hộ dưới đây, hoặc ban hành kèm lý do để các hộ này "
+                           "giữ nguyên tình trạng cũ.",
+                           [{"counts": unsettled, "total": total, "households": left_out[:MAX_LISTED]}])
         flush()
-        conn.execute("UPDATE recognition_decisions SET counts = ? WHERE id = ?",
-                     (json.dumps({**counts, "unsettled": unsettled}, separators=(",", ":")), did))
+        conn.executemany("INSERT INTO decision_left_out (decision_id, household_id, state, register_status) "
+                         "VALUES (?, ?, ?, ?)",
+                         [(did, x["household_id"], x["state"], x["register_status"]) for x in left_out])
+        conn.execute("UPDATE recognition_decisions SET counts = ?, override_reason = ? WHERE id = ?",
+                     (json.dumps({**counts, "unsettled": unsettled}, separators=(",", ":")),
+                      reason if left_out else "", did))
         audit.record(conn, stamp, "user", user.id, "recognition.create", "decision", did,
-                     {"number": number, "round": round_, "standard_id": standard_id, "counts": counts})
+                     {"number": number, "round": round_, "standard_id": standard_id, "counts": counts,
+                      **({"override": {"reason": reason, "left_out": len(left_out), "states": unsettled}}
+                         if left_out else {})})
     return get_decision(db, did)
+
+
+def decision_left_out(db: Database, decision_id: int) -> list[dict[str, Any]]:
+    """The households a decision issued with an override did not settle (they kept their status)."""
+    rows = db.all("SELECT lo.household_id, lo.state, lo.register_status, h.head_name, g.code AS group_code, "
+                  "g.name AS group_name FROM decision_left_out lo JOIN households h ON h.household_id = lo.household_id "
+                  "JOIN area_groups g ON g.id = h.group_id WHERE lo.decision_id = ? ORDER BY g.code, h.head_name",
+                  (decision_id,))
+    return [dict(r, state_vi=STATE_LABELS[r["state"]][0], state_en=STATE_LABELS[r["state"]][1]) for r in rows]
 
 
 def get_decision(db: Database, decision_id: int) -> dict[str, Any]:
@@ -531,7 +581,10 @@ def get_decision(db: Database, decision_id: int) -> dict[str, Any]:
                "ON w.id = d.ward_id WHERE d.id = ?", (decision_id,))
     if d is None:
         raise _not_found("decision", "quyết định", decision_id)
-    return dict(d, counts=json.loads(d["counts"]))
+    std = load_standards().get(d["standard_id"])
+    return dict(d, counts=json.loads(d["counts"]), standard_name=vnformat.standard(d["standard_id"]),
+                standard_name_en=vnformat.standard(d["standard_id"], "en"),
+                legal_basis=std.legal_basis if std else "")
 
 
 def list_decisions(db: Database, round_: int | None = None) -> list[dict[str, Any]]:

@@ -9,10 +9,12 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
+from .. import vnformat
 from ..clock import server_date
+from ..errors import ApiError
 from ..console import i18n
-from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, form_data, get_db, get_now,
-                           make_router, redirect, render)
+from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, form_data, get_db, get_lang,
+                           get_now, make_router, redirect, render)
 from . import config, service
 from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS
 
@@ -76,7 +78,8 @@ def overview(request: Request, user: ViewerUser, round: int | None = None, stand
                   per_group=per_group, busy=busy, meetings=service.list_meetings(db, r, std),
                   postings=service.list_postings(db, r), complaints=service.list_complaints(db, r),
                   decisions=service.list_decisions(db, r), preview=preview, settings=service.settings_view(db),
-                  state_labels=STATE_LABELS, list_labels=LIST_LABELS, today=server_date(get_now(request)).isoformat())
+                  state_labels=STATE_LABELS, list_labels=LIST_LABELS, today=server_date(get_now(request)).isoformat(),
+                  chair_name=config.load(db.conn)["chair_name"])
 
 
 @router.post(BASE + "/meetings")
@@ -167,11 +170,26 @@ async def complaint_outcome(request: Request, complaint_id: int, user: OfficerPo
 @router.post(BASE + "/decisions")
 async def create_decision(request: Request, user: OfficerPost) -> Response:
     form = await form_data(request)
-    d = service.create_decision(get_db(request), user, _int(form.get("round"), "round"), form.get("standard", ""),
-                                form.get("number", ""), form.get("decision_date", ""), form.get("signer_name", ""),
-                                form.get("signer_title", ""), get_now(request),
-                                allow_unsettled=form.get("allow_unsettled") == "1")
-    return redirect(f"{BASE}/decisions/{d['id']}", f"Đã ban hành quyết định số {d['number']}")
+    db = get_db(request)
+    fields = {k: str(form.get(k) or "") for k in ("number", "decision_date", "signer_name", "signer_title",
+                                                   "override_reason")}
+    round_, standard = _int(form.get("round"), "round"), str(form.get("standard") or "")
+    allow = form.get("allow_unsettled") == "1"
+    try:
+        d = service.create_decision(db, user, round_, standard, fields["number"], fields["decision_date"],
+                                    fields["signer_name"], fields["signer_title"], get_now(request),
+                                    allow_unsettled=allow, override_reason=fields["override_reason"])
+    except ApiError as exc:
+        if exc.code not in ("unsettled", "override_reason_required"):
+            raise
+        # the households that keep the decision back, each with what to do; or the reason to go on
+        preview = service.recognition_preview(db, round_, standard, sample=service.MAX_LISTED)
+        return render(request, "process/decision_refused.html", status_code=409 if exc.code == "unsettled" else 422,
+                      message=exc.message_vi if get_lang(request) == "vi" else exc.message, preview=preview,
+                      round=round_, standard=standard, fields=fields, allow=allow,
+                      min_reason=service.MIN_OVERRIDE_REASON, state_labels=STATE_LABELS)
+    msg = f"Đã ban hành quyết định số {d['number']}"
+    return redirect(f"{BASE}/decisions/{d['id']}", msg)
 
 
 @router.get(BASE + "/decisions/{decision_id}")
@@ -182,7 +200,21 @@ def decision_page(request: Request, decision_id: int, user: ViewerUser, list: st
         raise ConsoleError(404)
     rows = service.decision_households(db, decision_id, list, None, after, 200)
     return render(request, "process/decision.html", d=d, rows=rows, current=list, lists=LISTS,
-                  list_labels=LIST_LABELS, next_after=rows[-1]["rid"] if len(rows) == 200 else None)
+                  list_labels=LIST_LABELS, next_after=rows[-1]["rid"] if len(rows) == 200 else None,
+                  left_out=service.decision_left_out(db, decision_id))
+
+
+@router.get(BASE + "/decisions/{decision_id}/print")
+def decision_print(request: Request, decision_id: int, user: ViewerUser) -> Response:
+    """The decision as the chair signs it: the ward, the legal basis, the counts per list, and — when
+    it was issued over households not settled — the reason and those households."""
+    db = get_db(request)
+    d = service.get_decision(db, decision_id)
+    ward = service.ward_of(db.conn)
+    annex = {k: service.decision_households(db, decision_id, k, None, 0, 100_000) for k in LISTS}
+    return render(request, "process/decision_print.html", d=d, ward=ward, lists=LISTS, list_labels=LIST_LABELS,
+                  left_out=service.decision_left_out(db, decision_id), annex=annex,
+                  province=vnformat.province_name(ward["province_code"]))
 
 
 @router.get(BASE + "/decisions/{decision_id}/certificates/{household_id}")

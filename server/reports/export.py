@@ -4,7 +4,7 @@ the named lists of a province-sized database never sit in memory.
 
 Sheet / file layout: title, scope line, the [U] note, the label row, the **column-code row**,
 then the rows and (for tables) the total row. CSV: label row, code row, rows, total; UTF-8 with
-a BOM so that Excel shows Vietnamese text.
+a BOM so that Excel shows Vietnamese text, percentages with a decimal comma.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .. import exportsafe
+from .. import exportsafe, vnformat
 from ..process.results import LIST_LABELS, LISTS
 from .builders import BUILDERS, Scope, decision_id, iter_named, ward_pass
 
@@ -25,6 +25,7 @@ def build(conn: sqlite3.Connection, scope: Scope, layout: dict[str, Any],
     rows, total, meta = BUILDERS[layout["builder"]](conn, scope, {**layout.get("params", {}), "_cache": cache})
     cols = layout["columns"]
     return {"report_id": layout["id"], "title": layout["title"], "unconfirmed": layout["unconfirmed"],
+            "sheet": layout["sheet"],
             "note": layout.get("note"), "columns": [{k: c[k] for k in ("code", "metric", "label", "type")}
                                                     for c in cols],
             "rows": rows, "total": total, "meta": meta,
@@ -33,10 +34,15 @@ def build(conn: sqlite3.Connection, scope: Scope, layout: dict[str, Any],
                             for c in cols]}
 
 
+HEAD_ROW, CODE_ROW = 3, 4      # 0-based rows of the column labels and the column codes
+
+
 def scope_line(info: dict[str, Any]) -> str:
-    where = f"{info.get('group_name')}, " if info.get("group_name") else "Toàn phường — "
-    return (f"{where}{info.get('ward_name', '')} — Đợt rà soát năm {info.get('round')} — "
-            f"Chuẩn: {info.get('standard_name', info.get('standard_id'))}")
+    """``Tỉnh Quảng Ninh · Phường Bãi Cháy · Toàn phường · Đợt rà soát năm 2026 · Chuẩn: …`` — the
+    province and the ward (no district: two-tier local government since 1/7/2025)."""
+    parts = [info.get("province_name"), info.get("ward_name"), info.get("group_name") or "Toàn phường",
+             f"Đợt rà soát năm {info.get('round')}", f"Chuẩn: {info.get('standard_name') or ''}"]
+    return " · ".join(p for p in parts if p)
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
@@ -70,15 +76,23 @@ class Workbook:
         self.total_text = self.wb.add_format({"border": 1, "bold": True})
 
     def _head(self, ws: Any, layout: dict[str, Any], title: str, info: dict[str, Any]) -> int:
+        """Title, scope, [U] note, the label row, the column-code row; returns the first data row.
+
+        ``constant_memory`` writes a row to disk as soon as a later row is started: every header row
+        is written whole before the next one (writing the two header rows cell by cell in one loop
+        dropped every heading past column A)."""
         cols = layout["columns"]
         ws.write_string(0, 0, title, self.title)
         ws.write_string(1, 0, scope_line(info))
-        ws.write_string(2, 0, layout["unconfirmed"], self.note)
+        ws.write_string(2, 0, layout["unconfirmed"]["vi"], self.note)
         for i, c in enumerate(cols):
-            ws.write_string(3, i, c["label"]["vi"], self.head)
-            ws.write_string(4, i, str(c["code"]), self.code)
             ws.set_column(i, i, 28 if c["type"] == "text" else 12)
-        return 5
+        for i, c in enumerate(cols):
+            ws.write_string(HEAD_ROW, i, c["label"]["vi"], self.head)
+        for i, c in enumerate(cols):
+            ws.write_string(CODE_ROW, i, str(c["code"]), self.code)
+        ws.freeze_panes(CODE_ROW + 1, 0)
+        return CODE_ROW + 1
 
     def _cell(self, ws: Any, row: int, col: int, c: dict[str, Any], value: Any, total: bool = False) -> None:
         if value is None or value == "":
@@ -91,7 +105,7 @@ class Workbook:
             ws.write_number(row, col, value, fmt)
 
     def table(self, layout: dict[str, Any], report: dict[str, Any], info: dict[str, Any], ws: Any = None) -> None:
-        ws = ws if ws is not None else self.wb.add_worksheet(_sheet_name(layout["id"], self.used))
+        ws = ws if ws is not None else self.wb.add_worksheet(_sheet_name(layout["sheet"]["vi"], self.used))
         row = self._head(ws, layout, layout["title"]["vi"], info)
         cols = layout["columns"]
         for r in report["rows"]:
@@ -155,7 +169,8 @@ def csv_rows(layout: dict[str, Any], report: dict[str, Any] | None = None,
     w.writerow(codes)
 
     def fmt(c: dict[str, Any], v: Any) -> Any:
-        return "" if v is None else (f"{v:.2f}" if c["type"] == "percent" else v)
+        # a decimal comma, as a Vietnamese Excel reads a number; whole numbers stay plain digits
+        return "" if v is None else (vnformat.number(v, 2) if c["type"] == "percent" else v)
 
     n = 0
     if report is not None:
@@ -193,7 +208,7 @@ def write_workbook(conn: sqlite3.Connection, scope: Scope, layouts: dict[str, di
             if layouts[rid]["builder"] == "named_lists":
                 writers[rid] = wb.named_writer(layouts[rid], info)
             else:
-                sheets[rid] = wb.wb.add_worksheet(_sheet_name(rid, wb.used))
+                sheets[rid] = wb.wb.add_worksheet(_sheet_name(layouts[rid]["sheet"]["vi"], wb.used))
         if writers:
             if decision_id(conn, scope) is None:
                 def each(row: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """Report layouts as data: ``server/reports/layouts/*.json``.
 
-A layout gives the report's title (vi/en), which builder computes it (and its params), and the
+A layout gives the report's title and its sheet name in a workbook (vi/en), which builder computes it (and its params), and the
 columns in order — each with its column code (the lettered/numbered codes of Vietnamese
 templates), a bilingual label, the metric key it shows and a type (int, percent, text). Every
 layout carries an ``unconfirmed`` note: official titles and column codes are [U] (domain.md §5)
@@ -22,9 +22,14 @@ class LayoutError(ValueError):
 
 
 def _check(data: dict[str, Any], source: str, metrics: dict[str, frozenset[str]]) -> dict[str, Any]:
-    for key in ("id", "title", "builder", "columns", "unconfirmed"):
+    for key in ("id", "title", "sheet", "builder", "columns", "unconfirmed"):
         if key not in data:
             raise LayoutError(f"{source}: missing '{key}'")
+    for key in ("title", "sheet", "unconfirmed"):
+        if not isinstance(data[key], dict) or not data[key].get("vi") or not data[key].get("en"):
+            raise LayoutError(f"{source}: '{key}' must give 'vi' and 'en'")
+    if len(data["sheet"]["vi"]) > 31 or any(ch in data["sheet"]["vi"] for ch in '[]:*?/\\'):
+        raise LayoutError(f"{source}: 'sheet.vi' must be a valid sheet name (31 characters, no []:*?/\\)")
     if data["builder"] not in metrics:
         raise LayoutError(f"{source}: unknown builder '{data['builder']}' (known: {sorted(metrics)})")
     known = metrics[data["builder"]]

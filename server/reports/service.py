@@ -6,8 +6,7 @@ import os
 import tempfile
 from typing import Any, Iterator
 
-from shared.standards import load_standards
-
+from .. import vnformat
 from ..db import Database
 from ..errors import ApiError
 from ..process import service as process_service
@@ -23,8 +22,8 @@ def resolve(db: Database, round_: int, standard_id: str, group: str | None = Non
     process_service.check_standard(conn, standard_id)
     ward = process_service.ward_of(conn, ward_code)
     g = process_service.group_of(conn, group, ward_code) if group else None
-    std = load_standards()[standard_id]
-    info = {"round": round_, "standard_id": standard_id, "standard_name": std.name.get("vi", standard_id),
+    info = {"round": round_, "standard_id": standard_id, "standard_name": vnformat.standard(standard_id),
+            "province_name": vnformat.province_name(ward["province_code"]),
             "ward_code": ward["ward_code"], "ward_name": ward["name"],
             "group_code": g["code"] if g else None, "group_name": g["name"] if g else None}
     return Scope(round_, standard_id, ward["id"], g["id"] if g else None), info

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from ..console.web import PREFIX, ViewerUser, add_nav_item, get_db, get_now, make_router, render
 from ..process import service as process_service
 from ..process.results import LIST_LABELS, LISTS
-from . import service
+from . import export, service
 from .api import csv_response, xlsx_response
 from .layouts import load_layouts
 
@@ -36,13 +36,19 @@ def reports_page(request: Request, user: ViewerUser, round: int | None = None, s
     data, named = None, None
     if layout["builder"] == "named_lists":
         named = service.named_rows(db, r, std, group or None, list or None, 0, 200)
+        seq: dict[str, int] = {}
+        for row in named["rows"]:          # STT counts within each list, as in the XLSX sheets and the CSV
+            seq[row["list"]] = seq.get(row["list"], 0) + 1
+            row["_seq"] = seq[row["list"]]
+        info = named["scope"]
     else:
         data = service.report_json(db, report, r, std, group or None)
+        info = data["scope"]
     groups = db.all("SELECT code, name FROM area_groups ORDER BY code")
     q = f"round={r}&standard_id={std}" + (f"&group={group}" if group else "")
     return render(request, "reports/index.html", round=r, standard=std, standards=choices, groups=groups,
                   group=group, report=report, layouts=layouts, layout=layout, data=data, named=named,
-                  lists=LISTS, list_labels=LIST_LABELS, current_list=list, q=q)
+                  lists=LISTS, list_labels=LIST_LABELS, current_list=list, q=q, scope_line=export.scope_line(info))
 
 
 @router.get(BASE + "/download/{report_id}")

@@ -10,7 +10,7 @@ from shared.validation import errors, validate
 
 from server.auth import UserPrincipal
 from server.db import Database
-from server.process import service
+from server.process import review, service
 from server.services.preload import preload_households
 
 OFFICER = UserPrincipal(id=2, username="officer", full_name="Cán bộ (demo)", role="officer")
@@ -40,9 +40,13 @@ def valid_docs(n: int, seed: int, year: int = 2025, groups: tuple[str, ...] = GR
     return out
 
 
-def load(db: Database, docs: list[dict[str, Any]], now: dt.datetime) -> None:
+def load(db: Database, docs: list[dict[str, Any]], now: dt.datetime, accept: bool = True) -> None:
+    """Store the households; ``accept``: as reviewed and accepted by the officer (the process takes
+    only accepted households), else they wait as last round's answers."""
     res = preload_households(db, docs, now)
     assert res["counts"]["rejected"] == 0, res["rejected"][:2]
+    if accept:
+        review.accept_all_current(db, OFFICER, now, [d["household_id"] for d in docs])
 
 
 def run_round(db: Database, round_: int, standard_id: str, decision_day: dt.date, now: dt.datetime,

@@ -69,17 +69,31 @@ def test_meeting_vote_below_half_goes_back_and_xlsx_matches(browser, live, db, t
     page.fill("#postings input[name=posted_on]", "2025-11-21")
     page.click("#postings button[type=submit]")
     page.wait_for_url(re.compile(r".*/console/process/postings/\d+$"))
-    assert page.locator("#ends-on").inner_text() == "2025-11-25"
+    assert page.locator("#ends-on").inner_text() == "25/11/2025"
     shot(page, "05-posting")
 
     page.goto(f"{base}/console/process?round=2025&standard={QN}")
     page.fill("#decision input[name=number]", "99/QĐ-UBND")
     page.fill("#decision input[name=decision_date]", "2025-12-10")
     page.fill("#decision input[name=signer_name]", "Nguyễn Văn Chủ")
-    page.check("#decision input[name=allow_unsettled]")
     page.click("#decision button[type=submit]")
+    # refused: the household sent back by the meeting is listed with what to do
+    page.wait_for_selector("#refusal")
+    assert "Chưa ban hành được" in page.locator("#refusal").inner_text()
+    assert page.locator(f"#unsettled tr[data-household='{first}']").count() == 1
+    assert "Đang rà soát lại" in page.locator(f"#unsettled tr[data-household='{first}']").inner_text()
+    shot(page, "06-decision-refused")
+    page.fill("#override textarea[name=override_reason]", "Hộ còn lại rà soát bổ sung trong tháng 1")
+    page.click("#override button[type=submit]")
     page.wait_for_url(re.compile(r".*/console/process/decisions/\d+$"))
+    assert "Hộ còn lại rà soát bổ sung" in page.locator("#override").inner_text()
     shot(page, "06-decision")
+    page.click("#print-decision")
+    page.wait_for_url(re.compile(r".*/print$"))
+    assert "ngày 10 tháng 12 năm 2025" in page.locator("#place-date").inner_text()
+    assert "Hộ còn lại rà soát bổ sung" in page.locator("#override-reason").inner_text()
+    shot(page, "06-decision-print")
+    page.go_back()
     page.click("text=Hộ cận nghèo")
     page.locator("text=Giấy chứng nhận").first.click()
     page.wait_for_url(re.compile(r".*/certificates/.*"))
@@ -101,7 +115,7 @@ def test_meeting_vote_below_half_goes_back_and_xlsx_matches(browser, live, db, t
     path = tmp_path / "ward.xlsx"
     dl.value.save_as(path)
     wb = openpyxl.load_workbook(path, read_only=True)
-    rows = list(wb["overall"].iter_rows(values_only=True))
+    rows = list(wb["Tổng hợp"].iter_rows(values_only=True))
     total = rows[-1]
     cls = f"json_extract(classes, '$.\"{QN}\"')"
     assert total[1] == db.value("SELECT COUNT(*) FROM households") == 120

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from server.console.web import SESSION_COOKIE
-from server.process import service
+from server.process import review, service
 from tests.server.conftest import session_token
 from tests.server.helpers import push, submission
 
@@ -59,6 +59,7 @@ def meeting(client, db, device):
     rev = db.value("SELECT server_revision FROM households WHERE household_id = ?", (with_id,))
     [res] = push(client, device, [submission(doc, revision=2, base=rev)]).json()["results"]
     assert res["status"] == "accepted" and res["incomplete"] == {"missing": [sha(lost)]}, res
+    assert [o.accepted for o in review.accept_many(db, OFFICER, [(with_id, res["submission_id"])], NOW)] == [True]
     m = service.create_meeting(db, OFFICER, 2025, QN, "KP01", "2025-11-20", NOW, chair_name="Trưởng KP")
     ids = [it["household_id"] for it in m["items"]]
     assert with_id in ids and without_id in ids

@@ -10,7 +10,7 @@ from shared import wire
 from shared.eligibility import eligibility
 
 from server.errors import ApiError
-from server.process import service, status_history
+from server.process import review, service, status_history
 from server.reports import facts
 
 from .helpers import GROUPS, OFFICER, QN, at, load, run_round, two_year_ward, valid_docs
@@ -82,6 +82,9 @@ def test_returned_household_comes_back_after_resubmission(client, db, device, wa
     assert r.json()["results"][0]["status"] == "accepted", r.text
     others = {it["household_id"]: 20 for it in m["items"][1:]}
     service.record_votes(db, OFFICER, m["id"], None, others, NOW)          # close the first meeting
+    assert b not in {c["household_id"] for c in service.candidates(db, 2025, QN, "KP01")}   # not reviewed yet
+    sid = db.value("SELECT submission_id FROM households WHERE household_id = ?", (b,))
+    assert [o.accepted for o in review.accept_many(db, OFFICER, [(b, sid)], NOW)] == [True]
     again = service.candidates(db, 2025, QN, "KP01")
     assert b in {c["household_id"] for c in again}                         # a new meeting must discuss it
     m2 = _meeting(db, at_least=1)
@@ -118,7 +121,9 @@ def test_complaint_blocks_recognition_until_rechecked(db, ward):
     assert c["after_posting_end"] is True and c["outcome"] == "pending"
     with pytest.raises(ApiError) as e:
         service.create_decision(db, OFFICER, 2025, QN, "1/QĐ", "2025-12-10", "A", "Chủ tịch", NOW)
-    assert e.value.code == "unsettled" and e.value.details[0] == {"complaint_pending": 1}
+    assert e.value.code == "unsettled" and e.value.details[0]["counts"] == {"complaint_pending": 1}
+    [held] = e.value.details[0]["households"]
+    assert held["household_id"] == hid and held["state_vi"] == "Có khiếu nại chưa phúc tra" and held["todo_vi"]
     c = service.resolve_complaint(db, OFFICER, c["id"], "confirmed", "Đúng hộ nghèo", "2025-11-28", NOW)
     assert c["outcome"] == "confirmed"
     d = service.create_decision(db, OFFICER, 2025, QN, "1/QĐ", "2025-12-10", "A", "Chủ tịch", NOW)

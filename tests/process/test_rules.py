@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from server.process.config import posting_end, vote_stands
-from server.process.results import judge
+from server.process.results import blocks_decision, judge
 
 
 @pytest.mark.parametrize("attendees, agree, stands", [
@@ -51,14 +51,44 @@ def test_posting_end_counts_working_days(posted, days, holidays, end):
     ("not_poor", "escaped_poverty", True, None, None),
 ])
 def test_judge_categories(cls, register, ever_poor, category, lst):
-    j = judge(cls, register, ever_poor, False, "submitted", stood=False, complaint_pending=False)
+    j = judge(cls, register, ever_poor, False, "submitted", stood=False, complaint_pending=False, reviewed=True)
     assert j.category == category
     assert j.list == lst
     assert j.state == ("awaiting_meeting" if category else "settled")
 
 
 def test_judge_states():
-    assert judge("unknown", None, False, False, "submitted", False, False).state == "unclassified"
-    assert judge("poor", None, False, False, "returned", False, False).state == "re_review"
-    assert judge("poor", None, False, False, "submitted", True, False).state == "settled"
-    assert judge("poor", None, False, False, "submitted", True, True).state == "complaint_pending"
+    ok = {"reviewed": True}
+    assert judge("unknown", None, False, False, "submitted", False, False, **ok).state == "unclassified"
+    assert judge("poor", None, False, False, "returned", False, False, **ok).state == "re_review"
+    assert judge("poor", None, False, False, "submitted", True, False, **ok).state == "settled"
+    assert judge("poor", None, False, False, "submitted", True, True, **ok).state == "complaint_pending"
+
+
+@pytest.mark.parametrize("cls, register, status", [
+    ("poor", None, "submitted"),          # new poor: would go to the meeting
+    ("poor", "poor", "submitted"),        # remained poor: would be settled at once
+    ("not_poor", "poor", "needs_review"),  # escaping
+    ("poor", "poor", "preloaded"),        # only last round's answers
+])
+def test_no_step_is_skipped_without_the_officers_acceptance(cls, register, status):
+    """Whatever the class, the movement or the meeting, a household whose current submission no
+    officer accepted is neither discussed, posted nor recognised."""
+    for stood in (False, True):
+        j = judge(cls, register, register == "poor", False, status, stood, False)
+        assert j.state == ("not_surveyed" if status == "preloaded" else "awaiting_review")
+        assert blocks_decision(j.state, register)
+    gone = judge(None, "poor", True, False, "submitted", False, False, "moved_away")
+    assert gone.state == "awaiting_review"
+    assert judge(None, "poor", True, False, "submitted", False, False, "moved_away", reviewed=True).state == "settled"
+
+
+@pytest.mark.parametrize("state, register, blocks", [
+    ("settled", "poor", False),
+    ("not_surveyed", None, False), ("not_surveyed", "other", False), ("not_surveyed", "poor", True),
+    ("unclassified", "near_poor", True), ("unclassified", None, False),
+    ("awaiting_review", None, True), ("awaiting_meeting", None, True), ("re_review", "other", True),
+    ("complaint_pending", None, True),
+])
+def test_which_states_keep_the_decision_back(state, register, blocks):
+    assert blocks_decision(state, register) is blocks

@@ -114,8 +114,8 @@ def test_xlsx_and_csv_match_the_database(ward, tmp_path):
     assert name.endswith(".xlsx")
     wb = openpyxl.load_workbook(path, read_only=True)
     layouts = load_layouts()
-    assert wb.sheetnames[:7] == list(layouts)[:7]
-    codes, rows = _sheet_table(wb["overall"])
+    assert wb.sheetnames[:7] == [lay["sheet"]["vi"] for lay in list(layouts.values())[:7]]
+    codes, rows = _sheet_table(wb["Tổng hợp"])
     assert list(codes) == [c["code"] for c in layouts["overall"]["columns"]]
     want = sql_overall(db, QN)
     by_name = {r[0]: r for r in rows}
@@ -167,7 +167,8 @@ def test_layouts_are_data_and_checked():
     layouts = load_layouts()
     assert set(layouts) >= {"overall", "movement_poor", "indicators_poor", "groups_poor", "named_lists"}
     for lay in layouts.values():
-        assert "[U]" in lay["unconfirmed"]
+        assert "[U]" in lay["unconfirmed"]["vi"] and "[U]" in lay["unconfirmed"]["en"]
+        assert len(lay["sheet"]["vi"]) <= 31
     bad = json.loads(json.dumps(layouts["overall"]))
     bad["columns"][1]["metric"] = "nope"
     with pytest.raises(LayoutError, match="unknown metric 'nope'"):
