@@ -92,6 +92,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/cycle/register/confirm"): "console-officer",
     ("GET", "/console/cycle/eligibility"): "console-viewer", ("GET", "/console/cycle/eligibility.xlsx"): "console-viewer",
     ("GET", "/console/cycle/targets"): "console-viewer", ("POST", "/console/cycle/credit"): "console-officer",
+    ("POST", "/console/cycle/targets"): "console-officer",
     # console
     ("GET", "/console/static/{name}"): "console-public", ("GET", "/console/"): "console-public",
     ("GET", "/console"): "console-public", ("GET", "/console/lang"): "console-public",
@@ -129,6 +130,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/process/decisions"): "console-officer",
     ("GET", "/console/process/decisions/{decision_id}"): "console-viewer",
     ("GET", "/console/process/decisions/{decision_id}/certificates/{household_id}"): "console-viewer",
+    ("GET", "/console/process/decisions/{decision_id}/print"): "console-viewer",
     ("POST", "/console/process/settings"): "console-officer",
     ("GET", "/console/reports"): "console-viewer", ("GET", "/console/reports/download/{report_id}"): "console-viewer",
     ("GET", "/console/reports/workbook.xlsx"): "console-viewer",

@@ -62,9 +62,12 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
         from .cycle.demo import seed_cycle
 
         result = seed_cycle(db, households, seed, now, DEMO_WARD, tuple(c for c, _ in DEMO_GROUPS))
+        from .demo_work import add_work     # the office's work in progress (issue 17)
+
+        work = add_work(db, now)
         return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS], "users": users,
                 "collaborators": collabs, "households": result["counts"], "cycle": result["cycle"],
-                "skipped_invalid": 0}
+                "work": work, "skipped_invalid": 0}
     if households:
         from shared.synthetic import generate_ward
 

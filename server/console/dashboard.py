@@ -34,8 +34,9 @@ def dashboard(request: Request, user: ViewerUser) -> Response:
         by_collab = queries.progress_by_collaborator(conn)
         counts = queries.class_counts(conn)
         devices = queries.devices(conn)
+        work = queries.work_waiting(conn)
     total = {k: sum(g[k] for g in by_group) for k in ("expected", "surveyed", "accepted", "returned", "needs_review")}
     lang = get_lang(request)
     return render(request, "dashboard.html", by_group=by_group, by_collab=by_collab, counts=counts, total=total,
-                  devices=devices, classes=CLASS_ORDER, chart=class_chart(counts, lang),
+                  devices=devices, classes=CLASS_ORDER, chart=class_chart(counts, lang), work=work,
                   standard_name=lambda sid: queries.standard_name(lang, sid))

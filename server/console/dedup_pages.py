@@ -7,9 +7,10 @@ import math
 from fastapi import Request
 from starlette.responses import Response
 
+from .. import vnformat
 from ..clock import iso
 from .i18n import add_messages
-from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_now, make_router,
+from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
                   redirect, render)
 
 router = make_router()
@@ -30,6 +31,10 @@ _LEVELS_VI = {"null": "thiếu dữ liệu", "exact": "trùng khớp", "folded_e
               "shared": "có số chung", "identical": "giống hệt", "most": "phần lớn trùng", "one_of_two": "một nửa",
               "few": "ít trùng", "none": "không trùng"}
 add_messages({"vi": {"dup.born": "Năm sinh"}, "en": {"dup.born": "Born"}})
+_FLAGS = {"no_name": ("thiếu họ tên chủ hộ", "no head's name"), "no_address": ("thiếu địa chỉ", "no address"),
+          "no_identifier": ("thiếu số CCCD và số điện thoại", "no citizen ID or phone")}
+_LINK_SOURCES = {"auto": ("Gộp tự động (xác suất rất cao)", "Merged automatically (very high probability)"),
+                 "human": ("Cán bộ quyết định gộp", "Merged by an officer")}
 add_messages({"vi": {f"dup.f.{k}": v for k, v in _FIELDS_VI.items()} | {f"dup.l.{k}": v for k, v in _LEVELS_VI.items()},
               "en": {f"dup.f.{k}": v for k, v in _FIELDS_EN.items()}
               | {f"dup.l.{k}": k.replace("_", " ") for k in _LEVELS_VI}})
@@ -45,6 +50,18 @@ def _review():
     return review
 
 
+def reason_label(lang: str):
+    """A pair's note by its label (server.dedup.review.REASON_LABELS), never its code."""
+    labels = getattr(_review(), "REASON_LABELS", {})
+
+    def label(code: str) -> str:
+        pair = labels.get(code)
+        if pair is None:
+            return "Lưu ý khác" if lang == "vi" else "Other note"
+        return pair[0] if lang == "vi" else pair[1]
+    return label
+
+
 @router.get(PREFIX + "/duplicates")
 def queue_page(request: Request, user: ViewerUser, status: str = "open", page: int = 1) -> Response:
     db = get_db(request)
@@ -53,11 +70,12 @@ def queue_page(request: Request, user: ViewerUser, status: str = "open", page: i
     with db.snapshot() as conn:
         if not _ready(conn):
             return render(request, "duplicates.html", ready=False, items=[], status=status, statuses=QUEUE_STATUSES,
-                          page=1, pages=1, total=0)
+                          page=1, pages=1, total=0, reason_label=reason_label(get_lang(request)))
         items = _review().queue(conn, PER_PAGE, (page - 1) * PER_PAGE, status)
         total = conn.execute("SELECT COUNT(*) FROM dedup_candidates WHERE status = ?", (status,)).fetchone()[0]
     return render(request, "duplicates.html", ready=True, items=items, status=status, statuses=QUEUE_STATUSES,
-                  page=page, pages=max(1, math.ceil(total / PER_PAGE)), total=total)
+                  page=page, pages=max(1, math.ceil(total / PER_PAGE)), total=total,
+                  reason_label=reason_label(get_lang(request)))
 
 
 def _call(fn, *args, **kwargs):
@@ -75,7 +93,25 @@ def candidate_page(request: Request, candidate_id: int, user: ViewerUser) -> Res
         if not _ready(conn):
             raise ConsoleError(404, "dup.unavailable")
         d = _call(_review().candidate_detail, conn, candidate_id)
+        names = {f"user:{r[0]}": r[1] for r in conn.execute("SELECT id, full_name FROM users")}
     total = sum(f["weight"] for f in d["fields"])
+    lang = get_lang(request)
+    i = 0 if lang == "vi" else 1
+
+    def who(actor: str | None) -> str:
+        if actor in names:
+            return names[actor]
+        return vnformat.actor("system", None, lang)
+
+    choices = {c["decision"]: c[f"label_{lang}"] for c in d["choices"]}
+    for lk in d["links"]:
+        lk["source_label"] = _LINK_SOURCES.get(lk["source"], ("Liên kết", "Link"))[i]
+        lk["by"], lk["undone_by_name"] = who(lk["created_by"]), who(lk.get("undone_by")) if lk.get("undone_by") else ""
+    for h in d["decisions"]:
+        h["by"] = who(h.get("decided_by"))
+        h["decision_label"] = choices.get(h["decision"], h["decision"])
+    for side in ("a", "b"):
+        d[side]["flag_labels"] = [_FLAGS.get(f, ("thiếu dữ liệu", "missing data"))[i] for f in d[side].get("flags", ())]
     return render(request, "duplicate.html", d=d, total_weight=round(total, 2),
                   active_links=[lk for lk in d["links"] if not lk["undone_at"]])
 

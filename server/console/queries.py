@@ -164,3 +164,26 @@ def review_queue(conn: sqlite3.Connection, page: int = 1, per_page: int = 50, gr
         f"h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id WHERE {w} "
         "ORDER BY h.updated_at, h.household_id LIMIT ? OFFSET ?", (*params, per_page, (page - 1) * per_page)).fetchall()
     return [dict(r, classes=json.loads(r["classes"])) for r in rows], total
+
+
+# --- work waiting ---------------------------------------------------------------------------------
+
+def work_waiting(conn: sqlite3.Connection) -> dict[str, int]:
+    """What waits for the office: forms to review, conflicts, returned forms, duplicate pairs,
+    complaints not yet re-checked, meetings whose votes are not all recorded."""
+    def one(sql: str) -> int:
+        try:
+            return int(conn.execute(sql).fetchone()[0] or 0)
+        except sqlite3.OperationalError:          # a table of an optional part is missing
+            return 0
+
+    return {
+        "review": one("SELECT COUNT(*) FROM households h WHERE h.status = 'submitted' AND NOT EXISTS "
+                      "(SELECT 1 FROM review_decisions r WHERE r.submission_id = h.submission_id)"),
+        "conflicts": one("SELECT COUNT(*) FROM submissions s LEFT JOIN conflict_resolutions cr "
+                         "ON cr.submission_id = s.submission_id WHERE s.status = 'conflict' AND cr.submission_id IS NULL"),
+        "returned": one("SELECT COUNT(*) FROM households WHERE status = 'returned'"),
+        "duplicates": one("SELECT COUNT(*) FROM dedup_candidates WHERE status = 'open'"),
+        "complaints": one("SELECT COUNT(*) FROM complaints WHERE outcome = 'pending'"),
+        "meetings": one("SELECT COUNT(DISTINCT meeting_id) FROM meeting_items WHERE outcome = 'pending'"),
+    }

@@ -199,9 +199,20 @@ def _login_redirect(request: Request, expired: bool, reason: str | None = None) 
     return resp
 
 
+def _back(request: Request) -> str | None:
+    """The page the person came from (same site only), for the error page's back link."""
+    from urllib.parse import urlsplit
+    ref = request.headers.get("referer") or ""
+    parts = urlsplit(ref)
+    if not ref or (parts.netloc and parts.netloc != request.url.netloc):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(path, "") or None
+
+
 def error_page(request: Request, exc: ConsoleError) -> Response:
     try:
-        return render(request, "error.html", status_code=exc.status, error=exc)
+        return render(request, "error.html", status_code=exc.status, error=exc, back=_back(request))
     except Exception:  # never fail while failing
         log.exception("rendering the error page failed")
         return HTMLResponse(f"<!doctype html><meta charset='utf-8'><h1>{exc.status}</h1>", status_code=exc.status)
@@ -222,14 +233,42 @@ class ConsoleRoute(APIRoute):
                 return error_page(request, exc)
             except ApiError as exc:   # a service refused: show its message in the user's language
                 lang = get_lang(request)
+                # structured details are for API clients: a person reads the message (never a dict)
                 return error_page(request, ConsoleError(exc.status, exc.message_vi if lang == "vi" else exc.message,
-                                                        [str(d) for d in exc.details]))
+                                                        [d for d in exc.details if isinstance(d, str)]))
             except RequestValidationError as exc:
-                details = [".".join(str(x) for x in e.get("loc", ())) + ": " + str(e.get("msg", ""))
-                           for e in exc.errors()]
+                lang = get_lang(request)
+                details = [field_problem(lang, e) for e in exc.errors()]
                 return error_page(request, ConsoleError(422, "error.422", details))
 
         return handler
+
+
+# Names of the query/form fields a console URL can carry, for the message of a bad value.
+FIELD_LABELS = {
+    "round": ("Đợt rà soát (năm)", "Round (year)"), "year": ("Năm", "Year"), "page": ("Trang", "Page"),
+    "standard": ("Chuẩn", "Standard"), "standard_id": ("Chuẩn", "Standard"), "group": ("Khu phố", "Group"),
+    "after": ("Trang tiếp", "Next page"), "on": ("Ngày", "Date"), "status": ("Trạng thái", "Status"),
+    "list": ("Danh sách", "List"), "report": ("Báo cáo", "Report"), "format": ("Định dạng tệp", "File format"),
+    "photos": ("Kèm ảnh", "With photos"), "policy": ("Chính sách", "Policy"),
+}
+
+
+def field_problem(lang: str, error: dict[str, Any]) -> str:
+    """One bad field of a request, in words: which field, and what to enter."""
+    loc = [str(x) for x in error.get("loc", ()) if x not in ("query", "body", "path", "form")]
+    name = loc[-1] if loc else ""
+    label = FIELD_LABELS.get(name, ("Một trường của trang", "A field of the page"))[0 if lang == "vi" else 1]
+    kind = str(error.get("type", ""))
+    if "int" in kind:
+        want = ("cần một số nguyên", "a whole number is needed")
+    elif "missing" in kind:
+        want = ("chưa được nhập", "is missing")
+    elif "date" in kind:
+        want = ("cần một ngày hợp lệ", "a valid date is needed")
+    else:
+        want = ("giá trị không hợp lệ", "the value is not valid")
+    return f"{label}: {want[0 if lang == 'vi' else 1]}"
 
 
 def make_router(**kwargs: Any) -> APIRouter:

@@ -76,30 +76,54 @@ def iter_list(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt
                "window_end": e.window_end.isoformat() if e.window_end else None}
 
 
-COLUMNS = (("group_code", "Khu phố"), ("head_name", "Chủ hộ"), ("address", "Địa chỉ"), ("basis_vi", "Diện"),
-           ("decision_date", "Ngày quyết định"), ("window_end", "Hưởng đến hết ngày"), ("household_id", "Mã hộ"))
+COLUMNS = (("group_name", "Khu phố", "text"), ("head_name", "Chủ hộ", "text"), ("address", "Địa chỉ", "text"),
+           ("basis_vi", "Diện", "text"), ("decision_date", "Ngày quyết định", "date"),
+           ("window_end", "Hưởng đến hết ngày", "date"), ("household_id", "Mã hộ", "text"))
 
 
 def write_xlsx(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt.date,
                group_code: str | None = None) -> str:
-    """The list as an XLSX in a temporary file (constant memory); the caller streams and deletes it."""
+    """The list as an XLSX in a temporary file (constant memory: every row written whole, in order);
+    the caller streams and deletes it. Dates are date cells shown dd/mm/yyyy; the scope names the
+    province, the ward and the standard by name."""
+    from .. import vnformat
+
     table = policies(conn)
     label = next((p["label"]["vi"] for p in table["policies"] if p["id"] == policy_id), None)
     if label is None:       # unknown policy: KeyError (the routes answer 404 policy_not_found), not StopIteration
         raise KeyError(policy_id)
+    ward = conn.execute("SELECT name, province_code FROM wards ORDER BY id LIMIT 1").fetchone()
+    group = (conn.execute("SELECT name FROM area_groups WHERE code = ?", (group_code,)).fetchone()
+             if group_code else None)
     fh = tempfile.NamedTemporaryFile(prefix="rasoat-eligibility-", suffix=".xlsx", delete=False)
     fh.close()
     wb = exportsafe.workbook(fh.name, constant_memory=True)
     ws = wb.add_worksheet("Danh sách")
     bold = wb.add_format({"bold": True})
-    ws.write_row(0, 0, [f"DANH SÁCH HỘ ĐƯỢC HƯỞNG: {label.upper()}"], bold)
-    ws.write_row(1, 0, [f"Chuẩn {standard_id}; tính đến ngày {on.strftime('%d/%m/%Y')}"
-                        + (f"; khu phố {group_code}" if group_code else "")])
-    ws.write_row(2, 0, ["[U] Bảng chính sách theo diện hộ chưa được đối chiếu văn bản pháp luật (policies.json)"])
-    ws.write_row(3, 0, ["STT", *(c[1] for c in COLUMNS)], bold)
+    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#eef3f8", "text_wrap": True})
+    date = wb.add_format({"num_format": "dd/mm/yyyy", "border": 1})
+    text = wb.add_format({"border": 1})
+    ws.write_string(0, 0, f"DANH SÁCH HỘ ĐƯỢC HƯỞNG: {label.upper()}", bold)
+    scope = [vnformat.province_name(ward["province_code"]) if ward else "", ward["name"] if ward else "",
+             group["name"] if group else "Toàn phường", f"Chuẩn: {vnformat.standard(standard_id)}",
+             f"Tính đến ngày {vnformat.date(on)}"]
+    ws.write_string(1, 0, " · ".join(x for x in scope if x))
+    ws.write_string(2, 0, "[U] Bảng chính sách theo diện hộ chưa được đối chiếu văn bản pháp luật")
+    for i, c in enumerate(("STT", *(c[1] for c in COLUMNS))):
+        ws.write_string(3, i, c, head)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, len(COLUMNS), 20)
     n = 0
     for n, row in enumerate(iter_list(conn, policy_id, standard_id, on, group_code, table), 1):
-        ws.write_row(3 + n, 0, [n, *(row[c[0]] or "" for c in COLUMNS)])
-    ws.write_row(4 + n, 0, ["", f"Tổng cộng: {n} hộ"], bold)
+        ws.write_number(3 + n, 0, n, text)
+        for i, (key, _, kind) in enumerate(COLUMNS, 1):
+            v = row.get(key)
+            if kind == "date" and v:
+                ws.write_datetime(3 + n, i, dt.datetime.combine(dt.date.fromisoformat(v), dt.time()), date)
+            elif kind == "date":
+                ws.write_string(3 + n, i, f"khi còn là {str(row.get('basis_vi') or '').lower()}", text)
+            else:
+                ws.write_string(3 + n, i, str(v or ""), text)
+    ws.write_string(4 + n, 1, f"Tổng cộng: {n} hộ", bold)
     wb.close()
     return fh.name

@@ -41,6 +41,7 @@ def compute(db: Database, round_: int, standard_id: str, on: dt.date) -> dict[st
     facts.refresh(db)
     conn = db.conn
     poor = near = 0
+    carried = {"poor": 0, "near_poor": 0}  # counted from last year's list: not classified in this round
     escaped: dict[str, int] = {}          # household_id -> deprived mask (0 when unknown)
     near_ids: list[str] = []
     for r in iter_results(conn, round_, standard_id):
@@ -48,6 +49,8 @@ def compute(db: Database, round_: int, standard_id: str, on: dt.date) -> dict[st
         if j.movement is not None and j.after is None:
             continue                                  # gone this round
         status = (j.list or (j.after if j.after in ("poor", "near_poor") else None)) if j.after else r.register_status
+        if status in carried and not j.after:
+            carried[status] += 1
         if status == "poor":
             poor += 1
         elif status == "near_poor":
@@ -87,9 +90,10 @@ def compute(db: Database, round_: int, standard_id: str, on: dt.date) -> dict[st
         asked += row[0]
         received += row[1]
     return {"round": round_, "standard_id": standard_id, "on": on.isoformat(), "targets": [
-        {"id": "poor", "label_vi": "Số hộ nghèo", "value": poor, "target": 0, "unit": "households", "met": poor == 0},
+        {"id": "poor", "label_vi": "Số hộ nghèo", "value": poor, "target": 0, "unit": "households", "met": poor == 0,
+         "carried": carried["poor"], "classified": poor - carried["poor"]},
         {"id": "near_poor", "label_vi": "Số hộ cận nghèo", "value": near, "target": 0, "unit": "households",
-         "met": near == 0},
+         "met": near == 0, "carried": carried["near_poor"], "classified": near - carried["near_poor"]},
         {"id": "health_insurance", "label_vi": "Thành viên hộ thoát nghèo, cận nghèo có BHYT", "value": _pct(insured, members),
          "part": insured, "whole": members, "target": 100, "unit": "percent", "met": members > 0 and insured == members},
         {"id": "safe_housing", "label_vi": "Hộ thoát nghèo có nhà ở an toàn (không thiếu hụt chỉ số 7, 8)",

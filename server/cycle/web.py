@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
-from shared.eligibility import load_policies
 from shared.standards import load_standards
 
 from ..clock import server_date
@@ -20,7 +19,7 @@ from ..console import i18n
 from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, add_template_dir, form_data,
                            get_db, get_now, make_router, redirect, render)
 from ..errors import ApiError
-from . import carry, eligibility, rounds, targets
+from . import carry, eligibility, plan_targets, rounds, targets
 
 router = make_router()
 BASE = PREFIX + "/cycle"
@@ -156,9 +155,12 @@ def _std_choice(request: Request, standard: str | None) -> str:
     return standard if standard in load_standards() else (ids[0] if ids else "vn-national-2022-2025")
 
 
+ELIGIBILITY_PAGE = 50
+
+
 @router.get(BASE + "/eligibility")
 def eligibility_page(request: Request, user: ViewerUser, policy: str = "health_insurance", standard: str | None = None,
-                     on: str | None = None, group: str | None = None) -> Response:
+                     on: str | None = None, group: str | None = None, page: int = 1) -> Response:
     import datetime as dt
 
     db = get_db(request)
@@ -171,9 +173,13 @@ def eligibility_page(request: Request, user: ViewerUser, policy: str = "health_i
     if policy not in {p["id"] for p in table["policies"]}:
         raise ConsoleError(404)
     rows = list(eligibility.iter_list(db.conn, policy, std, day, group or None, table))
-    return render(request, "cycle/eligibility.html", rows=rows[:2000], total=len(rows), policies=table["policies"],
-                  policy=policy, standard=std, standards=sorted(load_standards()), on=day.isoformat(),
-                  group=group or "", windows=table["windows_months"], note=load_policies()["note"])
+    pages = max(1, -(-len(rows) // ELIGIBILITY_PAGE))
+    page = min(max(1, page), pages)
+    shown = rows[(page - 1) * ELIGIBILITY_PAGE:page * ELIGIBILITY_PAGE]
+    return render(request, "cycle/eligibility.html", rows=shown, total=len(rows), page=page, pages=pages,
+                  policies=table["policies"], policy=policy, standard=std, standards=sorted(load_standards()),
+                  on=day.isoformat(), group=group or "", windows=table["windows_months"],
+                  groups=db.all("SELECT code, name FROM area_groups ORDER BY code"))
 
 
 @router.get(BASE + "/eligibility.xlsx")
@@ -194,8 +200,24 @@ def targets_page(request: Request, user: ViewerUser, round: int | None = None, s
     year = round or (cur["year"] if cur else server_date(get_now(request)).year)
     std = _std_choice(request, standard)
     data = targets.compute(db, year, std, server_date(get_now(request)))
+    data["targets"] = plan_targets.apply(data["targets"], plan_targets.current(db.conn, year, std))
     return render(request, "cycle/targets.html", data=data, round=year, standard=std, current=cur,
-                  standards=sorted(load_standards()))
+                  standards=sorted(load_standards()), history=plan_targets.history(db.conn, year, std),
+                  labels={t["id"]: t["label_vi"] for t in data["targets"]})
+
+
+@router.post(BASE + "/targets")
+async def save_targets(request: Request, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    year = _int(form.get("round"), "round")
+    std = str(form.get("standard") or "")
+    if std not in load_standards():
+        raise ConsoleError(422, "Chuẩn không hợp lệ / unknown standard")
+    values = {k[len("target:"):]: v for k, v in form.multi_items() if k.startswith("target:")}
+    notes = {k[len("note:"):]: v for k, v in form.multi_items() if k.startswith("note:")}
+    n = plan_targets.save(get_db(request), user.id, year, std, values, notes, get_now(request))
+    return redirect(f"{BASE}/targets?round={year}&standard={std}",
+                    f"Đã lưu {n} chỉ tiêu" if n else "Không có chỉ tiêu nào thay đổi")
 
 
 @router.post(BASE + "/credit")

@@ -103,12 +103,14 @@ def judge(cls: str | None, register_status: str | None, ever_poor: bool, ever_ne
     mv = household_movement(register_status, cls if after else None, lifecycle_event, ever_poor,
                             ever_near_poor) if after else None
     category = CATEGORY_OF.get(mv.kind) if mv else None
-    if after is None:
+    if household_status == "preloaded" and not reviewed:
+        state = "not_surveyed"
+    elif after is None:
         state = "unclassified"
     elif household_status == "returned":
         state = "re_review"
     elif not reviewed:
-        state = "not_surveyed" if household_status == "preloaded" else "awaiting_review"
+        state = "awaiting_review"
     elif category is not None and not stood:
         state = "awaiting_meeting"
     elif complaint_pending:

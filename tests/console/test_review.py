@@ -28,10 +28,14 @@ def test_accept_marks_the_current_submission(app, world):
     assert "Đã duyệt phiếu." in page
     assert hid in officer.get("/console/households?status=accepted").text
     assert hid not in officer.get("/console/review").text
-    # an old submission id (the officer looked at a stale page) is refused
+    # an old submission id (the officer looked at a stale page) is refused, saying why, nothing recorded
     old = app.state.db.value("SELECT submission_id FROM submissions WHERE household_id = ? AND server_revision = 1",
                              (hid,))
-    assert post(officer, f"/console/households/{hid}/accept", submission_id=old).status_code == 409
+    before = app.state.db.value("SELECT COUNT(*) FROM review_decisions")
+    r = post(officer, f"/console/households/{hid}/accept", submission_id=old)
+    assert r.status_code == 303
+    assert "Phiếu đã có bản mới hơn" in officer.get(r.headers["location"]).text
+    assert app.state.db.value("SELECT COUNT(*) FROM review_decisions") == before
 
 
 def test_a_returned_household_reaches_the_device_on_its_next_pull(app, world):

@@ -1,0 +1,268 @@
+"""Work waiting in the demo ward, so every console screen shows its job on the first visit.
+
+On top of the seeded round (``server.cycle.demo``: last year's register imported, the round open,
+part of the ward surveyed from the tablets' side), the ward office has been at work:
+
+* most forms of the first three residential groups are reviewed and accepted (each audited);
+  the other groups' forms wait in the review queue;
+* the first group held its community meeting: every household's result stood but one, which went
+  back to its collaborator (< 50 % agreed) — a returned household; its lists are posted, and a
+  resident filed a complaint not yet re-checked;
+* the second and third groups have accepted households waiting for their meeting;
+* the officer returned one form for a missing health-insurance number;
+* a few households were collected twice (a second visit under a slightly different name, no phone,
+  a house-number suffix): pairs wait in the duplicates queue.
+
+Everything goes through the same services the console uses (review, process, returns, ingest),
+dated relative to ``now``. For demos only.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import random
+import uuid
+from typing import Any
+
+from .auth import UserPrincipal
+from .clock import server_date
+from .db import Database
+
+DUPLICATES = 4
+
+
+def _officer(db: Database) -> UserPrincipal:
+    r = db.one("SELECT id, username, full_name, role FROM users WHERE role = 'officer' AND active = 1 ORDER BY id")
+    if r is None:
+        raise RuntimeError("the demo has no officer")
+    return UserPrincipal(id=r["id"], username=r["username"], full_name=r["full_name"], role=r["role"])
+
+
+def _standard(db: Database, year: int) -> str:
+    from .process import service as process_service
+    return process_service.standard_choices(db.conn, year)[0]["id"]
+
+
+def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
+    """Add the office's work in progress to a seeded demo ward; returns what it did (counts, ids)."""
+    from .process import review
+    from .process import service as process_service
+    from .reports import facts
+    from .services import returns as returns_service
+
+    rng = random.Random(seed)
+    officer = _officer(db)
+    today = server_date(now)
+    rnd = db.one("SELECT year FROM review_rounds WHERE status = 'open' ORDER BY kind = 'periodic' DESC, id DESC")
+    year = rnd["year"] if rnd else today.year
+    std = _standard(db, year)
+    groups = [r["code"] for r in db.all("SELECT code FROM area_groups ORDER BY code")]
+    out: dict[str, Any] = {"round": year, "standard_id": std}
+
+    # 0. this year's changes the meetings must discuss: in the first three groups, households on last
+    #    year's lists whose income rose (escaping) and others whose income fell (new poor, near-poor)
+    out["changed"] = _changes(db, now, rng, groups[:3])
+
+    # 1. review: accept the forms of the first three groups, leaving a few of each in the queue
+    accepted = 0
+    waiting_review = 0
+    for code in groups[:3]:
+        rows = db.all("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
+                      "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
+                      (code,))
+        keep = max(2, len(rows) // 8)
+        take = rows[keep:]
+        waiting_review += len(rows) - len(take)
+        accepted += sum(o.accepted for o in review.accept_many(
+            db, officer, [(r["household_id"], r["submission_id"]) for r in take], now - dt.timedelta(days=8)))
+    out["accepted"] = accepted
+
+    # 2. the first group's meeting: all stand but one (sent back), then its lists are posted
+    facts.refresh(db)
+    first = groups[0]
+    meeting_id = posting_id = complaint_id = returned_by_meeting = None
+    if process_service.candidates(db, year, std, first):
+        m = process_service.create_meeting(db, officer, year, std, first, today - dt.timedelta(days=6),
+                                           now - dt.timedelta(days=6), location=f"Nhà văn hóa {first}",
+                                           chair_name="Trần Văn Thành", front_representative="Lê Thị Hạnh",
+                                           secretary_name="Phạm Thu Trang")
+        meeting_id = m["id"]
+        votes = {it["household_id"]: 31 for it in m["items"]}
+        if len(m["items"]) > 1:
+            returned_by_meeting = m["items"][-1]["household_id"]
+            votes[returned_by_meeting] = 14          # 14 of 36: below half, back to the collaborator
+        process_service.record_votes(db, officer, meeting_id, 36, votes, now - dt.timedelta(days=6))
+        p = process_service.create_posting(db, officer, year, std, first, today - dt.timedelta(days=2),
+                                           now - dt.timedelta(days=2))
+        posting_id = p["id"]
+        posted = db.all("SELECT household_id, head_name FROM posting_items WHERE posting_id = ? ORDER BY seq",
+                        (posting_id,))
+        if posted:
+            target = posted[rng.randrange(len(posted))]
+            c = process_service.record_complaint(
+                db, officer, year, target["household_id"], today, "Nguyễn Văn Phúc (tổ trưởng tổ 3)",
+                f"Đề nghị xem lại thu nhập của hộ {target['head_name']}: hộ mới mua xe máy và mở quán ăn.",
+                now, posting_id)
+            complaint_id = c["id"]
+    out.update(meeting_id=meeting_id, posting_id=posting_id, complaint_id=complaint_id,
+               returned_by_meeting=returned_by_meeting)
+
+    # 3. one form returned by the officer from the review queue (a later group)
+    returned_by_officer = None
+    later = db.one("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
+                   "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
+                   (groups[min(3, len(groups) - 1)],))
+    if later:
+        returns_service.return_household(db, officer, later["household_id"],
+                                         "Thiếu thông tin BHYT của thành viên: ghi số thẻ BHYT của người thứ hai",
+                                         now - dt.timedelta(days=1), later["submission_id"])
+        returned_by_officer = later["household_id"]
+    out["returned_by_officer"] = returned_by_officer
+
+    # 4. a conflict: two tablets edited the same household from the same revision
+    out["conflict"] = _conflict(db, now, rng, groups[4:] or groups)
+
+    # 5. households collected twice: pairs for the duplicates queue
+    out["duplicate_pairs"] = _duplicates(db, now, rng, groups[3:] or groups)
+    facts.refresh(db)
+    out["awaiting_meeting"] = {g: len(process_service.candidates(db, year, std, g)) for g in groups[1:3]}
+    out["waiting_review"] = db.value("SELECT COUNT(*) FROM households h WHERE h.status = 'submitted' AND NOT EXISTS "
+                                     "(SELECT 1 FROM review_decisions r WHERE r.submission_id = h.submission_id)")
+    return out
+
+
+def _push(db: Database, collaborator_id: int, envelopes: list[dict[str, Any]], now: dt.datetime) -> list[dict]:
+    from .services import ingest
+    from .services.preload import all_groups_lookup
+
+    gids = frozenset(x[0] for x in db.all("SELECT group_id FROM assignments WHERE collaborator_id = ?",
+                                           (collaborator_id,)))
+    actor = ingest.Actor(source="device", collaborator_id=collaborator_id, allowed_group_ids=gids)
+    return ingest.push(db, actor, all_groups_lookup(db), envelopes, now)
+
+
+def _changes(db: Database, now: dt.datetime, rng: random.Random, groups: list[str], per_group: int = 3) -> int:
+    """A new revision of a few surveyed households of each group, income changed by the collaborator."""
+    from shared import wire
+
+    made = 0
+    for code in groups:
+        rows = db.all("SELECT h.household_id, h.server_revision, s.body, a.collaborator_id, "
+                      "(SELECT x.status FROM household_status_history x WHERE x.household_id = h.household_id "
+                      " ORDER BY x.decision_date DESC, x.id DESC LIMIT 1) AS before "
+                      "FROM households h JOIN area_groups g ON g.id = h.group_id "
+                      "JOIN submissions s ON s.submission_id = h.submission_id "
+                      "JOIN assignments a ON a.group_id = h.group_id "
+                      "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
+                      (code,))
+        rng.shuffle(rows)
+        up = [r for r in rows if r["before"] in ("poor", "near_poor")][:per_group - 1]
+        down = [r for r in rows if r["before"] not in ("poor", "near_poor")][:per_group]
+        for r, factor in [*((x, 4.0) for x in up), *((x, 0.08) for x in down)]:
+            doc = copy.deepcopy(wire.submission_document(json.loads(r["body"])) or {})
+            inc = doc.get("income")
+            if not isinstance(inc, dict):
+                continue
+            for k, v in list(inc.items()):
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    inc[k] = int(v * factor)
+            if factor < 1:
+                inc["wages"] = min(int(inc.get("wages") or 0), 6_000_000)
+            doc["collected_at"] = (server_date(now) - dt.timedelta(days=12)).isoformat()
+            env = {"submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                   "household_id": r["household_id"], "revision": int(r["server_revision"]) + 1,
+                   "base_revision": int(r["server_revision"]), "form_version": doc.get("form_version"),
+                   "collected_at": doc["collected_at"], "device_time": doc["collected_at"] + "T09:30:00+07:00",
+                   "answers": doc}
+            [res] = _push(db, r["collaborator_id"], [env], now - dt.timedelta(days=12))
+            made += res.get("status") == "accepted"
+    return made
+
+
+def _conflict(db: Database, now: dt.datetime, rng: random.Random, groups: list[str]) -> str | None:
+    """Two new revisions of one household on the same base: the second is held as a conflict."""
+    from shared import wire
+
+    marks = ",".join("?" * len(groups))
+    r = db.one(f"SELECT h.household_id, h.server_revision, s.body, a.collaborator_id FROM households h "
+               f"JOIN area_groups g ON g.id = h.group_id JOIN submissions s ON s.submission_id = h.submission_id "
+               f"JOIN assignments a ON a.group_id = h.group_id "
+               f"WHERE g.code IN ({marks}) AND h.status = 'submitted' AND h.needs_review = 0 "
+               f"ORDER BY h.household_id DESC", groups)
+    if r is None:
+        return None
+    base = int(r["server_revision"])
+    day = (server_date(now) - dt.timedelta(days=4)).isoformat()
+    doc = wire.submission_document(json.loads(r["body"])) or {}
+    first, second = copy.deepcopy(doc), copy.deepcopy(doc)
+    first["phone"] = "0912 345 678"
+    second["notes"] = "Hộ báo có thêm con nhỏ, cần kiểm tra lại"
+    if isinstance(second.get("housing"), dict):
+        area = second["housing"].get("floor_area_m2")
+        second["housing"]["floor_area_m2"] = (float(area) if isinstance(area, (int, float)) else 30.0) + 6.5
+    for d in (first, second):
+        d["collected_at"] = day
+    envs = [{"submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "household_id": r["household_id"],
+             "revision": base + 1, "base_revision": base, "form_version": d.get("form_version"), "collected_at": day,
+             "device_time": day + "T10:00:00+07:00", "answers": d} for d in (first, second)]
+    results = [_push(db, r["collaborator_id"], [e], now - dt.timedelta(days=4))[0] for e in envs]
+    return r["household_id"] if results[-1].get("status") == "conflict" else None
+
+
+def _duplicates(db: Database, now: dt.datetime, rng: random.Random, groups: list[str]) -> int:
+    """A second visit to a few households, recorded as new households: the head's name typed without
+    some diacritics, no phone, no citizen IDs, two members, a suffix on the house number."""
+    from shared import wire
+
+    marks = ",".join("?" * len(groups))
+    rows = db.all(f"SELECT h.household_id, s.body, a.collaborator_id FROM households h "
+                  f"JOIN area_groups g ON g.id = h.group_id JOIN submissions s ON s.submission_id = h.submission_id "
+                  f"JOIN assignments a ON a.group_id = h.group_id "
+                  f"WHERE g.code IN ({marks}) AND h.status = 'submitted' ORDER BY h.household_id", groups)
+    rng.shuffle(rows)
+    made = 0
+    for r in rows:
+        if made >= DUPLICATES:
+            break
+        doc = copy.deepcopy(wire.submission_document(json.loads(r["body"])) or {})
+        members = doc.get("members") or []
+        if len(members) < 2 or not isinstance(doc.get("address"), dict):
+            continue
+        doc["household_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        doc.pop("phone", None)
+        doc.pop("preloaded_from", None)
+        doc.pop("confirmations", None)
+        doc.pop("lifecycle", None)
+        doc["members"] = copy.deepcopy(members[:2])
+        for m in doc["members"]:
+            m["member_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            m.pop("citizen_id", None)
+        head = doc["members"][0]
+        head["full_name"] = _drop_some_marks(str(head.get("full_name") or ""))
+        doc["address"]["house_number"] = str(doc["address"].get("house_number") or "7") + "B"
+        day = server_date(now) - dt.timedelta(days=3)
+        doc["collected_at"] = day.isoformat()
+        envelope = {"submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "household_id": doc["household_id"], "revision": 1, "base_revision": None,
+                    "form_version": doc.get("form_version"), "collected_at": doc["collected_at"],
+                    "device_time": doc["collected_at"] + "T16:00:00+07:00", "answers": doc}
+        [res] = _push(db, r["collaborator_id"], [envelope], now)
+        if res.get("status") != "accepted":
+            continue
+        if db.value("SELECT COUNT(*) FROM dedup_candidates WHERE status = 'open' AND (a = ? OR b = ?)",
+                    (doc["household_id"], doc["household_id"])):
+            made += 1
+    return made
+
+
+def _drop_some_marks(name: str) -> str:
+    """"Nguyễn Thị Hoa" → "Nguyen Thị Hoa": the family name typed without its marks."""
+    import unicodedata
+    parts = name.split()
+    if not parts:
+        return name
+    plain = unicodedata.normalize("NFD", parts[0])
+    parts[0] = unicodedata.normalize("NFC", "".join(ch for ch in plain if not unicodedata.combining(ch))
+                                     ).replace("Đ", "D").replace("đ", "d")
+    return " ".join(parts)
