@@ -7,6 +7,29 @@ PORT=${RASOAT_PORT:-8765}
 URL="http://127.0.0.1:${PORT}"
 mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)   # absolute
+
+# A port already taken (another rasoat, or anything else) is said before any URL is printed.
+if ! .venv/bin/python - "$PORT" <<'PY'
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+finally:
+    s.close()
+PY
+then
+  cat >&2 <<MSG
+
+  Cổng ${PORT} đang được một chương trình khác dùng (có thể là một máy chủ rasoat khác đang chạy).
+  Dừng chương trình đó, hoặc chạy với cổng khác:  RASOAT_PORT=8766 make run
+  Port ${PORT} is already in use (perhaps by another rasoat server). Stop it, or choose another port:
+  RASOAT_PORT=8766 make run
+
+MSG
+  exit 1
+fi
 export RASOAT_DATA_DIR="$DATA"
 
 .venv/bin/rasoat serve --demo --data-dir "$DATA" --port "$PORT" --public-url "$URL" \

@@ -134,6 +134,28 @@ def standard(standard_id: str | None, lang: str = "vi", short: bool = True) -> s
     return text
 
 
+def standard_short(standard_id: str | None, lang: str = "vi") -> str:
+    """A short name for badges and table headings: the standard's ``short_name`` when its data has
+    one, else "Chuẩn tỉnh 2023–2025" / "Chuẩn quốc gia 2022–2025" from its scope and period."""
+    if not standard_id:
+        return ""
+    s = _standards().get(standard_id)
+    if s is None:
+        return "chuẩn không rõ" if lang == "vi" else "unknown standard"
+    raw = getattr(s, "raw", None) or {}
+    short = raw.get("short_name")
+    if isinstance(short, dict) and (short.get(lang) or short.get("vi")):
+        text = short.get(lang) or short.get("vi")
+    else:
+        national = "country" in s.scope
+        kind = ("Chuẩn quốc gia" if national else "Chuẩn tỉnh") if lang == "vi" else \
+               ("National" if national else "Provincial")
+        text = f"{kind} {s.effective_from.year}–{s.effective_to.year}"
+    if s.status == "draft":
+        text += " [dự thảo]" if lang == "vi" else " [draft]"
+    return text
+
+
 SOURCE_LABELS = {
     "device": ("Máy tính bảng", "Tablet"),
     "preload": ("Dữ liệu kỳ trước", "Last round's data"),
@@ -243,6 +265,21 @@ def province_name(province_code: Any) -> str:
         return ""
     cities = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế")
     return ("Thành phố " if any(c in name for c in cities) else "Tỉnh ") + name
+
+
+_DECIMAL_POINT = __import__("re").compile(r"(?<![\d.])(\d+)\.(\d{1,2})(?![\d.])")
+
+
+def text(value: Any, lang: str = "vi") -> str:
+    """Free text written by the rules (``shared/``: "9.2 m²/người") with a decimal comma in
+    Vietnamese. Only a point followed by one or two digits is a decimal point: thousands groups
+    ("9.765.667") and versions ("2025.1" stays, see below) are left as they are."""
+    if value is None:
+        return ""
+    t = str(value)
+    if lang != "vi":
+        return t
+    return _DECIMAL_POINT.sub(lambda m: f"{m.group(1)},{m.group(2)}" if len(m.group(1)) < 4 else m.group(0), t)
 
 
 def cell(value: Any, kind: str = "text", lang: str = "vi") -> str:

@@ -10,8 +10,13 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 SNAKE = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
+DECIMAL_POINT = re.compile(r"(?<![\d.,])\d{1,3}\.\d{1,2}(?![\d.])(?!\s*(?:/QĐ|QĐ))")
 ISO_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d-[01]\d-[0-3]\d(?!\d)")
 PYTHON = re.compile(r"\b(?:None|True|False|null)\b|\{'|\{\"|\['|<built-in|Traceback")
+# Values of the program's enumerations that leak when a label is missing (single English words).
+RAW_VALUES = re.compile(r"\b(?:device|preload|accepted|unchanged|changed|submitted|returned|conflict|auto|human|"
+                        r"pending|stands|settled|draft|periodic|regular|poor|average|unknown|other|urban|rural|"
+                        r"male|female|head|spouse|child|yes|no)\b")
 ENGLISH_WORDS = re.compile(r"\b(?:the|and|of|is|are|not|with|for|from|this|that|by|which|when|has|have|"
                            r"was|were|will|must|only|each|every|per|their|its)\b", re.I)
 
@@ -69,8 +74,12 @@ def problems(text: str, where: str = "") -> list[str]:
             add("raw key", m.group(0), m)
     for m in ISO_DATE.finditer(text):
         add("ISO date", "dates", m)
+    for m in DECIMAL_POINT.finditer(text):
+        add("decimal point (a comma in Vietnamese)", m.group(0), m)
     for m in PYTHON.finditer(text):
         add("program value", m.group(0), m)
+    for m in RAW_VALUES.finditer(text):
+        add("raw value", m.group(0), m)
     for phrase in english_phrases():
         for m in re.finditer(r"(?<![A-Za-z])" + re.escape(phrase) + r"(?![A-Za-z])", text):
             add("English", phrase, m)

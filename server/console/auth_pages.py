@@ -28,9 +28,11 @@ def static(name: str) -> Response:
     return FileResponse(STATIC_DIR / name, headers={"Cache-Control": "max-age=3600"})
 
 
+@router.get("/")
 @router.get(PREFIX)
 @router.get(PREFIX + "/")
 def index(request: Request) -> Response:
+    """``/`` and ``/console`` lead to the console: the dashboard when logged in, else the login page."""
     return RedirectResponse(PREFIX + "/dashboard" if optional_user(request) else PREFIX + "/login", status_code=303)
 
 

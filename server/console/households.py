@@ -11,6 +11,7 @@ from starlette.responses import Response
 from shared import wire
 from shared.identity import fold
 
+from .. import vnformat
 from ..process import review
 from ..services import people
 from ..services import returns as returns_service
@@ -58,7 +59,8 @@ def household_list(request: Request, user: ViewerUser, q: str = "", group: str =
     return render(request, "households.html", rows=rows, total=total, page=page, pages=pages, params=params,
                   groups=group_list, statuses=queries.STATUS_FILTERS, classes=queries.CLASS_ORDER,
                   standards=[(sid, queries.standard_name(lang, sid)) for sid in queries.standards()],
-                  standard_name=lambda sid: queries.standard_name(lang, sid))
+                  standard_name=lambda sid: queries.standard_name(lang, sid),
+                  group_names={g["code"]: g["name"] for g in group_list})
 
 
 def _default_pair(history: list[dict[str, Any]], current: str) -> tuple[str | None, str | None]:
@@ -85,6 +87,8 @@ def household_page(request: Request, household_id: str, user: ViewerUser, a: str
         body_a = wire.submission_document(submissions.body(conn, a)) if a else None
         body_b = wire.submission_document(submissions.body(conn, b)) if b else None
         names = {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM collaborators")}
+        unit = conn.execute("SELECT g.name AS group_name, w.name AS ward_name FROM area_groups g JOIN wards w "
+                            "ON w.id = g.ward_id WHERE g.id = ?", (detail["group_id"],)).fetchone()
         device_names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM devices")}
         conflicts = queries.open_conflicts(conn, household_id)
         evidence = evidence_page.context(conn, household_id, detail["submission_id"], detail["answers"])
@@ -105,8 +109,11 @@ def household_page(request: Request, household_id: str, user: ViewerUser, a: str
     return render(request, "household.html", h=detail, answers=answers, history=history, a=a, b=b,
                   change=change, has_base=body_a is not None, conflicts=conflicts, accepted=accepted,
                   collaborator_names=names, device_names=device_names, dedup=dedup, cycle=cycle,
-                  evidence=evidence, prefix=PREFIX,
+                  evidence=evidence, prefix=PREFIX, sub_status=lambda st: vnformat.label(
+                      vnformat.SUBMISSION_STATUS_LABELS, st, lang),
+                  group_name=unit["group_name"] if unit else "", ward_name=unit["ward_name"] if unit else "",
                   reasons=formtext.return_reasons(),
+                  answer_sections=formtext.answer_sections(answers, lang, version),
                   label=lambda p: formtext.label(p, lang, version),
                   show=lambda p, v: formtext.value(p, v, lang, version),
                   standard_name=lambda sid: queries.standard_name(lang, sid),

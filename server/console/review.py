@@ -13,14 +13,15 @@ from starlette.responses import Response
 from shared import wire
 
 from ..clock import iso
+from ..process import review as review_service
 from ..db import Database
 from ..services.ingest import Actor, apply_batch, prepare
 from ..services.preload import all_groups_lookup
 from ..store import audit, households, submissions
 from . import diff as diffs
-from . import formtext, queries
+from . import formtext, i18n, queries
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
-                  redirect, render)
+                  redirect, render, safe_next)
 
 router = make_router()
 RESOLUTIONS = ("keep_server", "take_device", "merge")
@@ -36,9 +37,39 @@ def review_queue(request: Request, user: ViewerUser, page: int = 1, group: str =
         conflicts = queries.open_conflicts(conn)
         group_list = queries.groups(conn)
     lang = get_lang(request)
+    names = {g["code"]: g["name"] for g in group_list}
+    for r in rows:
+        r["group_name"] = names.get(r["group_code"], r["group_code"])
     return render(request, "review.html", rows=rows, total=total, page=page, pages=max(1, math.ceil(total / 50)),
-                  conflicts=conflicts, groups=group_list, group=group,
+                  conflicts=conflicts, groups=group_list, group=group, group_names=names,
                   standard_name=lambda sid: queries.standard_name(lang, sid))
+
+
+@router.post(PREFIX + "/review/accept")
+async def accept_selected(request: Request, user: OfficerPost) -> Response:
+    """Accept every checked household of the queue at once (each audited on its own); the ones
+    that cannot be accepted are named with the reason, the others are accepted anyway."""
+    form = await form_data(request)
+    items = []
+    for value in form.getlist("pick"):
+        hid, _, sid = str(value).partition("|")
+        if hid and sid:
+            items.append((hid, sid))
+    back = safe_next(str(form.get("next") or ""), PREFIX + "/review")
+    if not items:
+        return redirect(back, "review.none_picked", "error")
+    db = get_db(request)
+    outcomes = review_service.accept_many(db, user, items, get_now(request), str(form.get("note") or ""))
+    done = sum(o.accepted for o in outcomes)
+    refused = [o for o in outcomes if not o.accepted]
+    if refused:
+        names = dict(db.all("SELECT household_id, head_name FROM households WHERE household_id IN (%s)"
+                            % ",".join("?" * len(refused)), [o.household_id for o in refused]))
+        lang = get_lang(request)
+        detail = "; ".join(f"{names.get(o.household_id) or '—'}: {i18n.t(lang, 'review.refused.' + o.code)}"
+                           for o in refused[:10])
+        return redirect(back, "review.accepted_some", "error", done=done, refused=len(refused), detail=detail)
+    return redirect(back, "review.accepted_n", "ok", done=done)
 
 
 def _load_conflict(conn, submission_id: str) -> dict[str, Any]:

@@ -155,8 +155,10 @@ env.filters["longdate"] = vnformat.long_date
 env.filters["dec"] = vnformat.decimal
 env.filters["pct"] = vnformat.percent
 env.filters["stdname"] = vnformat.standard
+env.filters["stdshort"] = vnformat.standard_short
 env.filters["source"] = vnformat.source
 env.filters["cell"] = vnformat.cell
+env.filters["vntext"] = vnformat.text
 env.filters["short"] = lambda v, n=8: (str(v)[:n] if v else "")
 env.globals["pct"] = _pct
 

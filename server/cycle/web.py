@@ -86,7 +86,27 @@ async def preload_round(request: Request, round_id: int, user: OfficerPost) -> R
 
 @router.get(BASE + "/register")
 def register_page(request: Request, user: ViewerUser) -> Response:
-    return render(request, "cycle/register.html", report=None, token=None)
+    return render(request, "cycle/register.html", report=None, token=None, **_register_ctx())
+
+
+def _register_ctx() -> dict[str, Any]:
+    from ..register import columns
+    from . import register_template
+    from ..process.status_history import STATUS_LABELS
+    return {"columns": register_template.fields(), "labels": columns.LABELS,
+            "status_labels": {k: v[0] for k, v in STATUS_LABELS.items()}}
+
+
+@router.get(BASE + "/register/template.xlsx")
+def register_template_file(request: Request, user: ViewerUser) -> Response:
+    """An empty register with the recognised columns (required ones marked) and a guide sheet."""
+    from starlette.background import BackgroundTask
+    from starlette.responses import FileResponse
+
+    from . import register_template
+    path = register_template.write()
+    return FileResponse(path, filename="mau-danh-sach-ho.xlsx", background=BackgroundTask(os.unlink, path),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @router.post(BASE + "/register")
@@ -118,7 +138,7 @@ async def register_upload(request: Request, user: OfficerPost) -> Response:
         path.unlink(missing_ok=True)
         token = None
     return render(request, "cycle/register.html", report=report, token=token, file_name=upload.filename,
-                  status_code=200 if report["ok"] else 422)
+                  status_code=200 if report["ok"] else 422, **_register_ctx())
 
 
 @router.post(BASE + "/register/confirm")

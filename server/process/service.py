@@ -101,7 +101,18 @@ def _text(value: Any, field: str, max_len: int = 500, required: bool = False) ->
     return text
 
 
-def default_round(now: dt.datetime) -> int:
+def default_round(now: dt.datetime, conn: sqlite3.Connection | None = None) -> int:
+    """The round a page shows by default: the open periodic round (else the latest periodic round
+    already begun), or the calendar year when no round was ever opened."""
+    if conn is not None:
+        try:
+            r = conn.execute("SELECT year FROM review_rounds WHERE kind = 'periodic' AND starts_on <= ? "
+                             "ORDER BY status = 'open' DESC, year DESC LIMIT 1",
+                             (server_date(now).isoformat(),)).fetchone()
+        except sqlite3.OperationalError:      # no rounds table (cycle not installed)
+            r = None
+        if r is not None:
+            return int(r[0])
     return server_date(now).year
 
 
@@ -382,7 +393,7 @@ def get_complaint(db: Database, complaint_id: int) -> dict[str, Any]:
 
 
 def list_complaints(db: Database, round_: int | None = None, household_id: str | None = None) -> list[dict[str, Any]]:
-    rows = db.all("SELECT c.*, h.head_name, g.code AS group_code FROM complaints c JOIN households h "
+    rows = db.all("SELECT c.*, h.head_name, g.code AS group_code, g.name AS group_name FROM complaints c JOIN households h "
                   "ON h.household_id = c.household_id JOIN area_groups g ON g.id = h.group_id "
                   "WHERE (? IS NULL OR c.round = ?) AND (? IS NULL OR c.household_id = ?) ORDER BY c.id DESC",
                   (round_, round_, household_id, household_id))

@@ -37,7 +37,7 @@ PRINT_JS = "document.addEventListener('DOMContentLoaded',function(){var b=docume
 
 def _ctx(request: Request, round_: int | None, standard_id: str | None) -> tuple[int, str, list[dict[str, str]]]:
     db = get_db(request)
-    r = round_ or service.default_round(get_now(request))
+    r = round_ or service.default_round(get_now(request), db.conn)
     choices = service.standard_choices(db.conn, r)
     std = standard_id if standard_id in {c["id"] for c in choices} else choices[0]["id"]
     return r, std, choices
@@ -79,7 +79,10 @@ def overview(request: Request, user: ViewerUser, round: int | None = None, stand
                   postings=service.list_postings(db, r), complaints=service.list_complaints(db, r),
                   decisions=service.list_decisions(db, r), preview=preview, settings=service.settings_view(db),
                   state_labels=STATE_LABELS, list_labels=LIST_LABELS, today=server_date(get_now(request)).isoformat(),
-                  chair_name=config.load(db.conn)["chair_name"])
+                  chair_name=config.load(db.conn)["chair_name"],
+                  posted=db.all("SELECT DISTINCT pi.household_id, pi.head_name, g.name AS group_name FROM posting_items pi "
+                                "JOIN postings p ON p.id = pi.posting_id LEFT JOIN area_groups g ON g.code = pi.group_code "
+                                "WHERE p.round = ? ORDER BY g.name, pi.head_name", (r,)))
 
 
 @router.post(BASE + "/meetings")
@@ -96,8 +99,10 @@ async def create_meeting(request: Request, user: OfficerPost) -> Response:
 
 @router.get(BASE + "/meetings/{meeting_id}")
 def meeting_page(request: Request, meeting_id: int, user: ViewerUser) -> Response:
-    m = service.get_meeting(get_db(request), meeting_id)
-    return render(request, "process/meeting.html", m=m, category_labels=CATEGORY_LABELS)
+    db = get_db(request)
+    m = service.get_meeting(db, meeting_id)
+    return render(request, "process/meeting.html", m=m, category_labels=CATEGORY_LABELS,
+                  copies=config.load(db.conn)["minutes_copies"])
 
 
 @router.post(BASE + "/meetings/{meeting_id}/votes")
@@ -125,7 +130,8 @@ def minutes(request: Request, meeting_id: int, user: ViewerUser, photos: int = 1
     copies = config.load(db.conn)["minutes_copies"]
     with db.snapshot() as conn:
         blocks = evidence.print_blocks(conn, [it["household_id"] for it in m["items"]])
-    return render(request, "process/minutes.html", m=m, copies=copies, category_labels=CATEGORY_LABELS,
+    province = vnformat.province_name(service.ward_of(db.conn)["province_code"])
+    return render(request, "process/minutes.html", m=m, copies=copies, category_labels=CATEGORY_LABELS, province=province,
                   evidence=blocks if photos else {}, evidence_count=len(blocks), with_photos=bool(photos),
                   prefix=PREFIX)
 
@@ -219,7 +225,9 @@ def decision_print(request: Request, decision_id: int, user: ViewerUser) -> Resp
 
 @router.get(BASE + "/decisions/{decision_id}/certificates/{household_id}")
 def certificate_page(request: Request, decision_id: int, household_id: str, user: ViewerUser) -> Response:
-    c = service.certificate(get_db(request), decision_id, household_id)
+    db = get_db(request)
+    c = service.certificate(db, decision_id, household_id)
+    c["province"] = vnformat.province_name(service.ward_of(db.conn)["province_code"])
     return render(request, "process/certificate.html", c=c)
 
 

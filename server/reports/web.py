@@ -19,7 +19,7 @@ add_nav_item(BASE, "nav.reports", "viewer", "main")
 
 def _scope(request: Request, round: int | None, standard: str | None) -> tuple[int, str, list]:
     db = get_db(request)
-    r = round or process_service.default_round(get_now(request))
+    r = round or process_service.default_round(get_now(request), db.conn)
     choices = process_service.standard_choices(db.conn, r)
     std = standard if standard in {c["id"] for c in choices} else choices[0]["id"]
     return r, std, choices

@@ -19,6 +19,8 @@ from server.db import open_database
 from server.settings import Settings
 
 from tests.console.conftest import FakeClock, SECRET, client_as  # noqa: F401
+from tests.server.conftest import (  # noqa: F401  (fixtures: a fresh demo-ward database per test, an app, a device)
+    app, client, clock, db, db_path, device, settings, template_db)
 
 NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=wire.VN_TZ)
 ROLES = ("admin", "officer", "viewer")
