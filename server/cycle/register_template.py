@@ -33,12 +33,11 @@ def fields() -> list[dict[str, Any]]:
 
 def write(title: str = "DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO NĂM TRƯỚC") -> str:
     """The template as an XLSX in a temporary file; the caller sends and deletes it."""
-    import xlsxwriter
+    from .. import exportsafe
 
     fh = tempfile.NamedTemporaryFile(prefix="rasoat-register-template-", suffix=".xlsx", delete=False)
     fh.close()
-    wb = xlsxwriter.Workbook(fh.name, {"constant_memory": True, "strings_to_numbers": False,
-                                       "strings_to_formulas": False, "strings_to_urls": False})
+    wb = exportsafe.workbook(fh.name, constant_memory=True)
     bold = wb.add_format({"bold": True, "font_size": 13})
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#eef3f8", "text_wrap": True})
     need = wb.add_format({"bold": True, "border": 1, "bg_color": "#fde9c8", "text_wrap": True})
