@@ -11,9 +11,9 @@ from ..register import columns
 EXAMPLES: dict[str, str] = {
     "household_code": "BC-2024-0001", "head_name": "Nguyễn Văn An", "birth_date": "15/03/1968",
     "birth_year": "1968", "sex": "Nam", "citizen_id": "022068001234", "house_number": "12/3",
-    "street": "Hạ Long", "group": "Khu phố 1", "members_count": "4", "phone": "0912345678",
+    "street": "Cái Dăm", "group": "Khu phố 1", "members_count": "4", "phone": "0912345678",
     "status": "Hộ cận nghèo", "ethnicity": "Kinh", "decision_number": "125/QĐ-UBND",
-    "decision_date": "20/12/2024", "address": "12/3 Hạ Long",
+    "decision_date": "20/12/2024", "address": "12/3 Cái Dăm",
 }
 HELP: dict[str, str] = {
     "status": "Hộ nghèo, Hộ cận nghèo, Hộ thoát nghèo, Hộ thoát cận nghèo hoặc Không nghèo",

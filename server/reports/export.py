@@ -74,6 +74,7 @@ class Workbook:
         self.total_int = self.wb.add_format({"num_format": "#,##0", "border": 1, "bold": True})
         self.total_pct = self.wb.add_format({"num_format": "0.00", "border": 1, "bold": True})
         self.total_text = self.wb.add_format({"border": 1, "bold": True})
+        self.sign = self.wb.add_format({"bold": True})
 
     def _head(self, ws: Any, layout: dict[str, Any], title: str, info: dict[str, Any]) -> int:
         """Title, scope, [U] note, the label row, the column-code row; returns the first data row.
@@ -115,8 +116,21 @@ class Workbook:
         for i, c in enumerate(cols):
             v = report["total"].get(c["metric"]) if (c["type"] != "text" or c["metric"] == "group_name") else ""
             self._cell(ws, row, i, c, v, total=True)
+        row += 2
         if layout.get("note"):
-            ws.write_string(row + 2, 0, layout["note"]["vi"], self.note)
+            ws.write_string(row, 0, layout["note"]["vi"], self.note)
+            row += 2
+        self._sign(ws, row, len(cols), info)
+
+    def _sign(self, ws: Any, row: int, ncols: int, info: dict[str, Any]) -> None:
+        """Place, date and the ward chair under a table: "Bãi Cháy, ngày … tháng … năm …",
+        "CHỦ TỊCH UBND PHƯỜNG …", the chair's name (the process setting; dots when not set)."""
+        col = max(0, ncols - 3)
+        ward = str(info.get("ward_name") or "")
+        place = ward.replace("Phường ", "").replace("Xã ", "")
+        ws.write_string(row, col, f"{place}, {vnformat.long_date(info.get('signed_on'))}", self.note)
+        ws.write_string(row + 1, col, f"CHỦ TỊCH ỦY BAN NHÂN DÂN {ward.upper()}", self.sign)
+        ws.write_string(row + 5, col, str(info.get("chair_name") or "……………………"), self.sign)
 
     def named_lists(self, layout: dict[str, Any], rows: Iterable[dict[str, Any]], info: dict[str, Any],
                     lists: tuple[str, ...] = LISTS) -> dict[str, int]:
@@ -125,6 +139,7 @@ class Workbook:
         writer = self.named_writer(layout, info, lists)
         for r in rows:
             writer(r)
+        writer.finish()  # type: ignore[attr-defined]
         return writer.counts  # type: ignore[attr-defined]
 
     def named_writer(self, layout: dict[str, Any], info: dict[str, Any],
@@ -147,7 +162,13 @@ class Workbook:
                 self._cell(ws, row, i, c, counts[name] if c["metric"] == "seq" else r.get(c["metric"]))
             next_row[name] = row + 1
 
+        def finish() -> None:
+            """Sign every list sheet below its last row (call once, after the last row)."""
+            for name, ws in sheets.items():
+                self._sign(ws, next_row[name] + 1, len(cols), info)
+
         write.counts = counts  # type: ignore[attr-defined]
+        write.finish = finish  # type: ignore[attr-defined]
         return write
 
     def close(self) -> None:
@@ -221,6 +242,7 @@ def write_workbook(conn: sqlite3.Connection, scope: Scope, layouts: dict[str, di
                     for w in writers.values():
                         w(row)
             for rid, w in writers.items():
+                w.finish()  # type: ignore[attr-defined]
                 out[rid] = dict(w.counts)  # type: ignore[attr-defined]
         for rid, ws in sheets.items():
             report = build(conn, scope, layouts[rid], cache)

@@ -7,6 +7,8 @@ import tempfile
 from typing import Any, Iterator
 
 from .. import vnformat
+from ..clock import server_date, system_clock
+from ..process import config as process_config
 from ..db import Database
 from ..errors import ApiError
 from ..process import service as process_service
@@ -24,6 +26,7 @@ def resolve(db: Database, round_: int, standard_id: str, group: str | None = Non
     g = process_service.group_of(conn, group, ward_code) if group else None
     info = {"round": round_, "standard_id": standard_id, "standard_name": vnformat.standard(standard_id),
             "province_name": vnformat.province_name(ward["province_code"]),
+            "chair_name": process_config.load(conn)["chair_name"], "signed_on": server_date(system_clock()),
             "ward_code": ward["ward_code"], "ward_name": ward["name"],
             "group_code": g["code"] if g else None, "group_name": g["name"] if g else None}
     return Scope(round_, standard_id, ward["id"], g["id"] if g else None), info
@@ -112,3 +115,26 @@ def csv_stream(db: Database, report_id: str, round_: int, standard_id: str, grou
                 yield from export.csv_rows(layout, report=export.build(conn, scope, layout))
 
     return gen(), name
+
+
+def named_page(db: Database, round_: int, standard_id: str, group: str | None = None, list_name: str | None = None,
+               page: int = 1, per_page: int = 200, ward_code: str | None = None) -> dict[str, Any]:
+    """One page of the named lists as the console shows it: rows with their STT within their list
+    (``_seq``, as in the XLSX sheets and the CSV), the total and the number of pages."""
+    if list_name is not None and list_name not in LISTS:
+        raise ApiError(422, "unknown_list", f"list must be one of {LISTS}", "Danh sách không hợp lệ")
+    facts.refresh(db)
+    scope, info = resolve(db, round_, standard_id, group, ward_code)
+    page = max(1, page)
+    start, stop = (page - 1) * per_page, page * per_page
+    rows: list[dict[str, Any]] = []
+    seq: dict[str, int] = {}
+    total = 0
+    with reader(db) as conn:
+        for r in iter_named(conn, scope, list_name):
+            seq[r["list"]] = seq.get(r["list"], 0) + 1
+            if start <= total < stop:
+                rows.append({**r, "_seq": seq[r["list"]]})
+            total += 1
+    return {"scope": info, "list": list_name, "rows": rows, "total": total, "page": page,
+            "pages": max(1, -(-total // per_page))}

@@ -14,6 +14,7 @@ from .layouts import load_layouts
 
 router = make_router()
 BASE = PREFIX + "/reports"
+NAMED_PAGE = 200
 add_nav_item(BASE, "nav.reports", "viewer", "main")
 
 
@@ -27,7 +28,7 @@ def _scope(request: Request, round: int | None, standard: str | None) -> tuple[i
 
 @router.get(BASE)
 def reports_page(request: Request, user: ViewerUser, round: int | None = None, standard: str | None = None,
-                 group: str = "", report: str = "overall", list: str = "") -> Response:
+                 group: str = "", report: str = "overall", list: str = "", page: int = 1) -> Response:
     db = get_db(request)
     r, std, choices = _scope(request, round, standard)
     layouts = load_layouts()
@@ -35,11 +36,7 @@ def reports_page(request: Request, user: ViewerUser, round: int | None = None, s
     layout = layouts[report]
     data, named = None, None
     if layout["builder"] == "named_lists":
-        named = service.named_rows(db, r, std, group or None, list or None, 0, 200)
-        seq: dict[str, int] = {}
-        for row in named["rows"]:          # STT counts within each list, as in the XLSX sheets and the CSV
-            seq[row["list"]] = seq.get(row["list"], 0) + 1
-            row["_seq"] = seq[row["list"]]
+        named = service.named_page(db, r, std, group or None, list or None, page, NAMED_PAGE)
         info = named["scope"]
     else:
         data = service.report_json(db, report, r, std, group or None)

@@ -159,7 +159,7 @@ def test_household_page_shows_diff_classification_and_history(app, world):
     assert "Đã kiểm tra lại BHYT" in html                         # the changed note in the diff
     assert "Thay đổi thành viên" in html
     assert "Chỉ số thiếu hụt" in html and "Bảo hiểm y tế" in html
-    assert "preload" in html and "device" in html
+    assert "Dữ liệu kỳ trước" in html and "Máy tính bảng" in html      # revision sources in words
 
 
 # --- the pure core ----------------------------------------------------------------------------------

@@ -151,4 +151,4 @@ def test_console_dashboard_links_targets_and_household_page_shows_confirmations_
     assert page.status_code == 200 and 'id="cycle"' in page.text
     assert "income" in page.text and "changed" in page.text
     page = client.get(f"/console/households/{moved['household_id']}")
-    assert page.status_code == 200 and "moved_away" in page.text
+    assert page.status_code == 200 and "Hộ đã chuyển đi" in page.text and "moved_away" not in page.text

@@ -28,3 +28,18 @@ def test_readme_names_the_port_variable_and_the_guides():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "RASOAT_PORT" in text and "8765" in text
     assert "docs/huong-dan-can-bo.md" in text and "docs/huong-dan-cong-tac-vien.md" in text
+
+
+def test_the_guides_show_pictures_that_exist():
+    import re
+    images = ROOT / "docs" / "images"
+    used = set()
+    for name in ("huong-dan-can-bo.md", "huong-dan-cong-tac-vien.md"):
+        text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        refs = re.findall(r"\]\((images/[^)]+\.png)\)", text)
+        assert len(refs) >= 5, name
+        for ref in refs:
+            assert (ROOT / "docs" / ref).is_file(), f"{name}: {ref} is missing"
+            used.add(Path(ref).name)
+    made = {p.name for p in images.glob("*.png")}
+    assert made - used == set(), f"pictures no guide shows: {sorted(made - used)}"

@@ -85,9 +85,9 @@ def test_minutes_print_photos_labels_and_gps_of_households_with_photos(client, a
         assert f'src="/console/attachments/{h}/thumb"' in block
     assert meeting["lost"] not in html                                 # not on the server: counted, no image
     assert "1 ảnh chưa gửi lên máy chủ" in block
-    assert "<figcaption>Tường<br><small>2025-11-02 08:16</small>" in block   # the question it documents
+    assert "<figcaption>Tường<br><small>02/11/2025 08:16</small>" in block   # the question it documents
     assert "<figcaption>Loại nhà tiêu</figcaption>" in block
-    assert "21.0287, 105.8524" in block and "± 8.5 m" in block and "2025-11-02 08:15" in block
+    assert "21.0287, 105.8524" in block and "± 8,5 m" in block and "02/11/2025 08:15" in block
     assert f'data-household="{meeting["without"]}"' not in html        # no photos: no block
     assert html.count('class="ev-hh"') == 1
     # print-friendly: small images, a block is never split across pages, the appendix on its own page

@@ -74,13 +74,17 @@ def test_table_report_xlsx_csv_and_page_agree(ward, client, tmp_path, report):
     assert list(sheets) == [layout["sheet"]["vi"]]
     rows = sheets[layout["sheet"]["vi"]]
     _check_head(rows, layout, layout["title"]["vi"])
-    body = [list(r[:len(cols)]) for r in rows[5:len(rows) - (2 if layout.get("note") else 0)]]
+    body = [list(r[:len(cols)]) for r in rows[5:5 + len(page_rows)]]
     assert len(body) == len(page_rows), (len(body), len(page_rows))
+    after = [v for r in rows[5 + len(page_rows):] for v in r if v not in (None, "")]
+    assert not any(isinstance(v, (int, float)) for v in after), "data rows beyond the page's rows"
     for i, (x, p) in enumerate(zip(body, page_rows)):
         for c, xv, pv in zip(cols, x, p):
             assert same(xv, pv), (report, i, c["code"], xv, pv)
     if layout.get("note"):
-        assert rows[-1][0] == layout["note"]["vi"]
+        assert layout["note"]["vi"] in after
+    assert "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG BÃI CHÁY" in after                  # signed by the ward chair
+    assert any(str(v).startswith("Bãi Cháy, ngày ") for v in after)
     # CSV of this report
     r = client.get(f"/console/reports/download/{report}?{_q()}&format=csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -110,7 +114,8 @@ def test_named_lists_xlsx_csv_and_page_agree(ward, client, tmp_path):
     total = 0
     for name, rows in sheets.items():
         _check_head(rows, layout, f"{layout['title']['vi']} — {name}")
-        body = [list(r[:len(cols)]) for r in rows[5:]]
+        body = [list(r[:len(cols)]) for r in rows[5:] if isinstance(r[0], int)]
+        assert "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG BÃI CHÁY" in [v for r in rows[5 + len(body):] for v in r]
         total += len(body)
         assert [r[0] for r in body] == list(range(1, len(body) + 1))           # STT per list
         want = csv_by_list.get(name, [])
@@ -146,3 +151,16 @@ def test_workbook_holds_every_report_as_its_own_file(ward, client, tmp_path):
     named, _ = _download(client, tmp_path, f"/console/reports/download/named_lists?{_q()}&format=xlsx", "n.xlsx")
     for name, rows in xlsx_sheets(named).items():
         assert book[name] == rows, name
+
+
+def test_named_list_pages_follow_the_csv(ward, db, client):
+    """The page shows the named lists page by page; each page's rows (and their STT within the
+    list) are the CSV's rows at that place."""
+    from server.reports import service
+    table = csv_table(client.get(f"/console/reports/download/named_lists?{_q()}&format=csv").content)[2:]
+    first = service.named_page(db, 2025, QN, per_page=5, page=1)
+    assert first["total"] == len(table) and first["pages"] == max(1, -(-len(table) // 5))
+    for page in range(1, first["pages"] + 1):
+        got = service.named_page(db, 2025, QN, per_page=5, page=page)["rows"]
+        want = table[(page - 1) * 5:page * 5]
+        assert [(r["list_vi"], str(r["_seq"]), r["head_name"]) for r in got] == [(w[0], w[1], w[3]) for w in want]

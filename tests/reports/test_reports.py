@@ -102,9 +102,16 @@ def test_movement_identity_on_a_two_year_ward(db):
 
 
 def _sheet_table(ws):
+    """The column codes and the data rows (the total row included; the signature block below the
+    table, whose first cell is empty, left out)."""
     rows = list(ws.iter_rows(values_only=True))
     codes = rows[4]
-    return codes, rows[5:]
+    data = []
+    for r in rows[5:]:
+        if r[0] in (None, ""):
+            break
+        data.append(r)
+    return codes, data
 
 
 def test_xlsx_and_csv_match_the_database(ward, tmp_path):
