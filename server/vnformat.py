@@ -118,8 +118,9 @@ def _standards() -> dict[str, Any]:
     return load_standards()
 
 
-def standard(standard_id: str | None, lang: str = "vi", short: bool = True) -> str:
-    """A standard by its name (``short_name`` when its data has one), never its id; a draft says so."""
+def standard(standard_id: str | None, lang: str = "vi", short: bool = False) -> str:
+    """A standard by its full name (``short=True``: its ``short_name`` when the data has one), never
+    its id; a draft says so. Documents and report headers use the full name, badges ``standard_short``."""
     if not standard_id:
         return ""
     s = _standards().get(standard_id)

@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 SNAKE = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
 DECIMAL_POINT = re.compile(r"(?<![\d.,])\d{1,3}\.\d{1,2}(?![\d.])(?!\s*(?:/QĐ|QĐ))")
 ISO_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d-[01]\d-[0-3]\d(?!\d)")
-PYTHON = re.compile(r"\b(?:None|True|False|null)\b|\{'|\{\"|\['|<built-in|Traceback")
+PYTHON = re.compile(r"\{'|\{\"|\['|<built-in|Traceback")
+PY_WORDS = re.compile(r"\b(?:None|True|False|null)\b")
 # Values of the program's enumerations that leak when a label is missing (single English words).
 RAW_VALUES = re.compile(r"\b(?:device|preload|accepted|unchanged|changed|submitted|returned|conflict|auto|human|"
                         r"pending|stands|settled|draft|periodic|regular|poor|average|unknown|other|urban|rural|"
@@ -51,9 +52,19 @@ def english_phrases() -> tuple[str, ...]:
     return tuple(sorted(out, key=len, reverse=True))
 
 
-def problems(text: str, where: str = "") -> list[str]:
+@lru_cache(maxsize=1)
+def _i18n_key() -> re.Pattern[str]:
+    """A message key shown as text (its translation is missing): ``dup.f.head``, ``hh.accept``."""
+    english_phrases()                     # imports every console package (their messages)
+    from server.console import i18n
+    prefixes = sorted({k.split(".", 1)[0] for k in i18n.MESSAGES["vi"] if "." in k}, key=len, reverse=True)
+    return re.compile(r"(?<![\w/.])(?:" + "|".join(map(re.escape, prefixes)) + r")\.[a-z_]+(?:\.[a-z_]+)*(?![\w/])")
+
+
+def problems(text: str, where: str = "", lang: str = "vi") -> list[str]:
     """Each raw key, standard id, Python value, ISO date or English phrase in ``text`` (the first
-    occurrence of each, with its context)."""
+    occurrence of each, with its context). ``lang="en"``: the English pages, where English is right
+    and a decimal point too — raw keys, ids, program values and ISO dates are still wrong."""
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
 
@@ -69,15 +80,21 @@ def problems(text: str, where: str = "") -> list[str]:
     for sid in _standard_ids():
         for m in re.finditer(re.escape(sid), text):
             add("standard id", sid, m)
+    for m in _i18n_key().finditer(text):
+        add("message key without its text", m.group(0), m)
     for m in SNAKE.finditer(text):
         if not any(m.group(0) in sid for sid in _standard_ids()):
             add("raw key", m.group(0), m)
     for m in ISO_DATE.finditer(text):
         add("ISO date", "dates", m)
-    for m in DECIMAL_POINT.finditer(text):
-        add("decimal point (a comma in Vietnamese)", m.group(0), m)
     for m in PYTHON.finditer(text):
         add("program value", m.group(0), m)
+    if lang != "vi":
+        return out
+    for m in PY_WORDS.finditer(text):
+        add("program value", m.group(0), m)
+    for m in DECIMAL_POINT.finditer(text):
+        add("decimal point (a comma in Vietnamese)", m.group(0), m)
     for m in RAW_VALUES.finditer(text):
         add("raw value", m.group(0), m)
     for phrase in english_phrases():

@@ -17,10 +17,17 @@ router = make_router()
 PER_PAGE = 50
 QUEUE_STATUSES = ("open", "linked", "decided", "dismissed")
 
+# Every field and level of server.dedup.compare.FIELDS has a label here (tests/office/test_labels.py).
 _FIELDS_VI = {"name": "Họ tên chủ hộ", "birth_year": "Năm sinh chủ hộ", "citizen_id": "Số CCCD",
-              "address": "Địa chỉ", "phone": "Số điện thoại", "roster": "Danh sách thành viên"}
+              "address": "Địa chỉ", "phone": "Số điện thoại", "roster": "Danh sách thành viên",
+              "head": "Chủ hộ (họ tên và năm sinh)", "size": "Số nhân khẩu",
+              "head_link": "Chủ hộ có trong hồ sơ kia", "birth_date": "Ngày sinh", "street": "Đường, số nhà",
+              "locality": "Địa bàn"}
 _FIELDS_EN = {"name": "Head's name", "birth_year": "Head's birth year", "citizen_id": "Citizen ID",
-              "address": "Address", "phone": "Phone", "roster": "Member roster"}
+              "address": "Address", "phone": "Phone", "roster": "Member roster",
+              "head": "Head (name and birth year)", "size": "Household size",
+              "head_link": "Head on the other record", "birth_date": "Birth date", "street": "Street and number",
+              "locality": "Locality"}
 _LEVELS_VI = {"null": "thiếu dữ liệu", "exact": "trùng khớp", "folded_equal": "giống khi bỏ dấu",
               "accent_conflict": "khác dấu", "reordered": "đảo thứ tự", "fuzzy": "gần giống",
               "given_only": "chỉ trùng tên", "different": "khác", "equal": "bằng nhau", "off_by_one": "lệch 1 năm",
@@ -29,7 +36,19 @@ _LEVELS_VI = {"null": "thiếu dữ liệu", "exact": "trùng khớp", "folded_e
               "all_different": "tất cả khác", "same_house": "cùng số nhà",
               "same_base_other_suffix": "cùng số gốc, khác hậu tố", "same_street_other_house": "cùng đường, khác nhà",
               "shared": "có số chung", "identical": "giống hệt", "most": "phần lớn trùng", "one_of_two": "một nửa",
-              "few": "ít trùng", "none": "không trùng"}
+              "few": "ít trùng", "none": "không trùng",
+              "same_name_same_year": "cùng tên, cùng năm sinh", "same_name_near_year": "cùng tên, năm sinh gần",
+              "same_name_no_year": "cùng tên, thiếu năm sinh", "same_name_other_year": "cùng tên, khác năm sinh",
+              "similar_name_near_year": "tên gần giống, năm sinh gần",
+              "similar_name_other_year": "tên gần giống, khác năm sinh",
+              "given_only_near_year": "chỉ trùng tên gọi, năm sinh gần",
+              "other_name_near_year": "khác tên, năm sinh gần", "one_apart": "lệch 1 người",
+              "two_apart": "lệch 2 người", "spouse": "là vợ/chồng", "member": "là thành viên",
+              "couple": "cùng một cặp vợ chồng", "absent": "không có", "one_edit": "lệch 1 ký tự",
+              "two_edits": "lệch 2 ký tự", "same": "giống", "street_only": "chỉ trùng đường",
+              "number_only": "chỉ trùng số nhà", "postcode_and_locality": "cùng mã vùng và địa bàn",
+              "near_postcode_and_locality": "mã vùng gần, cùng địa bàn", "postcode_only": "chỉ trùng mã vùng",
+              "locality_only": "chỉ trùng địa bàn", "near_postcode_only": "chỉ có mã vùng gần"}
 add_messages({"vi": {"dup.born": "Năm sinh"}, "en": {"dup.born": "Born"}})
 _FLAGS = {"no_name": ("thiếu họ tên chủ hộ", "no head's name"), "no_address": ("thiếu địa chỉ", "no address"),
           "no_identifier": ("thiếu số CCCD và số điện thoại", "no citizen ID or phone")}

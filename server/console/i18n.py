@@ -296,6 +296,7 @@ _VI = {
     "admin.code_help": "Quét mã QR bằng máy tính bảng, hoặc nhập mã. Mã chỉ dùng một lần và chỉ hiện một lần.",
     "admin.code_expires": "Hết hạn lúc",
     "admin.collaborator_created": "Đã thêm cộng tác viên.",
+    "admin.enroll_why_inactive": "Cộng tác viên đã ngừng hoạt động: kích hoạt lại trước khi cấp mã.",
 }
 
 _EN = {
@@ -556,6 +557,7 @@ _EN = {
     "admin.code_help": "Scan the QR code with the tablet, or type the code. It works once and is shown only once.",
     "admin.code_expires": "Expires at",
     "admin.collaborator_created": "Collaborator added.",
+    "admin.enroll_why_inactive": "The collaborator is inactive: reactivate them before issuing a code.",
 }
 
 add_messages({"vi": _VI, "en": _EN})

@@ -151,3 +151,20 @@ def test_every_exported_file_reads_as_vietnamese(office, as_role, tmp_path):
         for where, text in _file_cells(data, kind):
             found += problems(text, f"{url} {where}")
     assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:80])
+
+
+@pytest.mark.parametrize("role", ["officer"])
+def test_the_english_pages_show_no_raw_keys_ids_or_iso_dates(office, as_role, role):
+    """With the English switch on, labels are English (or Vietnamese where a page has no English
+    yet) — never a raw key, a standard id, a program value or an ISO date."""
+    app, world = office
+    client = as_role[role]
+    client.cookies.set("rasoat_lang", "en")
+    found: list[str] = []
+    for url in pages(app, world):
+        r = client.get(url)
+        if r.status_code in (301, 302, 303, 307, 403) or not r.headers.get("content-type", "").startswith("text/html"):
+            continue
+        assert r.status_code == 200, (url, r.status_code)
+        found += problems(page_text(r.text), f"en {url}", lang="en")
+    assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:80])
