@@ -213,6 +213,11 @@ def _back(request: Request) -> str | None:
 
 
 def error_page(request: Request, exc: ConsoleError) -> Response:
+    if "field" in exc.kw:           # a form field named by its label, in the reader's language
+        lang = get_lang(request)
+        exc.kw = {**exc.kw, "field": FIELD_LABELS.get(str(exc.kw["field"]), ("Một trường của trang",
+                                                                             "A field of the page"))[
+            0 if lang == "vi" else 1]}
     try:
         return render(request, "error.html", status_code=exc.status, error=exc, back=_back(request))
     except Exception:  # never fail while failing
@@ -253,6 +258,8 @@ FIELD_LABELS = {
     "after": ("Trang tiếp", "Next page"), "on": ("Ngày", "Date"), "status": ("Trạng thái", "Status"),
     "list": ("Danh sách", "List"), "report": ("Báo cáo", "Report"), "format": ("Định dạng tệp", "File format"),
     "photos": ("Kèm ảnh", "With photos"), "policy": ("Chính sách", "Policy"),
+    "attendees": ("Số người dự họp", "Attendees"), "agree": ("Số người đồng ý", "Number agreeing"),
+    "posting_id": ("Đợt niêm yết", "Posting"), "amount": ("Số tiền", "Amount"), "month": ("Tháng", "Month"),
 }
 
 

@@ -39,7 +39,7 @@ def _int(value: Any, name: str, required: bool = True) -> int | None:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
-        raise ConsoleError(422, f"{name}: cần một số nguyên / a whole number is required") from None
+        raise ConsoleError(422, "error.whole_number", field=name) from None
 
 
 @router.get(BASE)
@@ -117,10 +117,10 @@ async def register_upload(request: Request, user: OfficerPost) -> Response:
     form = await form_data(request)
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
-        raise ConsoleError(422, "Chưa chọn tệp / no file chosen")
+        raise ConsoleError(422, "error.no_file")
     suffix = os.path.splitext(upload.filename)[1].lower()
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
-        raise ConsoleError(422, "Chỉ nhận tệp .xlsx hoặc .csv / .xlsx or .csv only")
+        raise ConsoleError(422, "error.file_type")
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(24)
     path = UPLOAD_DIR / f"{token}{suffix}"
@@ -148,10 +148,10 @@ async def register_confirm(request: Request, user: OfficerPost) -> Response:
     form = await form_data(request)
     token = str(form.get("token") or "")
     if not _TOKEN.match(token):
-        raise ConsoleError(422, "Phiên tải tệp không hợp lệ / invalid upload")
+        raise ConsoleError(422, "error.upload_token")
     found = [p for p in UPLOAD_DIR.glob(f"{token}.*")] if UPLOAD_DIR.exists() else []
     if len(found) != 1:
-        raise ConsoleError(404, "Tệp đã tải lên không còn; hãy tải lại / the upload is gone, upload again")
+        raise ConsoleError(404, "error.upload_gone")
     path = found[0]
     try:
         report = import_file(get_db(request), path, get_now(request), year=_int(form.get("round"), "round", False),
@@ -188,7 +188,7 @@ def eligibility_page(request: Request, user: ViewerUser, policy: str = "health_i
     try:
         day = dt.date.fromisoformat(on) if on else server_date(get_now(request))
     except ValueError:
-        raise ConsoleError(422, "on: YYYY-MM-DD") from None
+        raise ConsoleError(422, "error.bad_date", field="on") from None
     table = eligibility.policies(db.conn)
     if policy not in {p["id"] for p in table["policies"]}:
         raise ConsoleError(404)
@@ -232,7 +232,7 @@ async def save_targets(request: Request, user: OfficerPost) -> Response:
     year = _int(form.get("round"), "round")
     std = str(form.get("standard") or "")
     if std not in load_standards():
-        raise ConsoleError(422, "Chuẩn không hợp lệ / unknown standard")
+        raise ConsoleError(422, "error.unknown_standard")
     values = {k[len("target:"):]: v for k, v in form.multi_items() if k.startswith("target:")}
     notes = {k[len("note:"):]: v for k, v in form.multi_items() if k.startswith("note:")}
     n = plan_targets.save(get_db(request), user.id, year, std, values, notes, get_now(request))

@@ -47,7 +47,7 @@ def _int(value: Any, field: str) -> int:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
-        raise ConsoleError(422, f"{field}: cần một số nguyên / a whole number is required") from None
+        raise ConsoleError(422, "error.whole_number", field=field) from None
 
 
 @router.get(BASE + "/print.js")

@@ -164,3 +164,25 @@ def test_named_list_pages_follow_the_csv(ward, db, client):
         got = service.named_page(db, 2025, QN, per_page=5, page=page)["rows"]
         want = table[(page - 1) * 5:page * 5]
         assert [(r["list_vi"], str(r["_seq"]), r["head_name"]) for r in got] == [(w[0], w[1], w[3]) for w in want]
+
+
+def test_the_decision_lists_file_matches_the_decision_page(app, db, client, tmp_path):
+    """After the decision, its page offers its lists as XLSX: one sheet per list, the same
+    households in the same order as the decision's page (head, address, persons)."""
+    import re as _re
+    load(db, valid_docs(120, seed=32), NOW)
+    d = run_round(db, 2025, QN, dt.date(2025, 12, 10), NOW)
+    client.cookies.set(SESSION_COOKIE, session_token(app, "viewer"))
+    page = client.get(f"/console/process/decisions/{d['id']}").text
+    href = _re.search(r'href="([^"]+)" id="decision-xlsx"', page).group(1)
+    path, _ = _download(client, tmp_path, href.replace("&amp;", "&"), "decision.xlsx")
+    sheets = xlsx_sheets(path)
+    for k, name in (("poor", "Hộ nghèo"), ("near_poor", "Hộ cận nghèo"), ("escaped_poverty", "Hộ thoát nghèo"),
+                    ("escaped_near_poverty", "Hộ thoát cận nghèo")):
+        rows = html_tables(client.get(f"/console/process/decisions/{d['id']}?list={k}").text)["table1"][1:]
+        rows = [r for r in rows if len(r) > 1]
+        body = [r for r in sheets[name][5:] if isinstance(r[0], int)]
+        cols = {c["metric"]: i for i, c in enumerate(load_layouts()["named_lists"]["columns"])}
+        assert [(r[1], r[2], vn_number(r[3])) for r in rows] == \
+               [(b[cols["head_name"]], b[cols["address"]] or "", b[cols["persons"]]) for b in body], name
+        assert d["counts"][k] == len(body)
