@@ -19,7 +19,7 @@ Who is calling (FastAPI dependencies, ``Annotated`` aliases)
 Rendering
     ``render(request, "my/page.html", status_code=200, **ctx)`` → HTMLResponse. Every template gets:
         ``user`` (or None), ``lang`` ("vi"/"en"), ``t(key, **kw)`` (i18n), ``pick(obj)`` (a bilingual
-        dict → text), ``csrf_field()`` (the hidden input, Markup), ``csrf_token``, ``flashes``,
+        dict → text), ``tr(vi, en)`` (inline text of one page in both languages), ``csrf_field()`` (the hidden input, Markup), ``csrf_token``, ``flashes``,
         ``nav`` (menu items visible to the user), ``request``, ``path``, ``can(role)``.
     Templates extend ``base.html`` (blocks: ``title``, ``content``, ``head``); ``{{ csrf_field() }}``
     inside every ``<form method="post">``. Jinja2 autoescape is on for everything.
@@ -539,6 +539,7 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
         "request": request, "path": request.url.path, "user": user, "lang": lang,
         "t": lambda key, **kw: i18n.t(lang, key, **kw),
         "pick": lambda obj, base="label": i18n.pick(lang, obj, base),
+        "tr": lambda vi, en: vi if lang == "vi" else en,      # inline bilingual text of one page
         "csrf_field": lambda: csrf_field(request), "csrf_token": csrf_token(request),
         "flashes": flashes, "can": can,
         "nav": [n for n in NAV if can(n.role)],

@@ -168,3 +168,8 @@ def test_the_english_pages_show_no_raw_keys_ids_or_iso_dates(office, as_role, ro
         assert r.status_code == 200, (url, r.status_code)
         found += problems(page_text(r.text), f"en {url}", lang="en")
     assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:80])
+    # the office's main pages speak English there
+    for url, phrase in (("/console/process", "3. Recognition decision"), ("/console/reports", "Download every report"),
+                        ("/console/cycle/targets", "History of the aims"), ("/console/review", "Accept the selected forms"),
+                        ("/console/dashboard", "Work waiting")):
+        assert phrase in client.get(url).text, url
