@@ -59,6 +59,8 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
     std = _standard(db, year)
     groups = [r["code"] for r in db.all("SELECT code FROM area_groups ORDER BY code")]
     out: dict[str, Any] = {"round": year, "standard_id": std}
+    # the ward chair who signs (a process setting: documents and report sheets print the name)
+    process_service.update_settings(db, officer, {"chair_name": "Nguyễn Văn An (demo)"}, now)
 
     # 0. this year's changes the meetings must discuss: in the first three groups, households on last
     #    year's lists whose income rose (escaping) and others whose income fell (new poor, near-poor)
