@@ -44,3 +44,31 @@ def test_template_has_the_recognised_columns_and_imports_when_filled(office, as_
     assert r.status_code == 200, r.text[-2000:]
     assert "2 dòng hợp lệ" in r.text and "Xác nhận nhập 2 hộ" in r.text
     assert "Hộ nghèo: 1" in r.text and "Hộ cận nghèo: 1" in r.text
+
+
+def test_eligibility_file_matches_its_pages(office, as_role, tmp_path):
+    """The eligibility list's XLSX holds the rows of the page, every page of it, cell by cell
+    (dates as date cells that read dd/mm/yyyy on the page)."""
+    import datetime as dt
+
+    from tests.readback import html_tables
+    client = as_role["viewer"]
+    page_rows, page = [], 1
+    while True:
+        html = client.get(f"/console/cycle/eligibility?policy=health_insurance&page={page}").text
+        rows = [r for r in html_tables(html)["eligibility-table"][1:] if len(r) == 6]
+        page_rows += rows
+        if f"page={page + 1}" not in html:
+            break
+        page += 1
+    assert len(page_rows) > 50, "the list should need more than one page here"
+    r = client.get("/console/cycle/eligibility.xlsx?policy=health_insurance")
+    path = tmp_path / "e.xlsx"
+    path.write_bytes(r.content)
+    rows = xlsx_sheets(path)["Danh sách"]
+    assert rows[3][:7] == ("STT", "Khu phố", "Chủ hộ", "Địa chỉ", "Diện", "Ngày quyết định", "Hưởng đến hết ngày")
+    body = [x for x in rows[4:] if isinstance(x[0], int)]
+
+    def shown(v):
+        return v.strftime("%d/%m/%Y") if isinstance(v, dt.datetime) else (v or "")
+    assert [[shown(v) for v in b[1:7]] for b in body] == page_rows
