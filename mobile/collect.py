@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from typing import Any
 from shared import identity
 from shared.classify import classify_all
 from shared.dates import parse_date
-from shared.standards import Standard, applicable_standards, load_standards, standard_from_dict
+from shared.rounds import RoundDef, misfit_message, missing_questions, round_from_wire, round_standards
+from shared.standards import Standard, coverage_notes, load_standards, standard_from_dict
 from shared.forms import CURRENT_FORM_VERSION, Field, Form, available_versions, form_from_dict, load_form
 from shared.validation import ERROR, Problem, is_relevant, reference_date, validate
 
@@ -38,6 +40,7 @@ from . import store as st
 from .inputs import InputProblem, parse_text
 from .store import LocalStore, StoreError
 
+log = logging.getLogger("rasoat.tablet")
 _INDEX = re.compile(r"^members\[(\d+)\]\.(.+)$")
 
 
@@ -410,36 +413,84 @@ class Collection:
 
     def standards(self) -> list[Standard]:
         """Bundled standards, replaced or completed by the ones received through sync."""
+        return list(self._standard_pool().values())
+
+    def _standard_pool(self) -> dict[str, Standard]:
         pool = dict(load_standards())
         for key, value in self.store.conn.execute("SELECT key, value FROM settings WHERE key LIKE 'standard:%'"):
             try:
                 s = standard_from_dict(json.loads(value), key)
                 pool[s.id] = s
-            except Exception:       # a broken definition from the server never breaks the form
-                continue
-        return list(pool.values())
+            except (ValueError, TypeError) as exc:   # a broken definition from the server never breaks the form
+                log.warning("standard %s from the server is not usable: %s", key, exc)
+        return pool
+
+    def current_round(self) -> RoundDef | None:
+        """The review round received from the server (None before the first sync, or on a server without rounds)."""
+        row = self.store.conn.execute("SELECT value FROM settings WHERE key = 'round:current'").fetchone()
+        if row is None:
+            return None
+        try:
+            return round_from_wire(json.loads(row[0]))
+        except ValueError:
+            return None
+
+    def round_standards(self, hid: str, doc: dict[str, Any] | None = None) -> list[Standard]:
+        """The standards the household is classified under: its round's, exactly as on the server
+        (``shared.rounds.round_standards``); without a round, those in force on its collection date."""
+        doc = doc if doc is not None else self.household(hid)["doc"]
+        ref = parse_date(doc.get("collected_at")) or self.today()
+        return round_standards(self.current_round(), doc, self._standard_pool(), ref)
 
     def classification(self, hid: str) -> tuple[list[dict[str, Any]], str]:
-        """Preview under the standards in force for the household's area and date.
-
-        When none is in force (e.g. a year the bundled standards do not cover), the
-        draft standards for that date are used, and the note says so.
-        """
-        doc = self.household(hid)["doc"]
+        """The preview: the round's standards as the office applies them, and a note for the person
+        (the form lacks questions the round needs; no standard applies; no provincial standard known)."""
+        h = self.household(hid)
+        doc = h["doc"]
         ref = parse_date(doc.get("collected_at")) or self.today()
         area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
-        pool = self.standards()
-        chosen = applicable_standards(area.get("province_code"), ref, pool)
-        note = ""
+        pool = self._standard_pool()
+        rnd = self.current_round()
+        chosen = round_standards(rnd, doc, pool, ref)
+        notes = []
+        if rnd is None:
+            notes += [n["vi"] for n in coverage_notes(area.get("province_code"), ref, pool.values())]
         if not chosen:
-            chosen = [s for s in pool if s.status == "draft" and s.covers(area.get("province_code"))
-                      and s.in_force_on(ref)]
-            if chosen:
-                note = ("Chưa có chuẩn nghèo chính thức cho ngày rà soát này: đây chỉ là xem trước theo chuẩn "
-                        "DỰ THẢO, không phải kết quả chính thức.")
-            else:
-                note = "Không có chuẩn nghèo nào áp dụng cho địa bàn và ngày rà soát này."
-        return classify_all(doc, chosen, ref=ref), note
+            notes.append("Không có chuẩn nghèo nào áp dụng cho địa bàn và ngày rà soát này.")
+        form = self.form(h.get("form_version") or doc.get("form_version"))
+        missing = missing_questions(form, chosen)
+        if missing and rnd is not None:
+            notes.append(misfit_message(str(form.version), rnd, missing, self.fitting_version(chosen))[0])
+        return classify_all(doc, chosen, ref=ref, form=form), " ".join(n for n in notes if n)
+
+    def fitting_version(self, standards: list[Standard]) -> str | None:
+        """The newest form version on this tablet that asks every question the standards need."""
+        versions = set(available_versions()) | set(self.store.form_definitions())
+        for version in sorted(versions, key=_version_key, reverse=True):
+            try:
+                if not missing_questions(self.form(version), standards):
+                    return version
+            except (KeyError, ValueError):
+                continue
+        return None
+
+    def upgrade_form(self, hid: str) -> str | None:
+        """Move a draft whose form does not ask what its round needs to the newest version that does
+        (answers are kept: a newer version only adds questions). Returns the new version, or None."""
+        h = self.household(hid)
+        if h["status"] not in (st.NOT_STARTED, st.DRAFT, st.READY, st.RETURNED):
+            return None
+        chosen = self.round_standards(hid, h["doc"])
+        version = h.get("form_version") or h["doc"].get("form_version")
+        if not missing_questions(self.form(version), chosen):
+            return None
+        better = self.fitting_version(chosen)
+        if better is None or better == version:
+            return None
+        doc = dict(h["doc"], form_version=better)
+        with self.store.tx() as c:
+            self.store.save_household(hid, conn=c, doc=doc, form_version=better)
+        return better
 
     # --- finalise ------------------------------------------------------------------------------
 

@@ -113,7 +113,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "summary.title": ("Kết quả phân loại (xem trước)", "Classification (preview)"),
     "summary.income": ("Thu nhập bình quân: {per}/người/tháng — chuẩn: {line}",
                        "Income: {per}/person/month — line: {line}"),
-    "summary.deprived": ("Thiếu hụt {n}/12 chỉ số", "Deprived on {n}/12 indicators"),
+    "summary.deprived": ("Thiếu hụt {n}/{total} chỉ số", "Deprived on {n}/{total} indicators"),
     "summary.missing": ("Còn thiếu hoặc cần sửa", "Still missing or to fix"),
     "summary.nothing_missing": ("Phiếu đã đầy đủ.", "The form is complete."),
     "summary.back": ("< Về phiếu", "< Back to the form"),

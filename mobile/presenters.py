@@ -364,6 +364,11 @@ class FormPresenter(Presenter):
     def open(self, hid: str) -> None:
         self.hid, self.section_index, self.member_index = hid, 0, None
         self.error_vi = self.info = ""
+        # A draft of a form version that does not ask what the round's standards need moves to one that does.
+        upgraded = self.coll.upgrade_form(hid)
+        if upgraded:
+            self.info = (f"Phiếu đã chuyển sang phiên bản {upgraded} để hỏi thêm các câu mà chuẩn nghèo của đợt cần; "
+                         "các câu đã trả lời được giữ nguyên.")
         # A preloaded household opens on its status (still here? moved, merged, split?); a new one on its area.
         ids = [s.id for s in self.form.sections]
         if not self.record.get("preloaded") and ids and ids[0] == STATUS_SECTION and len(ids) > 1:
@@ -765,8 +770,11 @@ class SummaryPresenter(Presenter):
                 income = ""
             indicators = [{"label": i["label_en" if en else "label_vi"], "deprived": i["deprived"],
                            "reason": i["reason_en" if en else "reason_vi"]} for i in r.get("indicators") or []]
+            name = r.get("standard_name") or {}
             self.cards.append({"standard_id": r["standard_id"], "class": r["class"],
                                "class_label": cls_en if en else cls_vi,
+                               "standard_label": name.get("en" if en else "vi") or name.get("vi") or r["standard_id"],
+                               "total": r.get("indicator_total") or len(r.get("indicators") or []),
                                "draft": r.get("standard_status") == "draft",
                                "explanation": r["explanation_en" if en else "explanation_vi"],
                                "income": income, "deprived": r.get("deprivation_count", 0),

@@ -402,13 +402,14 @@ class SummaryScreen(Screen):
         colours = {"poor": (0.75, 0.1, 0.1, 1), "near_poor": (0.8, 0.45, 0.0, 1), "average": (0.1, 0.4, 0.7, 1),
                    "not_poor": (0.1, 0.5, 0.3, 1), "unknown": (0.4, 0.4, 0.45, 1)}
         for c in p.cards:
+            cl.add_widget(BigLabel(text=c["standard_label"], bold=True, tid=f"summary:standard:{c['standard_id']}"))
             cl.add_widget(BigLabel(text=c["class_label"] + ("  [DỰ THẢO]" if c["draft"] else ""), font_size="28sp",
                                    bold=True, color=colours.get(c["class"], (0, 0, 0, 1)),
                                    tid=f"summary:class:{c['standard_id']}"))
             cl.add_widget(BigLabel(text=c["explanation"], tid=f"summary:explain:{c['standard_id']}"))
             if c["income"]:
                 cl.add_widget(BigLabel(text=c["income"], bold=True))
-            cl.add_widget(BigLabel(text=tr("summary.deprived", lang, n=c["deprived"]), bold=True))
+            cl.add_widget(BigLabel(text=tr("summary.deprived", lang, n=c["deprived"], total=c["total"]), bold=True))
             for ind in c["indicators"]:
                 mark = {True: "[X]", False: "[  ]", None: "[?]"}[ind["deprived"]]
                 cl.add_widget(BigLabel(text=f"{mark} {ind['label']}: {ind['reason']}", font_size="18sp",

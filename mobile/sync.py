@@ -381,6 +381,11 @@ def apply_change(store: LocalStore, ch: dict[str, Any], conn: Any) -> None:
         if sid and isinstance(ch.get("definition"), dict):
             conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
                          (f"standard:{sid}", json.dumps(ch["definition"], ensure_ascii=False)))
+    elif kind == wire.KIND_ROUND:
+        # The round the office works in: its standards drive the preview (shared/rounds.py).
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                     ("round:current", json.dumps({k: v for k, v in ch.items() if k not in ("seq", "kind")},
+                                                  ensure_ascii=False)))
 
 
 def _apply_household(store: LocalStore, ch: dict[str, Any], conn: Any) -> None:

@@ -38,6 +38,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     clock = clock or system_clock
     db = open_database(settings.db_path, settings.busy_timeout_ms, background_checkpoints=True)
     publish_bundled(db, clock())
+    from .clock import iso
+    from .cycle.rounds import publish as publish_round
+    with db.write() as conn:      # the round devices work in (a server upgraded with a round already open)
+        publish_round(conn, iso(clock()))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -57,8 +57,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     from shared.classify import classify, classify_all
     from shared.dates import parse_date
-    from shared.score_a import ScoreATableError, load_table
-    from shared.standards import StandardError, load_standard_file, load_standards
+    from shared.b1 import B1TableError, load_table
+    from shared.standards import StandardError, coverage_notes, load_standard_file, load_standards
     from shared.validation import errors, validate
 
     doc = read_json_file(args.file)
@@ -77,16 +77,26 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 chosen.append(known[sid])
             else:
                 raise CliError(f"Không có chuẩn '{sid}' / unknown standard; known: {', '.join(sorted(known))}")
-        table = load_table(args.score_a_table) if args.score_a_table else None
-    except (StandardError, ScoreATableError, OSError, json.JSONDecodeError) as exc:
+        table = load_table(args.b1_table) if args.b1_table else None
+    except (StandardError, B1TableError, OSError, json.JSONDecodeError) as exc:
         raise CliError(str(exc))
     ref = parse_date(args.date) if args.date else None
     if args.date and ref is None:
         raise CliError(f"--date: ngày không hợp lệ / invalid date: {args.date}")
-    results = [classify(doc, s, ref, table) for s in chosen] if chosen else classify_all(doc, ref=ref,
-                                                                                          score_a_table=table)
+    results = ([classify(doc, s, ref, b1_table=table) for s in chosen] if chosen
+               else classify_all(doc, ref=ref, b1_table=table))
     out: dict[str, Any] = {"household_id": doc.get("household_id"), "results": results,
                            "warnings": [p.to_dict() for p in problems]}
+    day = ref or parse_date(doc.get("collected_at"))
+    area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
+    if day is not None and not chosen:
+        out["notes"] = coverage_notes(area.get("province_code"), day)
+    if args.phieu_a:
+        from shared.screening import ScreeningError, load_criteria, screen
+        try:
+            out["phieu_a"] = screen(doc, load_criteria(args.phieu_a))
+        except ScreeningError as exc:
+            raise CliError(str(exc))
     if not results:
         out["note"] = ("Không có chuẩn nghèo nào có hiệu lực cho địa bàn và ngày này; dùng --standard ID. / "
                        "No standard is in force for this area and date; name one with --standard.")
@@ -120,7 +130,11 @@ def _add_core_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--standard", action="append", metavar="ID",
                    help="a standard id or a standard JSON file; repeatable (default: every standard in force)")
     p.add_argument("--date", help="reference date YYYY-MM-DD (default: the household's collected_at)")
-    p.add_argument("--score-a-table", help="a score-A points table JSON (none official is bundled)")
+    p.add_argument("--b1-table", "--score-a-table", dest="b1_table",
+                   help="a B1 points table JSON (Phiếu B; none official is bundled). "
+                        "--score-a-table is the deprecated name")
+    p.add_argument("--phieu-a", metavar="CRITERIA.json",
+                   help="screen with Phiếu A criteria (none official is bundled; examples/ has a synthetic one)")
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("generate", help="generate a synthetic ward as JSON lines (deterministic per seed)")

@@ -1,5 +1,6 @@
-"""A demo ward: Bãi Cháy (Quảng Ninh), six residential groups, demo users and collaborators,
-and synthetic households preloaded as last review's answers. For demos and tests only."""
+"""A demo ward: the new Bãi Cháy ward of Quảng Ninh (since 1 July 2025 the former Bãi Cháy and Hùng
+Thắng wards, NQ 1679/NQ-UBTVQH15 [S]; no district level), with residential groups of both former
+wards, demo users and collaborators, and synthetic households. For demos and tests only."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,10 @@ from .services.preload import preload_households
 from .store import areas, audit
 
 DEMO_WARD = {"province_code": "22", "ward_code": "BAICHAY", "name": "Phường Bãi Cháy", "area_type": "urban"}
-DEMO_GROUPS = tuple((f"KP0{i}", f"Khu phố {i}") for i in range(1, 7))
+# Residential groups as data: six of the former Bãi Cháy ward, three of the former Hùng Thắng ward
+# (numbered on in the merged ward; the former ward in brackets).
+DEMO_GROUPS = (tuple((f"KP0{i}", f"Khu phố {i} (Bãi Cháy cũ)") for i in range(1, 7))
+               + tuple((f"HT0{i}", f"Khu phố {i + 6} (Hùng Thắng cũ)") for i in range(1, 4)))
 # Known demo passwords: printed by `rasoat seed-demo` / `rasoat serve --demo`. Never use outside a demo.
 DEMO_USERS = (
     ("admin", "Quản trị (demo)", "admin", "admin-demo-2025"),
@@ -25,6 +29,7 @@ DEMO_COLLABORATORS = (
     ("Lê Thị Mai", "0912000003", ["KP03"]),
     ("Phạm Văn Dũng", "0912000004", ["KP04"]),
     ("Hoàng Thị Lan", "0912000005", ["KP05", "KP06"]),
+    ("Vũ Thị Hằng", "0912000006", ["HT01", "HT02", "HT03"]),
 )
 
 
@@ -41,8 +46,8 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
 
     ``cycle`` (default: on when ``now`` is not given, i.e. ``rasoat serve --demo`` / ``seed-demo``;
     tests pass ``now`` and keep the plain preload): the households come from last year's register
-    (2024, an XLSX imported through the real import path) and the 2025 periodic round is open and
-    in progress (``server.cycle.demo``).
+    (an XLSX imported through the real import path) and this year's periodic round is open and in
+    progress, or the most recent one closed outside 1 September – 14 December (``server.cycle.demo``).
     """
     if cycle is None:
         cycle = now is None
@@ -61,7 +66,8 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
     if households and cycle:
         from .cycle.demo import seed_cycle
 
-        result = seed_cycle(db, households, seed, now, DEMO_WARD, tuple(c for c, _ in DEMO_GROUPS))
+        result = seed_cycle(db, households, seed, now, DEMO_WARD, tuple(c for c, _ in DEMO_GROUPS),
+                            dict(DEMO_GROUPS))
         from .demo_work import add_work     # the office's work in progress (issue 17)
 
         work = add_work(db, now)
@@ -71,8 +77,10 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
     if households:
         from shared.synthetic import generate_ward
 
+        # The plain preload (tests, harness) keeps its long-standing shape: the six groups of the former
+        # Bãi Cháy ward; the cycle demo (`make run`) fills all nine.
         docs = generate_ward(households, seed=seed, province_code=DEMO_WARD["province_code"],
-                             ward_code=DEMO_WARD["ward_code"], groups=tuple(c for c, _ in DEMO_GROUPS),
+                             ward_code=DEMO_WARD["ward_code"], groups=tuple(c for c, _ in DEMO_GROUPS[:6]),
                              area_type=DEMO_WARD["area_type"])
         preload = preload_households(db, docs, now)
     return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS], "users": users,

@@ -228,6 +228,26 @@ def m009_dedup_keys_slim(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS dedup_keys_record")
 
 
+def m010_low_income_workers(conn: sqlite3.Connection) -> None:
+    """Low-income workers (Decree 30/2025/NĐ-CP): requests, each with its identification (issue 16)."""
+    conn.execute("""CREATE TABLE low_income_requests (
+        id INTEGER PRIMARY KEY,
+        household_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        worker_name TEXT NOT NULL,
+        requested_by TEXT NOT NULL CHECK (requested_by IN ('worker', 'household')),
+        requested_on TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL CHECK (outcome IN ('identified', 'not_identified', 'undetermined', 'withdrawn')),
+        result TEXT NOT NULL,
+        submission_id TEXT,
+        created_at TEXT NOT NULL,
+        created_by INTEGER,
+        updated_at TEXT NOT NULL)""")
+    conn.execute("CREATE INDEX low_income_requests_household ON low_income_requests (household_id)")
+    conn.execute("CREATE INDEX low_income_requests_on ON low_income_requests (requested_on)")
+
+
 def m011_attachment_holders(conn: sqlite3.Connection) -> None:
     """Which devices proved they hold a photo's bytes (uploaded it whole, hash-checked), and why a
     stored file cannot be shown as an image (issue 18). A device reads a photo it holds, or one attached
@@ -281,6 +301,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (7, "attachments", m007_attachments),
     (8, "dedup_pending", m008_dedup_pending),
     (9, "dedup_keys_slim", m009_dedup_keys_slim),
+    (10, "low_income_workers", m010_low_income_workers),
     (11, "attachment_holders", m011_attachment_holders),
     (12, "office", m012_office),
 )

@@ -4,21 +4,26 @@
 
 - ``class``: "poor", "near_poor", "average", "not_poor" or "unknown";
 - ``income``: per person per month, the line, and the method that produced it
-  ("declared_income", "score_a" given on the paper form, or "score_a_table");
-- ``indicators``: all 12, each deprived true/false/null (unknown) with a reason;
-- ``deprivation_count``, ``score_b``, ``missing`` inputs, and an explanation in
-  Vietnamese and English.
+  ("declared_income", "b1_score" written on the paper Phiếu B, or "b1_table:<id>");
+- ``indicators``: the standard's indicator set (``standard.indicators``), each deprived
+  true/false/null (unknown) with a reason;
+- ``deprivation_count``, ``b2_score`` (10 points per deprived indicator), ``missing`` inputs,
+  ``not_asked`` (questions the standard needs that the document's form version did not ask),
+  ``unconfirmed`` (values of the standard marked S or U), ``notes`` and an explanation in
+  Vietnamese and English. ``score_b`` and ``income.score_a*`` are deprecated aliases.
 
-Every threshold comes from the standard's data (``standard.params``); this
-module only knows what each indicator measures.
+Every indicator, threshold and text comes from the standard's data; this module only knows the
+rules (``RULES``) an indicator may name.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Callable, Iterable
 
 from .dates import age_on, parse_date
-from .score_a import ScoreATable
+from .forms import load_form
+from .b1 import B1Table
 from .standards import Standard, applicable_standards
 
 POOR, NEAR_POOR, AVERAGE, NOT_POOR, UNKNOWN = "poor", "near_poor", "average", "not_poor", "unknown"
@@ -33,22 +38,6 @@ CLASS_LABELS = {
 CLASS_ORDER = {POOR: 0, NEAR_POOR: 1, AVERAGE: 2, NOT_POOR: 3}
 INCOME_SOURCES = ("wages", "farming_net", "business", "pensions", "remittances", "social_assistance", "other")
 FARM_LIVELIHOODS = frozenset({"agriculture", "forestry", "fishery", "salt"})
-
-# (number, key, service vi, service en, label vi, label en)
-INDICATORS = (
-    (1, "employment", "Việc làm", "Employment", "Việc làm", "Employment"),
-    (2, "dependants", "Việc làm", "Employment", "Người phụ thuộc trong hộ", "Dependants"),
-    (3, "nutrition", "Y tế", "Health", "Dinh dưỡng", "Nutrition"),
-    (4, "health_insurance", "Y tế", "Health", "Bảo hiểm y tế", "Health insurance"),
-    (5, "adult_education", "Giáo dục", "Education", "Trình độ giáo dục của người lớn", "Adult education"),
-    (6, "school_attendance", "Giáo dục", "Education", "Tình trạng đi học của trẻ em", "Child school attendance"),
-    (7, "housing_quality", "Nhà ở", "Housing", "Chất lượng nhà ở", "Housing quality"),
-    (8, "floor_area", "Nhà ở", "Housing", "Diện tích nhà ở bình quân đầu người", "Floor area per person"),
-    (9, "water", "Nước sinh hoạt và vệ sinh", "Water and sanitation", "Nguồn nước sinh hoạt", "Water source"),
-    (10, "latrine", "Nước sinh hoạt và vệ sinh", "Water and sanitation", "Nhà tiêu hợp vệ sinh", "Hygienic latrine"),
-    (11, "telecom", "Thông tin", "Information", "Sử dụng dịch vụ viễn thông", "Telecom use"),
-    (12, "information_devices", "Thông tin", "Information", "Phương tiện tiếp cận thông tin", "Means of information"),
-)
 
 Outcome = tuple[bool | None, str, str, list[str]]  # deprived, reason vi, reason en, missing paths
 
@@ -102,7 +91,7 @@ def _members_rule(ctx: _Ctx, applies: Callable[[int | None], bool | None], field
 
 
 def _employment(ctx: _Ctx) -> Outcome:
-    p = ctx.p["employment"]
+    p = ctx.p
     bad = set(p["deprived_work_status"])
     return _members_rule(
         ctx, lambda a: None if a is None else a >= p["min_age"], "work_status",
@@ -113,7 +102,7 @@ def _employment(ctx: _Ctx) -> Outcome:
 
 
 def _dependants(ctx: _Ctx) -> Outcome:
-    p = ctx.p["dependants"]
+    p = ctx.p
     if ctx.n == 0:
         return None, "Chưa có thành viên", "No members", ["members"]
     dep = unknown = 0
@@ -135,7 +124,7 @@ def _dependants(ctx: _Ctx) -> Outcome:
 
 
 def _nutrition(ctx: _Ctx) -> Outcome:
-    p = ctx.p["nutrition"]
+    p = ctx.p
     bad = set(p["deprived_status"])
     return _members_rule(
         ctx, lambda a: None if a is None else a < p["child_age_under"], "nutrition",
@@ -144,7 +133,7 @@ def _nutrition(ctx: _Ctx) -> Outcome:
 
 
 def _health_insurance(ctx: _Ctx) -> Outcome:
-    p = ctx.p["health_insurance"]
+    p = ctx.p
     return _members_rule(
         ctx, lambda a: None if a is None else a >= p["min_age"], "health_insurance",
         lambda v, a: v is False, "không có thẻ bảo hiểm y tế", "has no health insurance",
@@ -153,7 +142,7 @@ def _health_insurance(ctx: _Ctx) -> Outcome:
 
 
 def _adult_education(ctx: _Ctx) -> Outcome:
-    p = ctx.p["adult_education"]
+    p = ctx.p
     lo, hi, mid = p["min_age"], p["max_age"], p["upper_age_band_from"]
     lower_ok, upper_ok = set(p["lower_band_ok"]), set(p["upper_band_ok"])
     missing: list[str] = []
@@ -183,7 +172,7 @@ def _adult_education(ctx: _Ctx) -> Outcome:
 
 
 def _school_attendance(ctx: _Ctx) -> Outcome:
-    p = ctx.p["school_attendance"]
+    p = ctx.p
     return _members_rule(
         ctx, lambda a: None if a is None else p["min_age"] <= a < p["age_under"], "in_school",
         lambda v, a: v is False, "không đi học đúng cấp", "is not at school at the right level",
@@ -192,7 +181,7 @@ def _school_attendance(ctx: _Ctx) -> Outcome:
 
 
 def _housing_quality(ctx: _Ctx) -> Outcome:
-    p = ctx.p["housing_quality"]
+    p = ctx.p
     h = ctx.doc.get("housing") if isinstance(ctx.doc.get("housing"), dict) else {}
     parts = {"walls": "tường", "columns": "cột", "roof": "mái"}
     bad = [vi for k, vi in parts.items() if h.get(k) == "non_durable"]
@@ -206,7 +195,7 @@ def _housing_quality(ctx: _Ctx) -> Outcome:
 
 
 def _floor_area(ctx: _Ctx) -> Outcome:
-    p = ctx.p["floor_area"]
+    p = ctx.p
     h = ctx.doc.get("housing") if isinstance(ctx.doc.get("housing"), dict) else {}
     area = h.get("floor_area_m2")
     if isinstance(area, bool) or not isinstance(area, (int, float)) or area <= 0 or ctx.n == 0:
@@ -218,72 +207,89 @@ def _floor_area(ctx: _Ctx) -> Outcome:
     return False, f"{per:.1f} m²/người", f"{per:.1f} m² per person", []
 
 
-def _choice_rule(ctx: _Ctx, path: str, ok_values: Iterable[str], bad_vi: str, bad_en: str,
-                 ok_vi: str, ok_en: str) -> Outcome:
-    v = ctx.doc.get(path)
+def _choice_in(ctx: _Ctx) -> Outcome:
+    """Deprived unless the answer to ``params.field`` is one of ``params.ok`` (water, latrine, waste)."""
+    p = ctx.p
+    v = _answer(ctx.doc, p["field"])
     if not isinstance(v, str) or not v:
-        return None, "Chưa trả lời", "Not answered", [path]
-    if v in set(ok_values):
-        return False, ok_vi, ok_en, []
-    return True, bad_vi, bad_en, []
+        return None, "Chưa trả lời", "Not answered", [p["field"]]
+    if v in set(p["ok"]):
+        return False, p["ok_reason"]["vi"], p["ok_reason"].get("en", ""), []
+    return True, p["deprived_reason"]["vi"], p["deprived_reason"].get("en", ""), []
 
 
-def _water(ctx: _Ctx) -> Outcome:
-    return _choice_rule(ctx, "water_source", ctx.p["water"]["safe"], "Không tiếp cận nguồn nước sạch",
-                        "No safe water source", "Có nguồn nước sạch", "Has safe water")
-
-
-def _latrine(ctx: _Ctx) -> Outcome:
-    return _choice_rule(ctx, "latrine", ctx.p["latrine"]["hygienic"], "Không có nhà tiêu hợp vệ sinh",
-                        "No hygienic latrine", "Có nhà tiêu hợp vệ sinh", "Has a hygienic latrine")
-
-
-def _telecom(ctx: _Ctx) -> Outcome:
-    v = ctx.doc.get("telecom_use")
+def _yes_no(ctx: _Ctx) -> Outcome:
+    """Deprived when the yes/no answer to ``params.field`` is no (telecom, internet, digital services)."""
+    p = ctx.p
+    v = _answer(ctx.doc, p["field"])
     if not isinstance(v, bool):
-        return None, "Chưa trả lời", "Not answered", ["telecom_use"]
+        return None, "Chưa trả lời", "Not answered", [p["field"]]
     if v:
-        return False, "Có thành viên sử dụng dịch vụ viễn thông", "A member uses telecom services", []
-    return True, "Không thành viên nào sử dụng dịch vụ viễn thông", "No member uses telecom services", []
+        return False, p["ok_reason"]["vi"], p["ok_reason"].get("en", ""), []
+    return True, p["deprived_reason"]["vi"], p["deprived_reason"].get("en", ""), []
 
 
-def _information_devices(ctx: _Ctx) -> Outcome:
-    v = ctx.doc.get("info_devices")
+def _owns_any(ctx: _Ctx) -> Outcome:
+    """Deprived when the household owns none of ``params.any_of`` (an explicit "none" counts as owning none)."""
+    p = ctx.p
+    v = _answer(ctx.doc, p["field"])
     if not isinstance(v, list):
-        return None, "Chưa trả lời", "Not answered", ["info_devices"]
-    devices = set(ctx.p["information_devices"]["devices"])
-    if devices.intersection(v):
-        return False, "Có phương tiện tiếp cận thông tin", "Owns an information device", []
-    return True, "Không có phương tiện nào để tiếp cận thông tin", "Owns no information device", []
+        return None, "Chưa trả lời", "Not answered", [p["field"]]
+    if set(p["any_of"]).intersection(v):
+        return False, p["ok_reason"]["vi"], p["ok_reason"].get("en", ""), []
+    return True, p["deprived_reason"]["vi"], p["deprived_reason"].get("en", ""), []
 
 
-_RULES = (_employment, _dependants, _nutrition, _health_insurance, _adult_education, _school_attendance,
-          _housing_quality, _floor_area, _water, _latrine, _telecom, _information_devices)
+def _answer(doc: dict[str, Any], path: str) -> Any:
+    cur: Any = doc
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+# Rule name (a standard's ``indicators[].rule``) -> function. The parameters each needs are checked
+# when the standard is loaded (shared/standards.py RULE_PARAMS).
+RULES: dict[str, Callable[[_Ctx], Outcome]] = {
+    "employment": _employment, "dependants": _dependants, "nutrition": _nutrition,
+    "health_insurance": _health_insurance, "adult_education": _adult_education,
+    "school_attendance": _school_attendance, "housing_quality": _housing_quality, "floor_area": _floor_area,
+    "choice_in": _choice_in, "yes_no": _yes_no, "owns_any": _owns_any,
+}
+
+
+def b1_score_of(doc: dict[str, Any]) -> Any:
+    """The B1 score written on the paper Phiếu B (``b1_score``; ``score_a`` in documents before 2026.1)."""
+    v = doc.get("b1_score")
+    return doc.get("score_a") if v is None else v
 
 
 def _income(doc: dict[str, Any], n: int, standard: Standard, area_type: str,
-            table: ScoreATable | None) -> dict[str, Any]:
+            table: B1Table | None) -> dict[str, Any]:
     """Which side of the line the household is on, and how that was determined."""
     line = standard.income_line[area_type]
     out: dict[str, Any] = {"line": line, "per_person_month": None, "below_line": None, "method": None}
-    cutoffs = standard.score_a_cutoff
-    score = doc.get("score_a")
-    method = "score_a"
+    cutoffs = standard.b1_cutoff
+    score = b1_score_of(doc)
+    method = "b1_score"
     if (score is None or isinstance(score, bool)) and table is not None:
-        score, method = table.score(doc), f"score_a_table:{table.id}"
-        out["score_a_synthetic"] = table.synthetic
+        score, method = table.score(doc), f"b1_table:{table.id}"
+        out["b1_synthetic"] = out["score_a_synthetic"] = table.synthetic
     if isinstance(score, (int, float)) and not isinstance(score, bool) and cutoffs is not None:
         cut = cutoffs[area_type]
-        out.update(method=method, score_a=score, score_a_cutoff=cut, below_line=score <= cut)
+        out.update(method=method, b1_score=score, b1_cutoff=cut, below_line=score <= cut,
+                   score_a=score, score_a_cutoff=cut)     # deprecated names, kept for API clients
         return out
     inc = doc.get("income")
     values = {k: inc.get(k) for k in INCOME_SOURCES} if isinstance(inc, dict) else {}
-    given = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    given = {k: v for k, v in values.items()
+             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
     if not given or n == 0:
         out["missing"] = ["income"]
         if isinstance(score, (int, float)) and cutoffs is None:
-            out["note_vi"] = "Chuẩn này chưa có ngưỡng điểm A; cần khai thu nhập"
-            out["note_en"] = "This standard has no score-A cut-off; declared income is needed"
+            out["note_vi"] = "Chuẩn này chưa có ngưỡng điểm B1; cần khai thu nhập"
+            out["note_en"] = "This standard has no B1 cut-off; declared income is needed"
         return out
     total = sum(given.values())
     per = total / 12 / n
@@ -294,36 +300,76 @@ def _income(doc: dict[str, Any], n: int, standard: Standard, area_type: str,
     return out
 
 
+def asked_questions(form: Any) -> frozenset[str] | None:
+    """The answers a form version asks, as indicator field paths (``members[].x`` for roster fields)."""
+    if form is None:
+        return None
+    out = set()
+    for f in form.fields():
+        out.add(f.name)
+    for f in form.fields("members"):
+        out.add(f"members[].{f.name}")
+    return frozenset(out)
+
+
+def _form_of(doc: dict[str, Any]) -> Any:
+    version = doc.get("form_version")
+    if not isinstance(version, str):
+        return None
+    try:
+        return load_form(version)
+    except (KeyError, ValueError, OSError):
+        return None
+
+
 def classify(doc: dict[str, Any], standard: Standard, ref: dt.date | None = None,
-             score_a_table: ScoreATable | None = None) -> dict[str, Any]:
-    """Classify one household under one standard on ``ref`` (default: its collected_at)."""
+             score_a_table: B1Table | None = None, *, b1_table: B1Table | None = None,
+             form: Any = None) -> dict[str, Any]:
+    """Classify one household under one standard on ``ref`` (default: its collected_at).
+
+    ``form``: the form version the document was collected with (default: the bundled version it
+    names); an indicator whose questions that form did not ask is unknown and listed in ``not_asked``.
+    """
+    table = b1_table or score_a_table
     ref = ref or parse_date(doc.get("collected_at"))
     area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
     area_type = area.get("area_type")
-    result: dict[str, Any] = {"standard_id": standard.id, "standard_status": standard.status}
+    result: dict[str, Any] = {"standard_id": standard.id, "standard_status": standard.status,
+                              "standard_name": dict(standard.short_name), "indicator_total": len(standard.indicators)}
     if ref is None or area_type not in ("urban", "rural"):
         missing = (["collected_at"] if ref is None else []) + ([] if area_type in ("urban", "rural") else ["area.area_type"])
         result.update({"class": UNKNOWN, "income": None, "indicators": [], "deprivation_count": 0,
-                       "score_b": None, "missing": missing,
+                       "b2_score": None, "score_b": None, "missing": missing, "not_asked": [], "notes": [],
+                       "unconfirmed": [],
                        "explanation_vi": "Chưa xác định được: thiếu " + ", ".join(missing),
                        "explanation_en": "Cannot classify: missing " + ", ".join(missing)})
         return result
-    ctx = _Ctx(doc, ref, standard.params)
+    asked = asked_questions(form if form is not None else _form_of(doc))
+    ctx = _Ctx(doc, ref, {})
     indicators = []
     deprived: list[str] = []
     unknown: list[str] = []
     missing: list[str] = []
-    for (num, key, svc_vi, svc_en, lab_vi, lab_en), rule in zip(INDICATORS, _RULES):
-        d, why_vi, why_en, miss = rule(ctx)
-        indicators.append({"number": num, "key": key, "service_vi": svc_vi, "service_en": svc_en,
-                           "label_vi": lab_vi, "label_en": lab_en, "deprived": d,
-                           "reason_vi": why_vi, "reason_en": why_en})
+    not_asked: list[str] = []
+    for ind in standard.indicators:
+        lacking = [f for f in ind.fields if asked is not None and f not in asked and not f.endswith(".birth_year")]
+        if lacking:
+            d, why_vi, why_en, miss = (None, f"Phiếu phiên bản {doc.get('form_version')} không hỏi câu này",
+                                       f"Form version {doc.get('form_version')} does not ask this", [])
+            not_asked.extend(lacking)
+        else:
+            ctx.p = ind.params
+            d, why_vi, why_en, miss = RULES[ind.rule](ctx)
+        indicators.append({"number": ind.number, "key": ind.key, "dimension": ind.dimension,
+                           "service_vi": ind.dimension_label.get("vi", ""), "service_en": ind.dimension_label.get("en", ""),
+                           "label_vi": ind.label["vi"], "label_en": ind.label.get("en", ind.label["vi"]),
+                           "deprived": d, "reason_vi": why_vi, "reason_en": why_en, "mark": ind.mark})
         if d is True:
-            deprived.append(lab_vi)
+            deprived.append(ind.label["vi"])
         elif d is None:
-            unknown.append(lab_vi)
+            unknown.append(ind.label["vi"])
             missing.extend(miss)
-    income = _income(doc, ctx.n, standard, area_type, score_a_table)
+    income = _income(doc, ctx.n, standard, area_type, table)
     k = standard.poor_min_deprivations
     nd, nu = len(deprived), len(unknown)
     below = income["below_line"]
@@ -349,13 +395,37 @@ def classify(doc: dict[str, Any], standard: Standard, ref: dt.date | None = None
             if band is None:
                 note = " (chuẩn này chưa có ngưỡng mức sống trung bình)"
             elif per is None:
-                note = " (điểm A không xác định được mức sống trung bình)"
+                note = " (điểm B1 không xác định được mức sống trung bình)"
     if cls != UNKNOWN:
         missing = [] if not below else missing
+    notes: list[dict[str, str]] = []
+    if not standard.in_force_on(ref):
+        notes.append({"vi": f"Ngày rà soát {ref.strftime('%d/%m/%Y')} nằm ngoài thời gian hiệu lực của chuẩn này "
+                            f"({standard.effective_from.strftime('%d/%m/%Y')}–{standard.effective_to.strftime('%d/%m/%Y')}).",
+                      "en": f"The review date {ref.isoformat()} is outside this standard's effective period "
+                            f"({standard.effective_from.isoformat()}–{standard.effective_to.isoformat()})."})
+    if not_asked:
+        notes.append({"vi": f"Phiếu phiên bản {doc.get('form_version')} không hỏi: {', '.join(sorted(set(not_asked)))}.",
+                      "en": f"Form version {doc.get('form_version')} did not ask: {', '.join(sorted(set(not_asked)))}."})
+    unconfirmed = standard.unconfirmed(ref)
+    # The provisional note when an unconfirmed value can change this result: a standard-level value,
+    # or an unconfirmed indicator that is deprived or unknown here.
+    open_keys = {f"indicator {i['number']} {i['key']}" for i in indicators if i["deprived"] is not False}
+    if any(u["mark"] == "U" and (not u["value"].startswith("indicator ") or u["value"] in open_keys)
+           for u in unconfirmed):
+        notes.append({"vi": "Một số giá trị của chuẩn này chưa được xác nhận chính thức [U]; kết quả chỉ để tham khảo "
+                            "cho đến khi có văn bản hướng dẫn.",
+                      "en": "Some values of this standard are not confirmed [U]; the result is provisional until the "
+                            "official guidance is available."})
+    elif unconfirmed:
+        notes.append({"vi": "Một số giá trị của chuẩn này lấy theo nguồn thứ cấp [S], chưa đối chiếu văn bản gốc.",
+                      "en": "Some values of this standard are from secondary sources [S]."})
     result.update({
         "class": cls, "area_type": area_type, "reference_date": ref.isoformat(), "income": income,
         "indicators": indicators, "deprivation_count": nd, "unknown_indicator_count": nu,
-        "score_b": nd * standard.score_b_points, "missing": sorted(set(missing)),
+        "b2_score": nd * standard.b2_points, "score_b": nd * standard.b2_points,   # score_b: deprecated name
+        "missing": sorted(set(missing)), "not_asked": sorted(set(not_asked)),
+        "in_period": standard.in_force_on(ref), "unconfirmed": unconfirmed, "notes": notes,
     })
     result["explanation_vi"], result["explanation_en"] = _explain(result, standard, deprived, note)
     return result
@@ -365,6 +435,7 @@ def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str) -> 
     cls = r["class"]
     vi_cls, en_cls = CLASS_LABELS[cls]
     inc = r["income"]
+    total = len(s.indicators)
     area_vi = "thành thị" if r["area_type"] == "urban" else "nông thôn"
     if inc["method"] == "declared_income":
         cmp = "≤" if inc["below_line"] else ">"
@@ -372,15 +443,15 @@ def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str) -> 
         inc_en = f"income {inc['per_person_month']:,} VND/person/month {cmp} line {inc['line']:,} ({r['area_type']})"
     elif inc["method"]:
         cmp = "≤" if inc["below_line"] else ">"
-        syn = " — bảng điểm THỬ NGHIỆM, không phải bảng chính thức" if inc.get("score_a_synthetic") else ""
-        inc_vi = f"điểm A {inc['score_a']:g} {cmp} ngưỡng {inc['score_a_cutoff']:g} ({area_vi}){syn}"
-        inc_en = f"score A {inc['score_a']:g} {cmp} cut-off {inc['score_a_cutoff']:g} ({r['area_type']})"
+        syn = " — bảng điểm THỬ NGHIỆM, không phải bảng chính thức" if inc.get("b1_synthetic") else ""
+        inc_vi = f"điểm B1 {_num_vi(inc['b1_score'])} {cmp} ngưỡng {_num_vi(inc['b1_cutoff'])} ({area_vi}){syn}"
+        inc_en = f"B1 score {inc['b1_score']:g} {cmp} cut-off {inc['b1_cutoff']:g} ({r['area_type']})"
     else:
         inc_vi, inc_en = "chưa có thông tin thu nhập", "no income information"
-    dep_vi = f"thiếu hụt {r['deprivation_count']}/12 chỉ số (điểm B = {r['score_b']})"
+    dep_vi = f"thiếu hụt {r['deprivation_count']}/{total} chỉ số (điểm B2 = {r['b2_score']})"
     if deprived:
         dep_vi += ": " + ", ".join(deprived)
-    dep_en = f"deprived on {r['deprivation_count']}/12 indicators (score B = {r['score_b']})"
+    dep_en = f"deprived on {r['deprivation_count']}/{total} indicators (B2 score = {r['b2_score']})"
     head_vi = f"{vi_cls} theo {s.name.get('vi', s.id)}"
     if s.status == "draft":
         head_vi += " [DỰ THẢO]"
@@ -390,11 +461,19 @@ def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str) -> 
         more = ", ".join(r["missing"][:6]) + ("…" if len(r["missing"]) > 6 else "")
         text_vi += f" Còn thiếu: {more}."
         text_en += f" Missing: {more}."
+    for n in r.get("notes", ()):
+        text_vi += " " + n["vi"]
+        text_en += " " + n["en"]
     return text_vi, text_en
 
 
+def _num_vi(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
 def classify_all(doc: dict[str, Any], standards: Iterable[Standard] | None = None,
-                 ref: dt.date | None = None, score_a_table: ScoreATable | None = None) -> list[dict[str, Any]]:
+                 ref: dt.date | None = None, score_a_table: B1Table | None = None, *,
+                 b1_table: B1Table | None = None, form: Any = None) -> list[dict[str, Any]]:
     """Classify under every standard in force for the household's area on ``ref``.
 
     With ``standards`` given explicitly (e.g. the ones a review round names),
@@ -404,4 +483,4 @@ def classify_all(doc: dict[str, Any], standards: Iterable[Standard] | None = Non
     if standards is None:
         area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
         standards = applicable_standards(area.get("province_code"), ref) if ref else []
-    return [classify(doc, s, ref, score_a_table) for s in standards]
+    return [classify(doc, s, ref, b1_table=b1_table or score_a_table, form=form) for s in standards]

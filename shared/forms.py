@@ -15,7 +15,7 @@ from typing import Any
 from . import expr
 
 FORMS_DIR = Path(__file__).parent / "data" / "forms"
-CURRENT_FORM_VERSION = "2025.1"
+CURRENT_FORM_VERSION = "2026.1"
 
 FIELD_TYPES = frozenset({
     "text", "integer", "decimal", "boolean", "date",

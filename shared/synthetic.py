@@ -175,7 +175,7 @@ def _deprive(rng: random.Random, key: str, h: dict[str, Any], ref: dt.date) -> N
     elif key == "telecom":
         h["telecom_use"] = False
     elif key == "information_devices":
-        h["info_devices"] = []
+        h["info_devices"] = ["none"] if h.get("form_version", "") >= "2026.1" else []
 
 
 def _year(m: dict[str, Any]) -> int:
@@ -243,10 +243,23 @@ def generate_household(rng: random.Random, *, province_code: str = "22", ward_co
     for key in rng.sample(INDICATOR_KEYS, k):
         _deprive(rng, key, h, ref)
     h["income"] = _income(rng, per, h["members"], livelihood)
+    if h["form_version"] >= "2026.1":
+        _questions_2027(h, poorish)
     if rng.random() < 0.25:
         h["notes"] = rng.choice(("Hộ có người ốm dài ngày", "Nhà thuê", "Chủ hộ đi làm xa",
                                  "Đề nghị xem xét hỗ trợ nhà ở", "Hộ mới tách"))
     return h
+
+
+def _questions_2027(h: dict[str, Any], poorish: bool) -> None:
+    """The answers form 2026.1 adds for the 2027–2030 standard, drawn from their own generator (seeded by
+    the household id) so that every other answer stays what earlier versions of this module drew."""
+    rng = random.Random(h["household_id"])
+    p = 0.25 if poorish else 0.05
+    h["internet_access"] = rng.random() >= p
+    h["digital_services"] = h["internet_access"] and rng.random() >= p
+    h["waste_treatment"] = "unhygienic" if rng.random() < p / 2 else rng.choice(("collected", "collected",
+                                                                                    "self_hygienic"))
 
 
 def _house_number(rng: random.Random) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from shared.classify import classify, classify_all
-from shared.standards import load_standards
+from shared.standards import applicable_standards, load_standards, standard_from_dict
 from tests.factories import household, member
 
 STD = load_standards()
@@ -216,16 +216,20 @@ def test_poor_stands_even_with_unknown_indicators():
     assert r["class"] == "poor"
 
 
-def test_score_a_given_on_the_paper_form_decides_income_nationally():
-    h = household(income_pp_month=None, score_a=175)
+@pytest.mark.parametrize("field", ["b1_score", "score_a"])   # score_a: the name before form 2026.1
+def test_b1_score_given_on_the_paper_form_decides_income_nationally(field):
+    h = household(income_pp_month=None, **{field: 175})
     r = run(h)
-    assert r["income"]["method"] == "score_a" and r["income"]["below_line"] is True
-    h["score_a"] = 175.5
+    assert r["income"]["method"] == "b1_score" and r["income"]["below_line"] is True
+    assert r["income"]["b1_score"] == r["income"]["score_a"] == 175      # deprecated alias kept
+    assert "điểm B1 175 ≤ ngưỡng 175" in r["explanation_vi"]
+    h[field] = 175.5
     assert run(h)["income"]["below_line"] is False
+    assert "điểm B1 175,5 > ngưỡng 175" in run(h)["explanation_vi"]
 
 
-def test_score_a_cannot_decide_under_quang_ninh_without_cutoffs():
-    r = classify(household(income_pp_month=None, score_a=120), QN)
+def test_b1_score_cannot_decide_under_quang_ninh_without_cutoffs():
+    r = classify(household(income_pp_month=None, b1_score=120), QN)
     assert r["class"] == "unknown"
     assert "income" in r["missing"]
 
@@ -259,9 +263,11 @@ def test_classify_all_applies_every_standard_in_force_for_the_area():
 
 
 def test_draft_standard_is_never_picked_automatically_but_can_be_named():
-    draft = STD["vn-national-2026-2030-draft"]
+    data = dict(NAT.raw, id="test-draft", status="draft")
+    draft = standard_from_dict(data, "test-draft.json")
     h = household(collected_at="2026-10-01")
-    assert classify_all(h) == []
+    assert [r["standard_id"] for r in classify_all(h, None)] == ["vn-national-2022-2025"]
+    assert "test-draft" not in [s.id for s in applicable_standards("22", dt.date(2026, 10, 1), [NAT, draft])]
     r = classify_all(h, [draft])[0]
     assert r["standard_status"] == "draft" and "[DỰ THẢO]" in r["explanation_vi"]
 

@@ -38,15 +38,16 @@ def test_classify_prints_every_standard_in_force():
         "qn-provincial-2023-2025": "poor", "vn-national-2022-2025": "poor"}
 
 
-def test_classify_with_a_named_standard_and_the_synthetic_score_a_table():
+@pytest.mark.parametrize("flag", ["--b1-table", "--score-a-table"])   # the old name is a deprecated alias
+def test_classify_with_a_named_standard_and_the_synthetic_b1_table(flag):
     doc = json.loads((EXAMPLES / "household-average.json").read_text(encoding="utf-8"))
     # A loaded points table is the official method: it takes precedence over declared income.
     r = rasoat("classify", "-", "--standard", "vn-national-2022-2025",
-               "--score-a-table", str(EXAMPLES / "score-a-table-synthetic.json"), stdin=json.dumps(doc))
+               flag, str(EXAMPLES / "b1-table-synthetic.json"), stdin=json.dumps(doc))
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)["results"]
-    assert len(res) == 1 and res[0]["income"]["method"] == "score_a_table:synthetic-demo-1"
-    assert res[0]["income"]["score_a"] == 100 + 15 + 10 + 10 + 10 + 12   # walls, roof, piped, septic, 1 worker
+    assert len(res) == 1 and res[0]["income"]["method"] == "b1_table:synthetic-demo-1"
+    assert res[0]["income"]["b1_score"] == 100 + 15 + 10 + 10 + 10 + 12   # walls, roof, piped, septic, 1 worker
     assert "THỬ NGHIỆM" in res[0]["explanation_vi"]
 
 

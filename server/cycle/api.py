@@ -28,7 +28,8 @@ class RoundRequest(BaseModel):
     kind: Literal["periodic", "regular"] = "periodic"
     year: int = Field(ge=2000, le=2100)
     month: int | None = Field(None, ge=1, le=12)
-    standards: list[str] | None = Field(None, description="standard ids; default: those in force on 1 September")
+    standards: list[str] | None = Field(None, description="standard ids; default: the date rule (those in force "
+                                                          "on the round's first day for the ward's province)")
     starts_on: str | None = Field(None, json_schema_extra=DATE)
     ends_on: str | None = Field(None, json_schema_extra=DATE)
     note: str = ""
@@ -75,12 +76,21 @@ def list_rounds(user: ViewerDep, db: DbDep):
 
 @router.post("/rounds", status_code=201, summary="Open a round (409 round_open while another is open)")
 def open_round(body: RoundRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    std = body.standards or rounds.suggested_standards(body.year)
-    r = rounds.open_round(db, body.kind, body.year, std, now, month=body.month, starts_on=body.starts_on,
+    r = rounds.open_round(db, body.kind, body.year, body.standards, now, month=body.month, starts_on=body.starts_on,
                           ends_on=body.ends_on, note=body.note, user_id=user.id)
     if body.preload_previous:
         r["preloaded"] = carry.carry_forward(db, r["id"], now, user.id)
     return ok(r, 201)
+
+
+class StandardsRequest(BaseModel):
+    standards: list[str] = Field(description="standard ids the round applies (before its first device submission)")
+
+
+@router.put("/rounds/{round_id}/standards",
+            summary="Change a round's standards before collection starts (409 round_started after)")
+def set_round_standards(round_id: int, body: StandardsRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    return ok(rounds.set_standards(db, round_id, body.standards, now, user.id))
 
 
 @router.post("/rounds/{round_id}/close", summary="Close a round: later pushes are rejected round_closed")
@@ -212,3 +222,37 @@ def add_credit(body: CreditRequest, user: OfficerDep, db: DbDep, now: NowDep):
 def credit_received(record_id: int, body: ReceivedRequest, user: OfficerDep, db: DbDep, now: NowDep):
     targets.mark_received(db, record_id, body.received_on, now, user.id)
     return ok({"id": record_id, "received_on": body.received_on})
+
+
+# --- low-income workers (Decree 30/2025/NĐ-CP) ---------------------------------------------------
+
+class LowIncomeRequest(BaseModel):
+    household_id: str = Field(min_length=1, max_length=64)
+    member_id: str = Field(min_length=1, max_length=64)
+    requested_by: Literal["worker", "household"] = "worker"
+    requested_on: str = Field(description="the request's date, not in the future", json_schema_extra=DATE)
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/low-income", status_code=201, summary="Record a low-income worker request and identify the worker")
+def low_income_request(body: LowIncomeRequest, user: OfficerDep, db: DbDep, now: NowDep):
+    from . import low_income
+    return ok(low_income.record_request(db, body.household_id, body.member_id, body.requested_by, body.requested_on,
+                                        now, body.note, user.id), 201)
+
+
+@router.get("/low-income", summary="Low-income worker requests of a year (identified, not, undetermined)")
+def low_income_list(user: ViewerDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    from . import low_income
+    y = year or server_date(now).year
+    with db.snapshot() as conn:
+        rows = low_income.list_requests(conn, y)
+        counts = low_income.count_identified(conn, y)
+    return ok({"year": y, "requests": rows, "identified": counts[""], "identified_by_group": counts,
+               "rule": low_income.rule_summary()})
+
+
+@router.post("/low-income/{request_id}/reidentify", summary="Identify again on the household's current answers")
+def low_income_reidentify(request_id: int, user: OfficerDep, db: DbDep, now: NowDep):
+    from . import low_income
+    return ok(low_income.reidentify(db, request_id, now, user.id))

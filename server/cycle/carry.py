@@ -9,6 +9,9 @@ import datetime as dt
 import json
 from typing import Any
 
+from shared.forms import available_versions, load_form
+from shared.rounds import missing_questions
+
 from ..db import Database
 from ..errors import ApiError
 from ..services.preload import preload_households
@@ -31,12 +34,15 @@ def carry_forward(db: Database, round_id: int, now: dt.datetime, user_id: int | 
     if r is None:
         raise ApiError(404, "round_not_found", f"No round {round_id}", "Không tìm thấy đợt rà soát")
     ctx = rounds.RoundContext(r["id"], r["year"], "import", rounds.label(r), standards=())
+    needed = [s for s in rounds.load_standards().values() if s.id in r["standards"]]
 
     def docs() -> Any:
         for row in db.conn.execute(_SQL, (r["year"],)).fetchall():
             answers = dict(json.loads(row["body"])["answers"])
             answers.pop("confirmations", None)
             answers["preloaded_from"] = f"review:{row['round_year'] or r['year'] - 1}"
+            # Last year's answers in the form version this round needs (a newer version only adds questions).
+            answers["form_version"] = fitting_version(str(answers.get("form_version")), needed)
             yield answers
 
     with db.write():
@@ -44,4 +50,17 @@ def carry_forward(db: Database, round_id: int, now: dt.datetime, user_id: int | 
     return {"round_id": round_id, **res["counts"], "rejected": res["rejected"][:20]}
 
 
-__all__ = ["carry_forward"]
+def fitting_version(version: str, standards: list) -> str:
+    """``version`` when it asks what the standards need, else the oldest newer version that does."""
+    try:
+        if not missing_questions(load_form(version), standards):
+            return version
+    except KeyError:
+        return version
+    for v in available_versions():
+        if v > version and not missing_questions(load_form(v), standards):
+            return v
+    return version
+
+
+__all__ = ["carry_forward", "fitting_version"]

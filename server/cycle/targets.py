@@ -30,7 +30,16 @@ from ..store import audit
 from . import eligibility as cycle_eligibility
 
 ESCAPED = ("escaped_poverty", "escaped_near_poverty")
-HOUSING_BITS = (1 << 6) | (1 << 7)          # indicators 7 and 8
+HOUSING_KEYS = ("housing_quality", "floor_area")     # the standard's housing indicators, by key
+
+
+def housing_bits(standard_id: str) -> int:
+    """The deprived-mask bits of the standard's housing indicators (7 and 8 in 2022–2025 and 2027–2030)."""
+    from shared.standards import load_standards
+    std = load_standards().get(standard_id)
+    if std is None:
+        return (1 << 6) | (1 << 7)
+    return sum(1 << (i.number - 1) for i in std.indicators if i.key in HOUSING_KEYS)
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -71,7 +80,8 @@ def compute(db: Database, round_: int, standard_id: str, on: dt.date) -> dict[st
                     members += 1
                     insured += m.get("health_insurance") is True
     known = [m for m in escaped.values() if m >= 0]
-    safe = sum(1 for m in known if not m & HOUSING_BITS)
+    bits = housing_bits(standard_id)
+    safe = sum(1 for m in known if not m & bits)
     # policy credit: escaped households in their credit window that asked / received
     table = cycle_eligibility.policies(conn)
     in_window: list[str] = []

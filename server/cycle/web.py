@@ -49,9 +49,10 @@ def rounds_page(request: Request, user: ViewerUser) -> Response:
     all_rounds = rounds.list_rounds(db.conn)
     summaries = {r["id"]: rounds.round_summary(db.conn, r["id"]) for r in all_rounds}
     year = today.year if today.month >= 9 else today.year - 1
+    province = db.conn.execute("SELECT province_code FROM wards ORDER BY id LIMIT 1").fetchone()
     return render(request, "cycle/rounds.html", rounds=all_rounds, summaries=summaries, year=year,
-                  standards=sorted(load_standards().values(), key=lambda s: s.id),
-                  suggested=set(rounds.suggested_standards(year)))
+                  standards=sorted(load_standards().values(), key=lambda s: s.effective_from),
+                  suggested=set(rounds.suggested_standards(year, province[0] if province else None)))
 
 
 @router.post(BASE + "/rounds")
@@ -68,6 +69,14 @@ async def open_round(request: Request, user: OfficerPost) -> Response:
         res = carry.carry_forward(get_db(request), r["id"], get_now(request), user.id)
         msg += f"; nạp sẵn {res['accepted']} hộ từ kỳ trước"
     return redirect(BASE, msg)
+
+
+@router.post(BASE + "/rounds/{round_id}/standards")
+async def round_standards(request: Request, round_id: int, user: OfficerPost) -> Response:
+    form = await form_data(request)
+    r = rounds.set_standards(get_db(request), round_id, form.getlist("standards"), get_now(request), user.id)
+    names = ", ".join(d["short_name"]["vi"] for d in r["standard_details"])
+    return redirect(BASE, f"Đợt {r['label_vi']} áp dụng: {names}")
 
 
 @router.post(BASE + "/rounds/{round_id}/close")
@@ -247,3 +256,45 @@ async def credit(request: Request, user: OfficerPost) -> Response:
                        get_now(request), form.get("received_on") or None,
                        _int(form.get("amount"), "amount", required=False), str(form.get("note") or ""), user.id)
     return redirect(BASE + "/targets", "Đã ghi nhận đề nghị vay vốn")
+
+
+# --- low-income workers (Decree 30/2025/NĐ-CP) ---------------------------------------------------
+
+@router.get(BASE + "/low-income")
+def low_income_page(request: Request, user: ViewerUser, year: int | None = None,
+                    household_id: str | None = None) -> Response:
+    from ..services import people
+    from . import low_income
+
+    db = get_db(request)
+    today = server_date(get_now(request))
+    year = year or today.year
+    with db.snapshot() as conn:
+        rows = low_income.list_requests(conn, year)
+    chosen = people.household_detail(db, household_id) if household_id else None
+    if household_id and chosen is None:
+        raise ConsoleError(404)
+    identified = [r for r in rows if r["outcome"] == "identified"]
+    return render(request, "cycle/low_income.html", rows=rows, identified=identified, year=year,
+                  today=today.isoformat(), rule=low_income.rule_summary(), chosen=chosen)
+
+
+@router.post(BASE + "/low-income")
+async def low_income_request(request: Request, user: OfficerPost) -> Response:
+    from . import low_income
+
+    form = await form_data(request)
+    hid = str(form.get("household_id") or "").strip()
+    r = low_income.record_request(get_db(request), hid, str(form.get("member_id") or ""),
+                                  str(form.get("requested_by") or ""), str(form.get("requested_on") or ""),
+                                  get_now(request), str(form.get("note") or ""), user.id)
+    return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}",
+                    f"{r['worker_name']}: {r['outcome_vi']}")
+
+
+@router.post(BASE + "/low-income/{request_id}/reidentify")
+async def low_income_reidentify(request: Request, request_id: int, user: OfficerPost) -> Response:
+    from . import low_income
+
+    r = low_income.reidentify(get_db(request), request_id, get_now(request), user.id)
+    return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}", f"{r['worker_name']}: {r['outcome_vi']}")

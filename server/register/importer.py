@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Iterable
@@ -80,7 +81,9 @@ def group_lookup(groups: Iterable[dict[str, Any]]) -> dict[str, str]:
     out: dict[str, str] = {}
     ambiguous: set[str] = set()
     for g in groups:
-        keys = {norm_header(g["code"]), norm_header(g["name"]), norm_header(g["code"]).replace(" ", "")}
+        keys = {norm_header(g["code"]), norm_header(g["name"]), norm_header(g["code"]).replace(" ", ""),
+                # "Khu phố 1 (Bãi Cháy cũ)" is "Khu phố 1" in a register (the former ward in brackets)
+                norm_header(re.sub(r"\s*\([^)]*\)", "", str(g["name"])))}
         for text in (g["code"], g["name"]):
             digits = "".join(ch for ch in str(text) if ch.isdigit())
             if digits:

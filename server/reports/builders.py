@@ -27,6 +27,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from shared.standards import load_standards
 from shared.transitions import Movement, movement, movement_report
 
 from ..process import status_history
@@ -40,7 +41,8 @@ _MOVE_POOR = ("start", "to_near_poor", "escaped", "other_decreases", "from_near_
               "other_increases", "end")
 _MOVE_NEAR = ("start", "to_poor", "escaped", "other_decreases", "from_poor", "relapsed", "new", "other_increases",
               "end")
-_INDICATORS = ("base", *(f"ind_{n}" for n in range(1, 13)))
+MAX_INDICATORS = 32      # the deprived indicators are a bit mask in report_class_facts (bit n-1 = indicator n)
+_INDICATORS = ("base", *(f"ind_{n}" for n in range(1, MAX_INDICATORS + 1)))
 _GROUPS = ("base", "ethnic_minority", "no_labour", "person_of_merit", "other")
 NAMED_FIELDS = ("seq", "group_code", "group_name", "head_name", "address", "persons", "list", "list_vi",
                 "movement", "movement_vi", "deprived_text", "flags_text", "household_code")
@@ -48,9 +50,9 @@ FLAG_LABELS = {"ethnic_minority": "Dân tộc thiểu số", "no_labour": "Khôn
                "person_of_merit": "Có người có công"}
 
 METRICS: dict[str, frozenset[str]] = {
-    "overall": frozenset({*GROUP_KEYS, *_OVERALL, "poor_rate", "near_poor_rate"}),
+    "overall": frozenset({*GROUP_KEYS, *_OVERALL, "poor_rate", "near_poor_rate", "low_income_workers"}),
     "movement": frozenset({*GROUP_KEYS, *_MOVE_POOR, *_MOVE_NEAR, "decreases", "increases"}),
-    "indicators": frozenset({*GROUP_KEYS, *_INDICATORS, *(f"ind_{n}_rate" for n in range(1, 13))}),
+    "indicators": frozenset({*GROUP_KEYS, *_INDICATORS, *(f"ind_{n}_rate" for n in range(1, MAX_INDICATORS + 1))}),
     "groups": frozenset({*GROUP_KEYS, *_GROUPS}),
     "named_lists": frozenset(NAMED_FIELDS),
 }
@@ -117,6 +119,12 @@ def overall(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> t
         SUM(cf.class IS NULL OR cf.class = 'unknown') AS unclassified"""
     cache = _cache(params)
     rows, total = _aggregate(conn, scope, select, _OVERALL, cache=cache)
+    # Low-income workers identified in the round's year (Decree 30/2025; server/cycle/low_income.py).
+    from ..cycle.low_income import count_identified
+    workers = count_identified(conn, scope.round)
+    for r in rows:
+        r["low_income_workers"] = workers.get(r["group_code"], 0)
+    total["low_income_workers"] = sum(r["low_income_workers"] for r in rows)
     for r in (*rows, total):
         r["poor_rate"] = _rate(r["poor"], r["households"])
         r["near_poor_rate"] = _rate(r["near_poor"], r["households"])
@@ -125,15 +133,16 @@ def overall(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> t
 
 def indicators(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> tuple[list, dict, dict]:
     status = params["status"]
+    count = len(load_standards()[scope.standard_id].indicators)     # the standard's own indicator set
     parts = ["SUM(cf.class = ?) AS base"]
     args: list[Any] = [status]
-    for n in range(1, 13):
+    for n in range(1, count + 1):
         parts.append(f"SUM(cf.class = ? AND (cf.deprived_mask & {1 << (n - 1)}) != 0) AS ind_{n}")
         args.append(status)
     cache = _cache(params)
-    rows, total = _aggregate(conn, scope, ", ".join(parts), _INDICATORS, tuple(args), cache)
+    rows, total = _aggregate(conn, scope, ", ".join(parts), _INDICATORS[:count + 1], tuple(args), cache)
     for r in (*rows, total):
-        for n in range(1, 13):
+        for n in range(1, count + 1):
             r[f"ind_{n}_rate"] = _rate(r[f"ind_{n}"], r["base"])
     return rows, total, {"basis": "classification", "status": status,
                          "merged_away": len(merged_away_ids(conn, cache))}

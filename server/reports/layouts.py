@@ -5,6 +5,9 @@ columns in order — each with its column code (the lettered/numbered codes of V
 templates), a bilingual label, the metric key it shows and a type (int, percent, text). Every
 layout carries an ``unconfirmed`` note: official titles and column codes are [U] (domain.md §5)
 and can be corrected in these files without code changes; a wrong metric key is refused at load.
+
+A layout with ``indicator_columns`` has a column pair (count, rate) per indicator **of the report's
+standard** (``for_standard``): 12 for 2022–2025, 14 for 2027–2030, whatever a new standard file lists.
 """
 from __future__ import annotations
 
@@ -46,7 +49,31 @@ def _check(data: dict[str, Any], source: str, metrics: dict[str, frozenset[str]]
         if c["code"] in codes:
             raise LayoutError(f"{where}: column code '{c['code']}' used twice")
         codes.add(c["code"])
+    spec = data.get("indicator_columns")
+    if spec is not None:
+        for kind in ("count", "rate"):
+            s = spec.get(kind) if isinstance(spec, dict) else None
+            if not isinstance(s, dict) or s.get("type") not in TYPES or not isinstance(s.get("label"), dict):
+                raise LayoutError(f"{source}: indicator_columns.{kind} needs a 'type' and a 'label'")
     return data
+
+
+def for_standard(layout: dict[str, Any], standard: Any) -> dict[str, Any]:
+    """The layout with its per-indicator columns for ``standard``'s indicator set (others unchanged)."""
+    spec = layout.get("indicator_columns")
+    if not spec:
+        return layout
+    cols = list(layout["columns"])
+    last = cols[-1]["code"] if cols else "0"
+    code = int(last) + 1 if str(last).isdigit() else 1
+    for ind in standard.indicators:
+        for kind, metric in (("count", f"ind_{ind.number}"), ("rate", f"ind_{ind.number}_rate")):
+            s = spec[kind]
+            label = {lang: text.format(n=ind.number, label=ind.label.get(lang) or ind.label["vi"])
+                     for lang, text in s["label"].items()}
+            cols.append({"code": str(code), "metric": metric, "label": label, "type": s["type"]})
+            code += 1
+    return {**layout, "columns": cols}
 
 
 @lru_cache(maxsize=4)

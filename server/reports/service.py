@@ -15,7 +15,7 @@ from ..process import service as process_service
 from ..process.results import LISTS, reader
 from . import export, facts
 from .builders import Scope, iter_named
-from .layouts import get_layout, load_layouts
+from .layouts import for_standard, get_layout, load_layouts
 
 
 def resolve(db: Database, round_: int, standard_id: str, group: str | None = None,
@@ -53,6 +53,7 @@ def report_json(db: Database, report_id: str, round_: int, standard_id: str, gro
                        "Danh sách hộ được phân trang: dùng /api/v1/reports/named_lists/rows")
     facts.refresh(db)
     scope, info = resolve(db, round_, standard_id, group, ward_code)
+    layout = for_standard(layout, load_standards()[standard_id])
     with reader(db) as conn:
         out = export.build(conn, scope, layout)
     return {**out, "scope": info}
@@ -88,7 +89,9 @@ def xlsx_file(db: Database, round_: int, standard_id: str, report_id: str | None
     os.close(fd)
     try:
         with reader(db) as conn:
-            totals = export.write_workbook(conn, scope, load_layouts(), info, path, ids)
+            std = load_standards()[standard_id]
+            layouts = {k: for_standard(v, std) for k, v in load_layouts().items()}
+            totals = export.write_workbook(conn, scope, layouts, info, path, ids)
     except BaseException:
         os.unlink(path)
         raise
@@ -103,6 +106,7 @@ def csv_stream(db: Database, report_id: str, round_: int, standard_id: str, grou
     layout = layout_or_404(report_id)
     facts.refresh(db)
     scope, info = resolve(db, round_, standard_id, group, ward_code)
+    layout = for_standard(layout, load_standards()[standard_id])
     where = info["group_code"] or info["ward_code"]
     name = f"rasoat-{report_id}{'-' + list_name if list_name else ''}-{where}-{round_}-{standard_id}.csv"
 

@@ -33,7 +33,10 @@ def reports_page(request: Request, user: ViewerUser, round: int | None = None, s
     r, std, choices = _scope(request, round, standard)
     layouts = load_layouts()
     report = report if report in layouts else "overall"
-    layout = layouts[report]
+    from shared.standards import load_standards
+
+    from .layouts import for_standard
+    layout = for_standard(layouts[report], load_standards()[std])
     data, named = None, None
     if layout["builder"] == "named_lists":
         named = service.named_page(db, r, std, group or None, list or None, page, NAMED_PAGE)

@@ -167,6 +167,9 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
     # A device clock running ahead (see wire.clock_skew) moves "today" for the future-date check only.
     skew = wire.clock_skew(raw, now) if isinstance(raw, dict) else dt.timedelta(0)
     problems += [p.to_dict() for p in validate(doc, today=server_date(now + skew))]
+    misfit = round_ctx.form_problem(doc) if round_ctx is not None else None
+    if misfit is not None:
+        problems.append(misfit)
     if lenient:
         for p in problems:
             if p["code"] in ("required", "confirmation_required"):

@@ -11,7 +11,7 @@ from server.cycle import carry, rounds
 
 from tests.server.helpers import pull_all, push, simple_household, submission
 
-DRAFT = "vn-national-2026-2030-draft"
+STANDARD = "vn-national-2022-2025"   # in force through 2026 (Decree 351/2025)
 
 
 def test_carry_forward_preloads_the_reviewed_households_once_and_skips_gone_ones(client, clock, db, device):
@@ -30,7 +30,7 @@ def test_carry_forward_preloads_the_reviewed_households_once_and_skips_gone_ones
     _, cursor = pull_all(client, device)
 
     clock.now = dt.datetime(year + 1, 9, 5, 9, tzinfo=clock.now.tzinfo)
-    rnd = rounds.open_round(db, "periodic", year + 1, [DRAFT], clock.now)
+    rnd = rounds.open_round(db, "periodic", year + 1, [STANDARD], clock.now)
     body = carry.carry_forward(db, rnd["id"], clock.now)     # POST /api/v1/cycle/rounds/{id}/preload
     assert body["accepted"] == 2 and body["rejected"] == [], body
 

@@ -167,16 +167,21 @@ def test_a_closed_round_refuses_pushes_with_a_clear_message(client, clock, db, d
     assert r["problems"][0]["message_vi"] == "Đợt rà soát định kỳ năm 2025 đã kết thúc; liên hệ cán bộ phường"
     # a retry of a body stored before the close still gets its original receipt
     assert push(client, device, [first]).json()["results"][0]["status"] == "duplicate"
-    # another round cannot open while one is open; a 2026 round may name the draft standard explicitly
+    # another round cannot open while one is open; a 2026 round may name the 2027–2030 standard explicitly
+    # (a general review setting 2027's lists); its form must then ask the new questions
     from server.cycle import rounds
     from server.errors import ApiError
     clock.now = dt.datetime(2026, 10, 5, 12, tzinfo=NOW.tzinfo)
-    r26 = rounds.open_round(db, "periodic", 2026, ["vn-national-2026-2030-draft"], clock.now)
-    assert r26["standard_details"][0]["draft"] is True
+    r26 = rounds.open_round(db, "periodic", 2026, ["vn-national-2027-2030"], clock.now)
+    assert r26["standard_details"][0]["in_period"] is False
     h3 = simple_household(collected_at="2026-10-01")
     res = push(client, device, [submission(h3)]).json()["results"][0]
+    assert res["status"] == "rejected" and res["problems"][0]["code"] == "form_version_round", res
+    assert "2025.1" in res["problems"][0]["message_vi"] and "năm 2026" in res["problems"][0]["message_vi"]
+    h3.update(form_version="2026.1", internet_access=True, digital_services=True, waste_treatment="collected")
+    res = push(client, device, [submission(h3)]).json()["results"][0]
     assert res["status"] == "accepted", res
-    assert [c["standard_id"] for c in res["classifications"]] == ["vn-national-2026-2030-draft"]
+    assert [c["standard_id"] for c in res["classifications"]] == ["vn-national-2027-2030"]
     try:
         rounds.open_round(db, "regular", 2026, [NATIONAL], clock.now, month=11)
         raise AssertionError("a second open round")

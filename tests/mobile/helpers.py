@@ -10,8 +10,8 @@ HOUSEHOLD_ANSWERS: list[tuple[str, Any]] = [
     ("livelihood", "fishery"),
     ("housing.walls", "non_durable"), ("housing.columns", "durable"), ("housing.roof", "non_durable"),
     ("housing.floor_area_m2", "28"),
-    ("water_source", "drilled_well"), ("latrine", "open_pit"), ("telecom_use", True),
-    ("info_devices", ["smartphone"]),
+    ("water_source", "drilled_well"), ("latrine", "open_pit"), ("waste_treatment", "collected"),
+    ("telecom_use", True), ("info_devices", ["smartphone"]), ("internet_access", True), ("digital_services", True),
     ("income.wages", "30.000.000"), ("income.farming_net", "24000000"), ("income.business", "0"),
 ]
 

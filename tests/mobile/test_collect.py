@@ -113,11 +113,12 @@ def test_a_frozen_submission_is_never_changed_by_a_later_edit(coll, store):
 
 def test_new_forms_use_the_newest_version_drafts_keep_theirs(coll, store):
     hid = coll.new_household("KP01")
-    definition = dict(coll.form("2025.1").raw, version="2026.1")
-    store.save_form("2026.1", definition)
-    assert coll.latest_form_version() == "2026.1"
-    assert coll.household(hid)["doc"]["form_version"] == "2025.1"
-    assert coll.household(coll.new_household("KP01"))["doc"]["form_version"] == "2026.1"
+    assert coll.household(hid)["doc"]["form_version"] == "2026.1"        # the newest bundled version
+    definition = dict(coll.form("2026.1").raw, version="2099.1")
+    store.save_form("2099.1", definition)                               # a newer one received by sync
+    assert coll.latest_form_version() == "2099.1"
+    assert coll.household(hid)["doc"]["form_version"] == "2026.1"
+    assert coll.household(coll.new_household("KP01"))["doc"]["form_version"] == "2099.1"
 
 
 def test_classification_preview_has_reasons(coll):
@@ -125,7 +126,7 @@ def test_classification_preview_has_reasons(coll):
     fill_household(coll, hid)
     results, note = coll.classification(hid)
     assert results and note == "" and all(r["explanation_vi"] for r in results)
-    assert all(len(r["indicators"]) == 12 for r in results)
+    assert all(len(r["indicators"]) == r["indicator_total"] == 12 for r in results)
 
 
 def test_full_disk_is_a_vietnamese_message_and_loses_nothing(coll, store):
@@ -139,11 +140,47 @@ def test_full_disk_is_a_vietnamese_message_and_loses_nothing(coll, store):
     assert coll.household(hid)["doc"]["address"]["street"] == "Vườn Đào"
 
 
-def test_classification_falls_back_to_a_labelled_draft(store):
+def _receive_round(store, standards, year=2026):
+    from mobile.sync import apply_change
+    with store.tx() as c:
+        apply_change(store, {"seq": 1, "kind": "round", "round_id": 7, "round_kind": "periodic",
+                             "year": year, "month": None, "status": "open", "standards": standards,
+                             "starts_on": f"{year}-09-01", "ends_on": f"{year}-12-14"}, c)
+
+
+def test_without_a_round_a_2026_household_gets_the_2022_2025_standard_and_the_provincial_note(store):
     import datetime as dt
     later = Collection(store, today=lambda: dt.date(2026, 11, 27), now=lambda: "2026-11-27T09:00:00+07:00")
     hid = later.new_household("KP01")
     fill_household(later, hid)
     results, note = later.classification(hid)
-    assert "DỰ THẢO" in note
-    assert all(r["standard_status"] == "draft" for r in results)
+    assert [r["standard_id"] for r in results] == ["vn-national-2022-2025"]
+    assert "Không có chuẩn nghèo riêng của tỉnh" in note
+
+
+def test_the_rounds_standards_drive_the_preview(store):
+    import datetime as dt
+    later = Collection(store, today=lambda: dt.date(2026, 11, 27), now=lambda: "2026-11-27T09:00:00+07:00")
+    hid = later.new_household("KP01")
+    fill_household(later, hid)
+    _receive_round(store, ["vn-national-2027-2030"])
+    results, note = later.classification(hid)
+    assert [r["standard_id"] for r in results] == ["vn-national-2027-2030"]
+    assert results[0]["indicator_total"] == 14
+    assert [s.id for s in later.round_standards(hid)] == ["vn-national-2027-2030"]
+
+
+def test_a_draft_of_the_old_form_is_told_and_moved_to_the_version_the_round_needs(store):
+    import datetime as dt
+    later = Collection(store, today=lambda: dt.date(2026, 11, 27), now=lambda: "2026-11-27T09:00:00+07:00")
+    hid = later.new_household("KP01")
+    h = later.household(hid)
+    store.save_household(hid, doc=dict(h["doc"], form_version="2025.1"), form_version="2025.1")
+    later.set_answer(hid, "address.street", "Vườn Đào")
+    _receive_round(store, ["vn-national-2027-2030"])
+    _, note = later.classification(hid)
+    assert "2025.1 không dùng được" in note and "2026.1" in note
+    assert later.upgrade_form(hid) == "2026.1"
+    assert later.household(hid)["doc"]["form_version"] == "2026.1"
+    assert later.household(hid)["doc"]["address"]["street"] == "Vườn Đào"     # answers kept
+    assert later.upgrade_form(hid) is None

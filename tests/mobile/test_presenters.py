@@ -144,3 +144,21 @@ def test_sync_presenter_counts_and_last_success(store, coll):
     assert p.last_ok_line().endswith("chưa có")
     p.on_progress({"phase": "error", "message_vi": "Không kết nối được máy chủ", "results": []})
     assert p.message == "Không kết nối được máy chủ" and p.pending_rows()
+
+
+def test_opening_an_old_draft_in_a_round_that_needs_new_questions_moves_it_and_says_so(store):
+    import datetime as dt
+
+    from mobile.collect import Collection
+    from mobile.sync import apply_change
+    coll = Collection(store, today=lambda: dt.date(2026, 11, 27), now=lambda: "2026-11-27T09:00:00+07:00")
+    hid = coll.new_household("KP01")
+    h = coll.household(hid)
+    store.save_household(hid, doc=dict(h["doc"], form_version="2025.1"), form_version="2025.1")
+    with store.tx() as c:
+        apply_change(store, {"seq": 1, "kind": "round", "round_id": 3, "round_kind": "periodic", "year": 2026,
+                             "status": "open", "standards": ["vn-national-2027-2030"]}, c)
+    p = FormPresenter(coll)
+    p.open(hid)
+    assert "2026.1" in p.info and coll.household(hid)["form_version"] == "2026.1"
+    assert "waste_treatment" in {f.name for f in p.form.fields()}

@@ -125,9 +125,12 @@ async def test_enroll_collect_classify_offline(kivy_app, world):
     await tap(app, "section:water_sanitation")
     await tap(app, "choice:water_source:drilled_well")
     await tap(app, "choice:latrine:open_pit")
+    await tap(app, "choice:waste_treatment:collected")
     await tap(app, "section:information")
     await tap(app, "choice:telecom_use:true")
     await tap(app, "choice:info_devices:smartphone")
+    await tap(app, "choice:internet_access:true")
+    await tap(app, "choice:digital_services:true")
     await tap(app, "section:income")
 
     # Bad input: letters in a number. A clear message, the text is kept.
