@@ -16,11 +16,11 @@ DEMO_WARD = {"province_code": "22", "ward_code": "BAICHAY", "name": "Phường B
 # Residential groups as data: six of the former Bãi Cháy ward, three of the former Hùng Thắng ward
 # (numbered on in the merged ward; the former ward in brackets).
 DEMO_GROUPS = (tuple((f"KP0{i}", f"Khu phố {i} (Bãi Cháy cũ)") for i in range(1, 7))
-               + tuple((f"HT0{i}", f"Khu phố {i + 6} (Hùng Thắng cũ)") for i in range(1, 4)))
+               + tuple((f"KP0{i + 6}", f"Khu phố {i + 6} (Hùng Thắng cũ)") for i in range(1, 4)))
 # Known demo passwords: printed by `rasoat seed-demo` / `rasoat serve --demo`. Never use outside a demo.
 DEMO_USERS = (
     ("admin", "Quản trị (demo)", "admin", "admin-demo-2025"),
-    ("officer", "Cán bộ LĐ-TB&XH (demo)", "officer", "officer-demo-2025"),
+    ("officer", "Cán bộ văn hoá – xã hội phụ trách giảm nghèo (demo)", "officer", "officer-demo-2025"),
     ("viewer", "Mặt trận Tổ quốc (demo)", "viewer", "viewer-demo-2025"),
 )
 DEMO_COLLABORATORS = (
@@ -29,7 +29,7 @@ DEMO_COLLABORATORS = (
     ("Lê Thị Mai", "0912000003", ["KP03"]),
     ("Phạm Văn Dũng", "0912000004", ["KP04"]),
     ("Hoàng Thị Lan", "0912000005", ["KP05", "KP06"]),
-    ("Vũ Thị Hằng", "0912000006", ["HT01", "HT02", "HT03"]),
+    ("Vũ Thị Hằng", "0912000006", ["KP07", "KP08", "KP09"]),
 )
 
 

@@ -203,8 +203,9 @@ def _floor_area(ctx: _Ctx) -> Outcome:
     per = area / ctx.n
     lim = p["min_m2_per_person"]
     if per < lim:
-        return True, f"{per:.1f} m²/người, dưới {lim} m²", f"{per:.1f} m² per person, under {lim} m²", []
-    return False, f"{per:.1f} m²/người", f"{per:.1f} m² per person", []
+        return (True, f"{_num_vi(round(per, 1))} m²/người, dưới {_num_vi(lim)} m²",
+                f"{per:.1f} m² per person, under {lim} m²", [])
+    return False, f"{_num_vi(round(per, 1))} m²/người", f"{per:.1f} m² per person", []
 
 
 def _choice_in(ctx: _Ctx) -> Outcome:
@@ -312,6 +313,11 @@ def asked_questions(form: Any) -> frozenset[str] | None:
     return frozenset(out)
 
 
+def _newest_form() -> Any:
+    from .forms import CURRENT_FORM_VERSION
+    return load_form(CURRENT_FORM_VERSION)
+
+
 def _form_of(doc: dict[str, Any]) -> Any:
     version = doc.get("form_version")
     if not isinstance(version, str):
@@ -344,7 +350,8 @@ def classify(doc: dict[str, Any], standard: Standard, ref: dt.date | None = None
                        "explanation_vi": "Chưa xác định được: thiếu " + ", ".join(missing),
                        "explanation_en": "Cannot classify: missing " + ", ".join(missing)})
         return result
-    asked = asked_questions(form if form is not None else _form_of(doc))
+    form = form if form is not None else _form_of(doc)
+    asked = asked_questions(form)
     ctx = _Ctx(doc, ref, {})
     indicators = []
     deprived: list[str] = []
@@ -405,8 +412,12 @@ def classify(doc: dict[str, Any], standard: Standard, ref: dt.date | None = None
                       "en": f"The review date {ref.isoformat()} is outside this standard's effective period "
                             f"({standard.effective_from.isoformat()}–{standard.effective_to.isoformat()})."})
     if not_asked:
-        notes.append({"vi": f"Phiếu phiên bản {doc.get('form_version')} không hỏi: {', '.join(sorted(set(not_asked)))}.",
-                      "en": f"Form version {doc.get('form_version')} did not ask: {', '.join(sorted(set(not_asked)))}."})
+        names = sorted(set(not_asked))
+        latest = _newest_form()
+        notes.append({"vi": f"Phiếu phiên bản {doc.get('form_version')} không hỏi: "
+                            f"{', '.join(question_label(latest, p, 'vi') for p in names)}.",
+                      "en": f"Form version {doc.get('form_version')} did not ask: "
+                            f"{', '.join(question_label(latest, p, 'en') for p in names)}."})
     unconfirmed = standard.unconfirmed(ref)
     # The provisional note when an unconfirmed value can change this result: a standard-level value,
     # or an unconfirmed indicator that is deprived or unknown here.
@@ -427,11 +438,34 @@ def classify(doc: dict[str, Any], standard: Standard, ref: dt.date | None = None
         "missing": sorted(set(missing)), "not_asked": sorted(set(not_asked)),
         "in_period": standard.in_force_on(ref), "unconfirmed": unconfirmed, "notes": notes,
     })
-    result["explanation_vi"], result["explanation_en"] = _explain(result, standard, deprived, note)
+    result["explanation_vi"], result["explanation_en"] = _explain(result, standard, deprived, note, form)
     return result
 
 
-def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str) -> tuple[str, str]:
+def question_label(form: Any, path: str, lang: str = "vi") -> str:
+    """A person's words for an answer path: the form's label ("Năm sinh (thành viên 3)"), else the path."""
+    import re
+    m = re.match(r"^members\[(\d*)\]\.(.+)$", path)
+    name, repeat = (m.group(2), "members") if m else (path, None)
+    label = None
+    if form is not None:
+        try:
+            f = form.field(name, repeat)
+            label = f.label.get(lang) or f.label.get("vi")
+        except KeyError:
+            label = None
+    if label is None:
+        label = {"income": ("thu nhập", "income"), "members": ("thành viên", "members"),
+                 "collected_at": ("ngày rà soát", "review date"),
+                 "area.area_type": ("khu vực thành thị/nông thôn", "area type")}.get(path, (path, path))[
+            0 if lang == "vi" else 1]
+    if m and m.group(1):
+        who = f"thành viên {int(m.group(1)) + 1}" if lang == "vi" else f"member {int(m.group(1)) + 1}"
+        return f"{label} ({who})"
+    return label
+
+
+def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str, form: Any = None) -> tuple[str, str]:
     cls = r["class"]
     vi_cls, en_cls = CLASS_LABELS[cls]
     inc = r["income"]
@@ -458,9 +492,11 @@ def _explain(r: dict[str, Any], s: Standard, deprived: list[str], note: str) -> 
     text_vi = f"{head_vi}: {inc_vi}; {dep_vi}{note}."
     text_en = f"{en_cls} under {s.name.get('en', s.id)}: {inc_en}; {dep_en}."
     if cls == UNKNOWN and r["missing"]:
-        more = ", ".join(r["missing"][:6]) + ("…" if len(r["missing"]) > 6 else "")
-        text_vi += f" Còn thiếu: {more}."
-        text_en += f" Missing: {more}."
+        tail = "…" if len(r["missing"]) > 6 else ""
+        more_vi = ", ".join(dict.fromkeys(question_label(form, p, "vi") for p in r["missing"][:6])) + tail
+        more_en = ", ".join(dict.fromkeys(question_label(form, p, "en") for p in r["missing"][:6])) + tail
+        text_vi += f" Còn thiếu: {more_vi}."
+        text_en += f" Missing: {more_en}."
     for n in r.get("notes", ()):
         text_vi += " " + n["vi"]
         text_en += " " + n["en"]

@@ -6,6 +6,8 @@ import os
 import tempfile
 from typing import Any, Iterator
 
+from shared.standards import load_standards
+
 from .. import vnformat
 from ..clock import server_date, system_clock
 from ..process import config as process_config

@@ -50,7 +50,7 @@ def test_overall_matches_sql(ward, std):
     rep = service.report_json(db, "overall", 2025, std)
     want = sql_overall(db, std)
     for row in rep["rows"]:
-        if row["group_code"] not in want:          # a group of the ward without households (e.g. HT01)
+        if row["group_code"] not in want:          # a group of the ward without households (e.g. KP07)
             assert row["households"] == 0 and row["poor"] == 0, row
             continue
         w = want[row["group_code"]]
