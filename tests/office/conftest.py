@@ -31,7 +31,7 @@ def build(db: Any) -> dict[str, Any]:
     from server.demo import seed_demo
     from server.process import service
 
-    res = seed_demo(db, households=150, now=NOW, cycle=True)
+    res = seed_demo(db, households=170, now=NOW, cycle=True)
     work = res["work"]
     officer = UserPrincipal(id=db.value("SELECT id FROM users WHERE username = 'officer'"), username="officer",
                             full_name="Cán bộ", role="officer")
