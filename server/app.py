@@ -90,6 +90,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(dedup_router)    # duplicates review queue (JSON API)
     from .cycle.routes import router as cycle_router
     app.include_router(cycle_router)    # review rounds, register import, eligibility, targets (issue 7)
+    from .programme.routes import router as programme_router
+    app.include_router(programme_router)  # support ledger, partners, needs, fund, year-end report (issue 20)
     from .api import openapi
     openapi.install(app)                # a complete /openapi.json: refs resolve, errors and enums documented
     return app

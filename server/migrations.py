@@ -291,6 +291,167 @@ def m012_office(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+USERS_ROLE_CHECK_OLD = "CHECK (role IN ('admin', 'officer', 'viewer'))"
+USERS_ROLE_CHECK_NEW = "CHECK (role IN ('admin', 'officer', 'viewer', 'partner'))"
+
+
+def m014_programme(conn: sqlite3.Connection) -> None:
+    """The ward plan carried out (issue 20): the partner role (users rebuilt with the wider role CHECK,
+    every row, index and trigger kept), partner accounts per responsible body, the append-only support
+    ledger, needs, the Fund for the Poor and the targets entered per year."""
+    # 1. users: a CHECK constraint cannot be altered, so the table is rebuilt from its own stored
+    # definition (columns other migrations added are kept), inside this transaction with the foreign
+    # keys on: the rows wait in a temporary table while users is dropped and created again; the
+    # foreign-key check is deferred to the commit, by when every referenced user is back.
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'").fetchone()[0]
+    if USERS_ROLE_CHECK_OLD not in sql:
+        raise RuntimeError("migration 14: users.role CHECK is not the expected one; refusing to rebuild")
+    extras = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'users' "
+                                         "AND type IN ('index', 'trigger') AND sql IS NOT NULL")]
+    before = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    conn.execute("CREATE TEMP TABLE users_m014 AS SELECT * FROM main.users")
+    conn.execute("DROP TABLE main.users")
+    conn.execute(sql.replace(USERS_ROLE_CHECK_OLD, USERS_ROLE_CHECK_NEW))
+    conn.execute("INSERT INTO main.users SELECT * FROM temp.users_m014")
+    conn.execute("DROP TABLE temp.users_m014")
+    if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] != before:
+        raise RuntimeError("migration 14: users rows lost in the rebuild")
+    for extra in extras:
+        conn.execute(extra)
+    # 2. the programme's own tables
+    for statement in _M014:
+        conn.execute(statement)
+
+
+_M014 = (
+    # one row per partner account: the responsible body it acts for (and a residential group)
+    """CREATE TABLE partner_accounts (
+        user_id INTEGER PRIMARY KEY REFERENCES users(id),
+        body_id TEXT NOT NULL,
+        group_id INTEGER REFERENCES area_groups(id),
+        created_by INTEGER REFERENCES users(id),
+        created_at TEXT NOT NULL)""",
+    "CREATE INDEX partner_accounts_body ON partner_accounts (body_id)",
+    """CREATE TABLE fund_campaigns (
+        id INTEGER PRIMARY KEY,
+        year INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        starts_on TEXT NOT NULL,
+        ends_on TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        created_by INTEGER REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        UNIQUE (year, name))""",
+    # The support ledger, append-only: a delivery, or a correction / void naming the entry it
+    # supersedes (at most one successor per entry). The current ledger is support_current.
+    """CREATE TABLE support_entries (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('delivery', 'correction', 'void')),
+        supersedes INTEGER UNIQUE REFERENCES support_entries(id),
+        root_id INTEGER NOT NULL,
+        household_id TEXT NOT NULL REFERENCES households(household_id),
+        member_id TEXT,
+        person_name TEXT,
+        support_type TEXT NOT NULL,
+        body_id TEXT NOT NULL,
+        plan_section TEXT NOT NULL,
+        delivered_on TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        amount_vnd INTEGER CHECK (amount_vnd IS NULL OR amount_vnd >= 0),
+        fund TEXT NOT NULL,
+        campaign_id INTEGER REFERENCES fund_campaigns(id),
+        evidence_no TEXT NOT NULL DEFAULT '',
+        evidence_sha256 TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        recorded_by INTEGER REFERENCES users(id),
+        recorded_at TEXT NOT NULL,
+        CHECK ((kind = 'delivery') = (supersedes IS NULL)))""",
+    "CREATE INDEX support_entries_household ON support_entries (household_id)",
+    "CREATE INDEX support_entries_body ON support_entries (body_id, delivered_on)",
+    "CREATE INDEX support_entries_day ON support_entries (delivered_on)",
+    "CREATE INDEX support_entries_root ON support_entries (root_id)",
+    """CREATE TRIGGER support_entries_append_only_u BEFORE UPDATE ON support_entries
+        BEGIN SELECT RAISE(ABORT, 'support_entries is append-only: record a correction'); END""",
+    """CREATE TRIGGER support_entries_append_only_d BEFORE DELETE ON support_entries
+        BEGIN SELECT RAISE(ABORT, 'support_entries is append-only: record a void'); END""",
+    """CREATE VIEW support_current AS SELECT e.* FROM support_entries e
+        WHERE e.kind != 'void' AND NOT EXISTS (SELECT 1 FROM support_entries n WHERE n.supersedes = e.id)""",
+    # Evidence photos of deliveries (files under <data dir>/programme-evidence/, by content hash).
+    """CREATE TABLE support_evidence (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        stored_by INTEGER REFERENCES users(id),
+        stored_at TEXT NOT NULL)""",
+    # Contributions to the Fund for the Poor, append-only like the ledger (corrections and voids).
+    """CREATE TABLE fund_entries (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('contribution', 'correction', 'void')),
+        supersedes INTEGER UNIQUE REFERENCES fund_entries(id),
+        root_id INTEGER NOT NULL,
+        campaign_id INTEGER NOT NULL REFERENCES fund_campaigns(id),
+        donor_name TEXT NOT NULL,
+        donor_kind TEXT NOT NULL CHECK (donor_kind IN ('person', 'organisation', 'business', 'unit')),
+        anonymous INTEGER NOT NULL DEFAULT 0,
+        amount_vnd INTEGER NOT NULL CHECK (amount_vnd >= 0),
+        received_on TEXT NOT NULL,
+        receipt_no TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        recorded_by INTEGER REFERENCES users(id),
+        recorded_at TEXT NOT NULL,
+        CHECK ((kind = 'contribution') = (supersedes IS NULL)))""",
+    "CREATE INDEX fund_entries_campaign ON fund_entries (campaign_id)",
+    """CREATE TRIGGER fund_entries_append_only_u BEFORE UPDATE ON fund_entries
+        BEGIN SELECT RAISE(ABORT, 'fund_entries is append-only: record a correction'); END""",
+    """CREATE TRIGGER fund_entries_append_only_d BEFORE DELETE ON fund_entries
+        BEGIN SELECT RAISE(ABORT, 'fund_entries is append-only: record a void'); END""",
+    """CREATE VIEW fund_current AS SELECT e.* FROM fund_entries e
+        WHERE e.kind != 'void' AND NOT EXISTS (SELECT 1 FROM fund_entries n WHERE n.supersedes = e.id)""",
+    # Needs: from the review's answers (source 'review', one per household, type, member and round),
+    # noted by a collaborator's tablet, the office or a partner; closed by a delivery or a reason.
+    """CREATE TABLE needs (
+        id INTEGER PRIMARY KEY,
+        client_id TEXT UNIQUE,
+        household_id TEXT NOT NULL REFERENCES households(household_id),
+        member_id TEXT,
+        person_name TEXT,
+        need_type TEXT NOT NULL,
+        body_id TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('review', 'collaborator', 'office', 'partner')),
+        source_ref TEXT NOT NULL DEFAULT '',
+        noted_on TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        created_by_type TEXT NOT NULL CHECK (created_by_type IN ('user', 'device', 'system')),
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        closed_on TEXT,
+        closed_by INTEGER REFERENCES users(id),
+        closed_at TEXT,
+        close_delivery_id INTEGER REFERENCES support_entries(id),
+        close_reason TEXT,
+        close_note TEXT NOT NULL DEFAULT '',
+        CHECK ((status = 'open') = (closed_at IS NULL)))""",
+    "CREATE INDEX needs_body ON needs (body_id, status)",
+    "CREATE INDEX needs_household ON needs (household_id)",
+    "CREATE UNIQUE INDEX needs_review_once ON needs (household_id, need_type, COALESCE(member_id, ''), source_ref) "
+    "WHERE source = 'review'",
+    # Targets entered per year (the latest entry of a target and year counts; earlier ones stay).
+    """CREATE TABLE programme_targets (
+        id INTEGER PRIMARY KEY,
+        year INTEGER NOT NULL,
+        target_id TEXT NOT NULL,
+        goal REAL NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        entered_by INTEGER REFERENCES users(id),
+        entered_at TEXT NOT NULL)""",
+    "CREATE INDEX programme_targets_year ON programme_targets (year, target_id, id)",
+)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "initial", m001_initial),
     (2, "console", m002_console),
@@ -304,6 +465,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (10, "low_income_workers", m010_low_income_workers),
     (11, "attachment_holders", m011_attachment_holders),
     (12, "office", m012_office),
+    (14, "programme", m014_programme),
 )
 
 

@@ -49,8 +49,9 @@ KIND_CLASSIFICATION = "classification"
 KIND_FORM = "form"
 KIND_STANDARD = "standard"
 KIND_ROUND = "round"          # the review round devices work in: its standards drive the preview
+KIND_SUPPORT = "support"      # a household's support received and open needs (server/programme/tablet.py)
 CHANGE_KINDS = (KIND_ASSIGNMENT, KIND_HOUSEHOLD, KIND_RETURN, KIND_MERGE, KIND_CLASSIFICATION,
-                KIND_FORM, KIND_STANDARD, KIND_ROUND)
+                KIND_FORM, KIND_STANDARD, KIND_ROUND, KIND_SUPPORT)
 
 # Limits (the server may be configured lower, never higher than a device can rely on).
 MAX_SUBMISSIONS_PER_PUSH = 200

@@ -11,9 +11,9 @@ from ..clock import iso
 from ..store import audit
 from . import lockout
 from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, console_setting,
-                  cookie_secure,
-                  csrf_protect, form_data, get_db, get_lang, get_now, get_settings, make_router, optional_user,
-                  redirect, render, safe_next, session_token, set_session_cookie, start_console_session)
+                  cookie_secure, csrf_protect, form_data, get_db, get_lang, get_now, get_settings, home_for,
+                  make_router, optional_user, redirect, render, safe_next, session_token, set_session_cookie,
+                  start_console_session)
 from .i18n import LANGS, t
 
 router = make_router()
@@ -32,8 +32,10 @@ def static(name: str) -> Response:
 @router.get(PREFIX)
 @router.get(PREFIX + "/")
 def index(request: Request) -> Response:
-    """``/`` and ``/console`` lead to the console: the dashboard when logged in, else the login page."""
-    return RedirectResponse(PREFIX + "/dashboard" if optional_user(request) else PREFIX + "/login", status_code=303)
+    """``/`` and ``/console`` lead to the console: the user's home when logged in (the dashboard; a
+    partner's own page), else the login page."""
+    user = optional_user(request)
+    return RedirectResponse(home_for(user) if user else PREFIX + "/login", status_code=303)
 
 
 @router.get(PREFIX + "/lang")
@@ -85,6 +87,8 @@ async def login(request: Request) -> Response:
     if user is None:
         return render(request, "login.html", status_code=401, next=target, username=username,
                       error=t(lang, "login.failed"))
+    if target == PREFIX + "/dashboard":
+        target = home_for(user)         # a partner lands on its own page (server/programme)
     resp = RedirectResponse(target, status_code=303)
     set_session_cookie(request, resp, token, get_settings(request).session_ttl_hours * 3600)
     return resp

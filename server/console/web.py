@@ -506,6 +506,13 @@ class NavItem:
 
 
 NAV: list[NavItem] = []
+ANY_USER = "any"          # a nav item's role: every logged-in user, partners included (server/programme)
+# Where a role lands after login instead of the dashboard (a partner has no dashboard: server/programme).
+HOME_BY_ROLE: dict[str, str] = {}
+
+
+def home_for(user: auth.UserPrincipal | None) -> str:
+    return HOME_BY_ROLE.get(user.role, PREFIX + "/dashboard") if user is not None else PREFIX + "/dashboard"
 
 
 def add_nav_item(href: str, label_key: str, role: str = "viewer", section: str = "main") -> None:
@@ -533,7 +540,7 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     flashes = _read_flash(request)
 
     def can(role: str) -> bool:
-        return user is not None and user.has_role(role)
+        return user is not None and (role == ANY_USER or user.has_role(role))
 
     base = {
         "request": request, "path": request.url.path, "user": user, "lang": lang,

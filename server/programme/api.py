@@ -1,0 +1,295 @@
+"""JSON API of the programme (``/api/v1/programme``; docs/programme.md). Who may call what is decided by
+the dependencies of ``access`` (ReaderDep, WriterDep, OfficeDep, AdminScopeDep; DeviceDep for tablets)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..api.deps import DbDep, DeviceDep, NowDep, ok
+from ..api.schemas import ERRORS
+from ..clock import server_date
+from ..errors import ApiError
+from . import eligible, fund, households, ledger, needs, partners, rules
+from .access import AdminScopeDep, OfficeDep, ReaderDep, Scope, WriterDep, denied
+
+router = APIRouter(prefix="/api/v1/programme", tags=["programme"], responses=ERRORS)
+
+Text = str | None
+Number = int | str | None
+
+
+class DeliveryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    support_type: str = Field(description="a support type id of the catalogue (GET /catalogue)")
+    delivered_on: str = Field(description="YYYY-MM-DD or dd/mm/yyyy; not in the future")
+    quantity: Number = Field(1, description="how many (the type's unit)")
+    amount_vnd: Number = Field(None, description="VND; required / optional / none per type")
+    fund: Text = Field(None, description="a fund id the type allows")
+    member_id: Text = Field(None, description="the member receiving support given to a person")
+    campaign_id: Number = Field(None, description="Fund for the Poor campaign")
+    evidence_no: Text = Field(None, description="document or receipt number")
+    note: Text = None
+
+
+class CorrectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    delivered_on: Text = None
+    quantity: Number = None
+    amount_vnd: Number = None
+    fund: Text = None
+    member_id: Text = None
+    campaign_id: Number = None
+    evidence_no: Text = None
+    note: Text = None
+
+
+class ReasonRequest(BaseModel):
+    reason: str = ""
+
+
+class NeedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    need_type: str
+    member_id: Text = None
+    noted_on: Text = None
+    note: Text = None
+
+
+class CloseNeedRequest(BaseModel):
+    reason: str = Field(description="a close reason id of the catalogue")
+    note: str = ""
+
+
+class DeriveRequest(BaseModel):
+    year: int = Field(ge=2000, le=2100)
+
+
+class DeviceNeedsRequest(BaseModel):
+    needs: list[dict[str, Any]]
+
+
+class CampaignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    starts_on: str
+    ends_on: Text = None
+    year: int | None = None
+    note: Text = None
+
+
+class ContributionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    campaign_id: Number
+    donor_name: str
+    donor_kind: str = "person"
+    anonymous: bool = False
+    amount_vnd: Number
+    received_on: str
+    receipt_no: Text = None
+    note: Text = None
+
+
+class ContributionCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    campaign_id: Number = None
+    donor_name: Text = None
+    donor_kind: Text = None
+    anonymous: bool | None = None
+    amount_vnd: Number = None
+    received_on: Text = None
+    receipt_no: Text = None
+    note: Text = None
+
+
+class PartnerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str
+    full_name: str
+    password: str
+    body_id: str
+    group_code: Text = None
+
+
+def _day(value: str | None, now: dt.datetime) -> dt.date:
+    if not value:
+        return server_date(now)
+    day = rules.parse_day(value)
+    if day is None:
+        raise ApiError(422, "invalid_date", "on: YYYY-MM-DD or dd/mm/yyyy", "Ngày không hợp lệ (dd/mm/yyyy)")
+    return day
+
+
+def _group_id(db, code: str | None) -> int | None:
+    if not code:
+        return None
+    gid = db.value("SELECT id FROM area_groups WHERE code = ?", (code,))
+    if gid is None:
+        raise ApiError(404, "group_not_found", f"No group {code}", f"Không tìm thấy khu phố {code}")
+    return gid
+
+
+def _given(model: BaseModel) -> dict[str, Any]:
+    return {k: v for k, v in model.model_dump().items() if v is not None}
+
+
+# --- catalogue and households -----------------------------------------------------------------------
+
+@router.get("/catalogue", summary="Support types, bodies, funds, need types and close reasons (plan §II–§IV)")
+def catalogue(scope: ReaderDep):
+    cat = eligible.catalogue()
+    return ok({**cat.data, "your_body": scope.body_id, "your_types": [t["id"] for t in cat.types_of(scope.body_id)]
+               if scope.is_partner else None})
+
+
+@router.get("/households", summary="Households a body serves (eligible for its support types, or with its needs)")
+def household_list(scope: ReaderDep, db: DbDep, now: NowDep, body: str | None = None, type: str | None = None,
+                   group: str | None = None, on: str | None = None):
+    if scope.is_partner and body and body != scope.body_id:
+        raise denied("Another body's households", "Không xem được hộ của đơn vị khác")
+    rows = households.listing(db.conn, scope, _day(on, now), body, type, _group_id(db, group))
+    return ok({"count": len(rows), "households": rows})
+
+
+def household_view(db, scope: Scope, household_id: str, now: dt.datetime) -> dict[str, Any]:
+    today = server_date(now)
+    conn = db.conn
+    households.require_visible(conn, scope, household_id, today)
+    cat = eligible.catalogue()
+    ident = households.identity(conn, household_id) or {}
+    ident.pop("submission_id", None)
+    types = eligible.household_types(conn, household_id, today)
+    mine = {t["id"] for t in (cat.types_of(scope.body_id) if scope.is_partner else cat.data["support_types"])}
+    person = any(cat.types[t]["recipient"] == "person" for t in mine) or scope.records_any_need
+    return {"household": ident,
+            "members": households.members(conn, household_id) if person else [],
+            "eligible_types": {k: v for k, v in types.items() if k in mine},
+            "history": ledger.household_history(conn, scope, household_id),
+            "needs": needs.list_needs(conn, scope, status=None, household_id=household_id)}
+
+
+@router.get("/households/{household_id}", summary="A household's support history, open needs and eligible types "
+                                                  "(within the caller's body)")
+def household(household_id: str, scope: ReaderDep, db: DbDep, now: NowDep):
+    return ok(household_view(db, scope, household_id, now))
+
+
+# --- deliveries ---------------------------------------------------------------------------------------
+
+@router.post("/households/{household_id}/deliveries", status_code=201, summary="Record a delivery of support")
+def deliver(household_id: str, body: DeliveryRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(ledger.record(db, scope, household_id, body.model_dump(), now), 201)
+
+
+@router.get("/deliveries", summary="The current ledger (newest first) within the caller's body")
+def delivery_list(scope: ReaderDep, db: DbDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                  body: str | None = None, type: str | None = None, group: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=100000)] = 1000):
+    rows = ledger.deliveries(db.conn, scope, year, body, type, _group_id(db, group), limit=limit)
+    return ok({"count": len(rows), "deliveries": rows})
+
+
+@router.get("/deliveries/{entry_id}", summary="One ledger entry (any state)")
+def delivery(entry_id: int, scope: ReaderDep, db: DbDep):
+    e = ledger.get(db.conn, entry_id)
+    if not scope.sees_body(e["body_id"]):
+        raise ApiError(404, "entry_not_found", "No such ledger entry", "Không tìm thấy bản ghi hỗ trợ")
+    return ok(e)
+
+
+@router.post("/deliveries/{entry_id}/correct", status_code=201, summary="Correct an entry (a new entry; reason required)")
+def correct(entry_id: int, body: CorrectionRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(ledger.correct(db, scope, entry_id, _given(body), now), 201)
+
+
+@router.post("/deliveries/{entry_id}/void", status_code=201, summary="Cancel an entry (a void entry; reason required)")
+def void(entry_id: int, body: ReasonRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(ledger.void(db, scope, entry_id, body.reason, now), 201)
+
+
+# --- needs ------------------------------------------------------------------------------------------
+
+@router.get("/needs", summary="Needs (open by default) within the caller's body")
+def need_list(scope: ReaderDep, db: DbDep, status: str | None = "open", body: str | None = None,
+              group: str | None = None, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    if status not in (None, "", "open", "closed", "all"):
+        raise ApiError(422, "invalid_status", "status: open, closed or all", "Trạng thái: open, closed hoặc all")
+    rows = needs.list_needs(db.conn, scope, None if status in ("", "all") else status, body, _group_id(db, group),
+                            year=year)
+    return ok({"count": len(rows), "needs": rows})
+
+
+@router.post("/households/{household_id}/needs", status_code=201, summary="Record a need of a household")
+def add_need(household_id: str, body: NeedRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    res = needs.record(db, scope, household_id, body.model_dump(), now)
+    return ok(res, 200 if res["existing"] else 201)
+
+
+@router.post("/needs/{need_id}/close", summary="Close a need with a reason")
+def close_need(need_id: int, body: CloseNeedRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(needs.close(db, scope, need_id, body.reason, body.note, now))
+
+
+@router.post("/needs/derive", summary="Needs from the review's answers of a round (once per household, type, member)")
+def derive(body: DeriveRequest, scope: OfficeDep, db: DbDep, now: NowDep):
+    return ok(needs.derive_from_review(db, scope, body.year, now))
+
+
+@router.post("/device/needs", summary="Needs noted on a tablet: one result per item (idempotent by client_id)")
+def device_needs(body: DeviceNeedsRequest, device: DeviceDep, db: DbDep, now: NowDep):
+    return ok({"results": needs.record_from_device(db, device, body.needs, now)})
+
+
+# --- the Fund for the Poor ----------------------------------------------------------------------------
+
+def _fund_reader(scope: Scope) -> None:
+    if scope.is_partner and not scope.may_write_fund:
+        raise denied("The fund's ledger names households: Fatherland Front and ward office only",
+                     "Sổ quỹ có tên hộ được hỗ trợ: chỉ Ủy ban MTTQ và cán bộ phường được xem")
+
+
+@router.get("/fund", summary="Balance, campaigns, contributions and disbursements of the Fund for the Poor")
+def fund_overview(scope: ReaderDep, db: DbDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    _fund_reader(scope)
+    return ok(fund.overview(db.conn, scope, year))
+
+
+@router.get("/fund/summary", summary="The public summary for posting (no household named)")
+def fund_summary(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    return ok(fund.public_summary(db.conn, year or server_date(now).year))
+
+
+@router.post("/fund/campaigns", status_code=201, summary="Open a campaign")
+def add_campaign(body: CampaignRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(fund.create_campaign(db, scope, body.model_dump(), now), 201)
+
+
+@router.post("/fund/contributions", status_code=201, summary="Record a contribution")
+def add_contribution(body: ContributionRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(fund.contribute(db, scope, body.model_dump(), now), 201)
+
+
+@router.post("/fund/contributions/{entry_id}/correct", status_code=201, summary="Correct a contribution (new entry)")
+def correct_contribution(entry_id: int, body: ContributionCorrection, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(fund.correct(db, scope, entry_id, _given(body), now), 201)
+
+
+@router.post("/fund/contributions/{entry_id}/void", status_code=201, summary="Cancel a contribution (new entry)")
+def void_contribution(entry_id: int, body: ReasonRequest, scope: WriterDep, db: DbDep, now: NowDep):
+    return ok(fund.void(db, scope, entry_id, body.reason, now), 201)
+
+
+# --- partner accounts ---------------------------------------------------------------------------------
+
+@router.get("/partners", summary="Partner accounts (admin)")
+def partner_list(scope: AdminScopeDep, db: DbDep):
+    return ok({"partners": partners.list_partners(db.conn)})
+
+
+@router.post("/partners", status_code=201, summary="Create a partner account for a responsible body (admin)")
+def partner_create(body: PartnerRequest, scope: AdminScopeDep, db: DbDep, now: NowDep):
+    return ok(partners.create(db, scope, body.model_dump(), now), 201)
