@@ -141,6 +141,26 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/process/settings"): "console-officer",
     ("GET", "/console/reports"): "console-viewer", ("GET", "/console/reports/download/{report_id}"): "console-viewer",
     ("GET", "/console/reports/workbook.xlsx"): "console-viewer",
+    # the programme (issue 20): its partner accounts are a caller of their own, tested route by route and
+    # body by body in tests/programme/test_access.py and test_console.py; here the ranked callers
+    **{("GET", f"/api/v1/programme/{p}"): "viewer" for p in (
+        "catalogue", "households", "households/{household_id}", "deliveries", "deliveries/{entry_id}", "needs", "fund",
+        "fund/summary", "targets", "report", "report.xlsx")},
+    **{("POST", f"/api/v1/programme/{p}"): "officer" for p in (
+        "households/{household_id}/deliveries", "deliveries/{entry_id}/correct", "deliveries/{entry_id}/void",
+        "households/{household_id}/needs", "needs/{need_id}/close", "needs/derive", "fund/campaigns",
+        "fund/contributions", "fund/contributions/{entry_id}/correct", "fund/contributions/{entry_id}/void")},
+    ("PUT", "/api/v1/programme/targets/{year}"): "officer",
+    ("POST", "/api/v1/programme/device/needs"): "device",
+    ("GET", "/api/v1/programme/partners"): "admin", ("POST", "/api/v1/programme/partners"): "admin",
+    **{("GET", f"/console/programme{p}"): "console-viewer" for p in (
+        "", "/households", "/households/{household_id}", "/deliveries", "/needs", "/fund", "/fund/summary",
+        "/targets", "/report", "/report.xlsx")},
+    **{("POST", f"/console/programme{p}"): "console-officer" for p in (
+        "/households/{household_id}/deliveries", "/households/{household_id}/needs", "/needs/{need_id}/close",
+        "/deliveries/{entry_id}/correct", "/deliveries/{entry_id}/void", "/needs/derive", "/fund/campaigns",
+        "/fund/contributions", "/fund/contributions/{entry_id}/void", "/targets")},
+    ("GET", "/console/programme/partners"): "console-admin", ("POST", "/console/programme/partners"): "console-admin",
 }
 CALLERS = ("anonymous", "viewer", "officer", "admin", "device")
 RANK = {"viewer": 1, "officer": 2, "admin": 3}

@@ -293,3 +293,68 @@ def partner_list(scope: AdminScopeDep, db: DbDep):
 @router.post("/partners", status_code=201, summary="Create a partner account for a responsible body (admin)")
 def partner_create(body: PartnerRequest, scope: AdminScopeDep, db: DbDep, now: NowDep):
     return ok(partners.create(db, scope, body.model_dump(), now), 201)
+
+
+# --- targets and the year-end report ---------------------------------------------------------------------
+
+class TargetsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    values: dict[str, float | int | str | None] = Field(description="target id → goal (households or %), and "
+                                                                    "income_line_vnd: the income line of the year")
+    note: str = ""
+
+
+def _year_of(year: int | None, now: dt.datetime) -> int:
+    return year or server_date(now).year
+
+
+@router.get("/targets", summary="The plan's targets for a year: ward and groups, with the households blocking them")
+def plan_targets(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    from . import targets
+    data = targets.compute(db, _year_of(year, now), server_date(now))
+    return ok(_scoped_targets(data, scope))
+
+
+def _scoped_targets(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """A partner sees the figures, not who keeps them from being met (that names households of every body)."""
+    if scope.is_partner:
+        data = {**data, "targets": [{**t, "blocking": [], "blocking_count": len(t["blocking"])} for t in data["targets"]]}
+    return data
+
+
+@router.put("/targets/{year}", summary="Enter the year's goals (append-only; the latest counts)")
+def enter_targets(year: int, body: TargetsRequest, scope: OfficeDep, db: DbDep, now: NowDep):
+    from . import targets
+    return ok(targets.enter_goals(db, scope, year, body.values, now, body.note))
+
+
+def _report_reader(scope: Scope) -> None:
+    if scope.is_partner:
+        raise denied("The year-end report names households of every body", "Báo cáo cuối năm có tên hộ của mọi đơn vị: "
+                     "chỉ cán bộ phường và tài khoản chỉ xem được xem")
+
+
+@router.get("/report", summary="The year-end report as tables (the same as the printable page and the XLSX)")
+def year_report(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    from . import report
+    _report_reader(scope)
+    data = report.build(db, _year_of(year, now), server_date(now))
+    return ok({"year": data["year"], "tables": report.tables(data)})
+
+
+@router.get("/report.xlsx", summary="The year-end report as XLSX")
+def year_report_xlsx(scope: ReaderDep, db: DbDep, now: NowDep,
+                     year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    from . import report
+    _report_reader(scope)
+    return xlsx_file(report.write_xlsx(report.build(db, _year_of(year, now), server_date(now))), _year_of(year, now))
+
+
+def xlsx_file(path: str, year: int):
+    import os
+
+    from starlette.background import BackgroundTask
+    from starlette.responses import FileResponse
+    return FileResponse(path, filename=f"bao-cao-giam-ngheo-{year}.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(os.unlink, path))

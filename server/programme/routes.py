@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import api
+from . import api, web
 
 router = APIRouter()
-router.include_router(api.router)
+for _r in (api.router, web.router):
+    router.include_router(_r)
 
 __all__ = ["router"]

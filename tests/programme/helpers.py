@@ -62,7 +62,9 @@ def make_partner(app, body: str, group: str | None = None, username: str | None 
     db = app.state.db
     admin_id = db.value("SELECT id FROM users WHERE username = 'admin'")
     scope = Scope(admin_id, "admin", "admin", "admin")
-    made = partner_service.create(db, scope, {"username": username or f"p-{body}", "full_name": f"Đơn vị {body}",
+    from shared.programme import load_catalogue
+    name = load_catalogue().label("body", body)
+    made = partner_service.create(db, scope, {"username": username or "p-" + body.replace("_", "-"), "full_name": name,
                                               "password": "partner-pass-1", "body_id": body, "group_code": group},
                                   app.state.clock())
     with db.write() as conn:
