@@ -174,13 +174,12 @@ def cell_text(v: Any) -> str:
 
 def write_xlsx(data: dict[str, Any]) -> str:
     """The report as an XLSX in a temporary file (the caller streams and deletes it). Text from users is
-    written as text, never as a formula (strings_to_formulas off)."""
-    import xlsxwriter
+    written as text, never as a formula (``server.exportsafe``)."""
+    from ..exportsafe import workbook
 
     fh = tempfile.NamedTemporaryFile(prefix="rasoat-programme-report-", suffix=".xlsx", delete=False)
     fh.close()
-    wb = xlsxwriter.Workbook(fh.name, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                       "strings_to_urls": False})
+    wb = workbook(fh.name)
     title = wb.add_format({"bold": True, "font_size": 13})
     head = wb.add_format({"bold": True, "text_wrap": True, "border": 1, "bg_color": "#eef3f8", "valign": "top"})
     text = wb.add_format({"border": 1})
