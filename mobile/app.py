@@ -117,6 +117,8 @@ class RasoatApp(App):
             screen = cls(name=name)
             sm.add_widget(screen)
             screen.presenter = p
+        from .support_screen import install as install_support      # support received, needs (issue 20)
+        self.support_p = install_support(self, sm)
         self._update_badge()
         return root
 

@@ -376,6 +376,9 @@ def apply_change(store: LocalStore, ch: dict[str, Any], conn: Any) -> None:
     elif kind == wire.KIND_FORM:
         if ch.get("version") and isinstance(ch.get("definition"), dict):
             store.save_form(str(ch["version"]), ch["definition"], conn=conn)
+    elif kind == wire.KIND_SUPPORT:            # support received and open needs (mobile/support.py)
+        from . import support
+        support.apply_change(conn, ch)
     elif kind == wire.KIND_STANDARD:
         sid = ch.get("standard_id")
         if sid and isinstance(ch.get("definition"), dict):
@@ -568,6 +571,14 @@ class SyncWorker:
                                       ("offline", "timeout", "tls", "not_json")):
                 break
             self._report(p)
+        if error is None:
+            try:                                 # needs noted at the door (mobile/support.py)
+                from . import support
+                support.push_needs(store, client)
+            except SyncError as exc:
+                error = exc
+            except StoreError as exc:
+                error = SyncError(exc.code, exc.message_vi, exc.message_en, retryable=False)
         if error is None:
             p.phase = "pull"
             p.message_vi = "Đang nhận thay đổi từ máy chủ…"

@@ -85,7 +85,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 _print_demo_users(seed_demo(db, households=args.demo_households, seed=1))
             else:
                 from .demo import DEMO_USERS
-                _print_demo_users({"users": [{"role": r, "username": u, "password": p} for u, _, r, p in DEMO_USERS]})
+                from .programme.demo import PARTNER_PASSWORD, PARTNER_USERS
+                _print_demo_users({"users": [{"role": r, "username": u, "password": p} for u, _, r, p in DEMO_USERS]
+                                   + [{"role": "partner", "username": u, "password": PARTNER_PASSWORD}
+                                      for u, *_ in PARTNER_USERS]})
         finally:
             db.close()
     try:

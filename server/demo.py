@@ -71,9 +71,13 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
         from .demo_work import add_work     # the office's work in progress (issue 17)
 
         work = add_work(db, now)
-        return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS], "users": users,
-                "collaborators": collabs, "households": result["counts"], "cycle": result["cycle"],
-                "work": work, "skipped_invalid": 0}
+        # a year of the plan carried out: partner accounts, needs, the Fund, deliveries of every body (issue 20)
+        from .programme.demo import seed_programme
+        year = db.value("SELECT year FROM review_rounds WHERE id = ?", (result["cycle"]["round_id"],))
+        programme = seed_programme(db, now, year, seed)
+        return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS],
+                "users": users + programme["partners"], "collaborators": collabs, "households": result["counts"],
+                "cycle": result["cycle"], "work": work, "programme": programme, "skipped_invalid": 0}
     if households:
         from shared.synthetic import generate_ward
 

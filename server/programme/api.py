@@ -241,7 +241,8 @@ def derive(body: DeriveRequest, scope: OfficeDep, db: DbDep, now: NowDep):
 
 @router.post("/device/needs", summary="Needs noted on a tablet: one result per item (idempotent by client_id)")
 def device_needs(body: DeviceNeedsRequest, device: DeviceDep, db: DbDep, now: NowDep):
-    return ok({"results": needs.record_from_device(db, device, body.needs, now)})
+    from shared import wire
+    return ok({"protocol": wire.PROTOCOL_VERSION, "results": needs.record_from_device(db, device, body.needs, now)})
 
 
 # --- the Fund for the Poor ----------------------------------------------------------------------------

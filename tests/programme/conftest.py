@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import (  # noqa: F401  (fixtures)
-    admin, app, client, clock, db, db_path, device, device2, officer, settings, template_db, viewer)
+    admin, app, client, clock, db, db_path, device, device2, live, officer, settings, template_db, viewer)
 from tests.server.conftest import device_token, session_token
 
 from .helpers import Ward, make_partner, make_ward
