@@ -42,6 +42,7 @@ def load_kv() -> None:
 
 
 load_kv()
+from . import support_screen  # noqa: E402,F401  (its kv rules load with the others, before any app)
 
 
 class RasoatApp(App):
