@@ -23,7 +23,7 @@ def test_migration_14_keeps_every_user_session_and_reference(tmp_path, monkeypat
         for i, role in enumerate(("admin", "officer", "viewer"), 1):
             conn.execute("INSERT INTO users (username, full_name, role, password_hash, created_at) VALUES (?, ?, ?, 'h', 't')",
                          (f"u{i}", f"User {i}", role))
-        conn.execute("INSERT INTO sessions VALUES ('tok', 2, 't', 'z', NULL)")
+        conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('tok', 2, 't', 'z')")
         conn.execute("INSERT INTO audit_log (at, actor_type, actor_id, action) VALUES ('t', 'user', '2', 'x')")
         conn.execute("CREATE INDEX users_by_name ON users (full_name)")      # an index another feature might add
         with pytest.raises(sqlite3.IntegrityError):
@@ -47,5 +47,5 @@ def test_migration_14_keeps_every_user_session_and_reference(tmp_path, monkeypat
             w.execute("INSERT INTO users (username, full_name, role, password_hash, created_at) "
                       "VALUES ('q', 'Q', 'boss', 'h', 't')")
         with pytest.raises(sqlite3.IntegrityError):                    # the foreign keys still hold
-            w.execute("INSERT INTO sessions VALUES ('tok2', 99, 't', 'z', NULL)")
+            w.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('tok2', 99, 't', 'z')")
     db.close()
