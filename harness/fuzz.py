@@ -106,6 +106,43 @@ def _valid_votes(case: Any) -> None:
                                                                               or seen.add(v.get("household_id"))))]
 
 
+def _clamp_day(b: dict[str, Any], name: str) -> None:
+    """A date of the programme is a past day since 2000 (the schema says only "a date")."""
+    import datetime as dt
+    v = b.get(name)
+    if isinstance(v, str):
+        try:
+            day = dt.date.fromisoformat(v)
+        except ValueError:
+            return
+        b[name] = min(max(day, dt.date(2000, 1, 1)), dt.date.today() - dt.timedelta(days=1)).isoformat()
+
+
+def _valid_campaign(case: Any) -> None:
+    """A campaign ends on or after it starts, and starts in 2000-2100 (its year)."""
+    b = case.body if isinstance(case.body, dict) else None
+    if b is None:
+        return
+    for k in ("starts_on", "ends_on"):
+        _clamp_day(b, k)
+    if b.get("starts_on") and b.get("ends_on") and b["ends_on"] < b["starts_on"]:
+        b["starts_on"], b["ends_on"] = b["ends_on"], b["starts_on"]
+
+
+def _valid_contribution(case: Any) -> None:
+    """Money is received on a past day."""
+    b = case.body if isinstance(case.body, dict) else None
+    if b is not None:
+        _clamp_day(b, "received_on")
+
+
+def _valid_partner(case: Any) -> None:
+    """A residential group's account names its group; other bodies' accounts name none."""
+    b = case.body if isinstance(case.body, dict) else None
+    if b is not None:
+        b["group_code"] = "KP01" if b.get("body_id") == "residential_groups" else None
+
+
 # Rules that no JSON Schema can state (a name that is the hash of the bytes, dates in order, one field
 # required by the value of another): a positive case is made to follow them before it is sent, so
 # "valid requests rejected" counts only what the document itself promises.
@@ -114,7 +151,10 @@ FIXUPS = {("PUT", "/api/v1/attachments/{sha256}"): _valid_upload,
           ("POST", "/api/v1/cycle/rounds"): _valid_round,
           ("POST", "/api/v1/cycle/credit"): _valid_credit,
           ("POST", "/api/v1/process/complaints/{complaint_id}/outcome"): _valid_outcome,
-          ("POST", "/api/v1/process/meetings/{meeting_id}/votes"): _valid_votes}
+          ("POST", "/api/v1/process/meetings/{meeting_id}/votes"): _valid_votes,
+          ("POST", "/api/v1/programme/fund/campaigns"): _valid_campaign,
+          ("POST", "/api/v1/programme/fund/contributions"): _valid_contribution,
+          ("POST", "/api/v1/programme/partners"): _valid_partner}
 
 
 def fuzz(url: str, tokens: dict[str, str], max_examples: int = 8, negative: bool = True,

@@ -3,65 +3,81 @@ the dependencies of ``access`` (ReaderDep, WriterDep, OfficeDep, AdminScopeDep; 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..api.deps import DbDep, DeviceDep, NowDep, ok
 from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
 from . import eligible, fund, households, ledger, needs, partners, rules
+from . import targets as targets_mod
 from .access import AdminScopeDep, OfficeDep, ReaderDep, Scope, WriterDep, denied
 
 router = APIRouter(prefix="/api/v1/programme", tags=["programme"], responses=ERRORS)
 
-Text = str | None
-Number = int | str | None
+_CAT = eligible.catalogue()
+TypeId = Literal[tuple(_CAT.types)]                                   # type: ignore[valid-type]
+FundId = Literal[tuple(_CAT.funds)]                                   # type: ignore[valid-type]
+NeedId = Literal[tuple(_CAT.need_types)]                              # type: ignore[valid-type]
+ReasonId = Literal[tuple(_CAT.close_reasons)]                         # type: ignore[valid-type]
+BodyId = Literal[tuple(b["id"] for b in _CAT.delivering_bodies())]    # type: ignore[valid-type]
+DonorKind = Literal[rules.DONOR_KINDS]                                # type: ignore[valid-type]
+Amount = Annotated[int, Field(ge=0, le=rules.MAX_AMOUNT, description="VND")]
+Id = Annotated[int, Field(ge=1, le=2 ** 62)]
+
+
+def _text(n: int, required: bool = False) -> Any:
+    """Free text of at most ``n`` characters; a required one holds something besides spaces."""
+    return Annotated[str, Field(min_length=1, max_length=n, pattern=r"\S")] if required else \
+        Annotated[str | None, Field(None, max_length=n)]
 
 
 class DeliveryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    support_type: str = Field(description="a support type id of the catalogue (GET /catalogue)")
-    delivered_on: str = Field(description="YYYY-MM-DD or dd/mm/yyyy; not in the future")
-    quantity: Number = Field(1, description="how many (the type's unit)")
-    amount_vnd: Number = Field(None, description="VND; required / optional / none per type")
-    fund: Text = Field(None, description="a fund id the type allows")
-    member_id: Text = Field(None, description="the member receiving support given to a person")
-    campaign_id: Number = Field(None, description="Fund for the Poor campaign")
-    evidence_no: Text = Field(None, description="document or receipt number")
-    note: Text = None
+    support_type: TypeId = Field(description="a support type of the catalogue (GET /catalogue)")
+    delivered_on: dt.date = Field(description="not in the future")
+    quantity: int = Field(1, ge=1, le=rules.MAX_QUANTITY, description="how many (the type's unit)")
+    amount_vnd: Amount | None = Field(None, description="VND; required / optional / none per type")
+    fund: FundId | None = Field(None, description="a fund the type allows (default: its only one)")
+    member_id: _text(100) = Field(None, description="the member receiving support given to a person")
+    campaign_id: Id | None = Field(None, description="Fund for the Poor campaign")
+    evidence_no: _text(rules.MAX_TEXT["evidence_no"]) = Field(None, description="document or receipt number")
+    evidence_sha256: Annotated[str | None, Field(None, pattern="^[0-9a-f]{64}$")] = Field(
+        None, description="a photo stored with POST /evidence")
+    note: _text(rules.MAX_TEXT["note"]) = None
 
 
 class CorrectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str
-    delivered_on: Text = None
-    quantity: Number = None
-    amount_vnd: Number = None
-    fund: Text = None
-    member_id: Text = None
-    campaign_id: Number = None
-    evidence_no: Text = None
-    note: Text = None
+    reason: _text(rules.MAX_TEXT["reason"], required=True)
+    delivered_on: dt.date | None = None
+    quantity: int | None = Field(None, ge=1, le=rules.MAX_QUANTITY)
+    amount_vnd: Amount | None = None
+    fund: FundId | None = None
+    member_id: _text(100) = None
+    campaign_id: Id | None = None
+    evidence_no: _text(rules.MAX_TEXT["evidence_no"]) = None
+    note: _text(rules.MAX_TEXT["note"]) = None
 
 
 class ReasonRequest(BaseModel):
-    reason: str = ""
+    reason: _text(rules.MAX_TEXT["reason"], required=True)
 
 
 class NeedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    need_type: str
-    member_id: Text = None
-    noted_on: Text = None
-    note: Text = None
+    need_type: NeedId
+    member_id: _text(100) = None
+    noted_on: dt.date | None = Field(None, description="default today; not in the future")
+    note: _text(rules.MAX_TEXT["note"]) = None
 
 
 class CloseNeedRequest(BaseModel):
-    reason: str = Field(description="a close reason id of the catalogue")
-    note: str = ""
+    reason: ReasonId = Field(description="a close reason of the catalogue")
+    note: _text(rules.MAX_TEXT["note"]) = None
 
 
 class DeriveRequest(BaseModel):
@@ -69,59 +85,56 @@ class DeriveRequest(BaseModel):
 
 
 class DeviceNeedsRequest(BaseModel):
-    needs: list[dict[str, Any]]
+    protocol: int | None = None
+    needs: list[dict[str, Any]] = Field(max_length=500)
 
 
 class CampaignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str
-    starts_on: str
-    ends_on: Text = None
-    year: int | None = None
-    note: Text = None
+    name: _text(rules.MAX_TEXT["name"], required=True)
+    starts_on: dt.date
+    ends_on: dt.date | None = Field(None, description="on or after starts_on")
+    year: int | None = Field(None, ge=2000, le=2100, description="default: the year of starts_on")
+    note: _text(500) = None
 
 
 class ContributionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    campaign_id: Number
-    donor_name: str
-    donor_kind: str = "person"
+    campaign_id: Id
+    donor_name: _text(rules.MAX_TEXT["donor_name"], required=True)
+    donor_kind: DonorKind = "person"
     anonymous: bool = False
-    amount_vnd: Number
-    received_on: str
-    receipt_no: Text = None
-    note: Text = None
+    amount_vnd: Annotated[int, Field(ge=1, le=rules.MAX_AMOUNT)]
+    received_on: dt.date = Field(description="not in the future")
+    receipt_no: _text(rules.MAX_TEXT["receipt_no"]) = None
+    note: _text(rules.MAX_TEXT["note"]) = None
 
 
 class ContributionCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str
-    campaign_id: Number = None
-    donor_name: Text = None
-    donor_kind: Text = None
+    reason: _text(rules.MAX_TEXT["reason"], required=True)
+    campaign_id: Id | None = None
+    donor_name: Annotated[str | None, Field(None, min_length=1, max_length=rules.MAX_TEXT["donor_name"],
+                                            pattern=r"\S")] = None
+    donor_kind: DonorKind | None = None
     anonymous: bool | None = None
-    amount_vnd: Number = None
-    received_on: Text = None
-    receipt_no: Text = None
-    note: Text = None
+    amount_vnd: Annotated[int | None, Field(None, ge=1, le=rules.MAX_AMOUNT)] = None
+    received_on: dt.date | None = None
+    receipt_no: _text(rules.MAX_TEXT["receipt_no"]) = None
+    note: _text(rules.MAX_TEXT["note"]) = None
 
 
 class PartnerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str
-    full_name: str
-    password: str
-    body_id: str
-    group_code: Text = None
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+    full_name: _text(200, required=True)
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    body_id: BodyId
+    group_code: _text(20) = Field(None, description="required for a residential group's account, else empty")
 
 
-def _day(value: str | None, now: dt.datetime) -> dt.date:
-    if not value:
-        return server_date(now)
-    day = rules.parse_day(value)
-    if day is None:
-        raise ApiError(422, "invalid_date", "on: YYYY-MM-DD or dd/mm/yyyy", "Ngày không hợp lệ (dd/mm/yyyy)")
-    return day
+def _day(value: dt.date | None, now: dt.datetime) -> dt.date:
+    return value or server_date(now)
 
 
 def _group_id(db, code: str | None) -> int | None:
@@ -134,7 +147,7 @@ def _group_id(db, code: str | None) -> int | None:
 
 
 def _given(model: BaseModel) -> dict[str, Any]:
-    return {k: v for k, v in model.model_dump().items() if v is not None}
+    return {k: v for k, v in model.model_dump(mode="json").items() if v is not None}
 
 
 # --- catalogue and households -----------------------------------------------------------------------
@@ -147,8 +160,8 @@ def catalogue(scope: ReaderDep):
 
 
 @router.get("/households", summary="Households a body serves (eligible for its support types, or with its needs)")
-def household_list(scope: ReaderDep, db: DbDep, now: NowDep, body: str | None = None, type: str | None = None,
-                   group: str | None = None, on: str | None = None):
+def household_list(scope: ReaderDep, db: DbDep, now: NowDep, body: BodyId | None = None, type: TypeId | None = None,
+                   group: str | None = None, on: dt.date | None = None):
     if scope.is_partner and body and body != scope.body_id:
         raise denied("Another body's households", "Không xem được hộ của đơn vị khác")
     rows = households.listing(db.conn, scope, _day(on, now), body, type, _group_id(db, group))
@@ -182,12 +195,12 @@ def household(household_id: str, scope: ReaderDep, db: DbDep, now: NowDep):
 
 @router.post("/households/{household_id}/deliveries", status_code=201, summary="Record a delivery of support")
 def deliver(household_id: str, body: DeliveryRequest, scope: WriterDep, db: DbDep, now: NowDep):
-    return ok(ledger.record(db, scope, household_id, body.model_dump(), now), 201)
+    return ok(ledger.record(db, scope, household_id, body.model_dump(mode="json"), now), 201)
 
 
 @router.get("/deliveries", summary="The current ledger (newest first) within the caller's body")
 def delivery_list(scope: ReaderDep, db: DbDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                  body: str | None = None, type: str | None = None, group: str | None = None,
+                  body: BodyId | None = None, type: TypeId | None = None, group: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=100000)] = 1000):
     rows = ledger.deliveries(db.conn, scope, year, body, type, _group_id(db, group), limit=limit)
     return ok({"count": len(rows), "deliveries": rows})
@@ -214,18 +227,16 @@ def void(entry_id: int, body: ReasonRequest, scope: WriterDep, db: DbDep, now: N
 # --- needs ------------------------------------------------------------------------------------------
 
 @router.get("/needs", summary="Needs (open by default) within the caller's body")
-def need_list(scope: ReaderDep, db: DbDep, status: str | None = "open", body: str | None = None,
+def need_list(scope: ReaderDep, db: DbDep, status: Literal["open", "closed", "all"] = "open", body: BodyId | None = None,
               group: str | None = None, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    if status not in (None, "", "open", "closed", "all"):
-        raise ApiError(422, "invalid_status", "status: open, closed or all", "Trạng thái: open, closed hoặc all")
-    rows = needs.list_needs(db.conn, scope, None if status in ("", "all") else status, body, _group_id(db, group),
+    rows = needs.list_needs(db.conn, scope, None if status == "all" else status, body, _group_id(db, group),
                             year=year)
     return ok({"count": len(rows), "needs": rows})
 
 
 @router.post("/households/{household_id}/needs", status_code=201, summary="Record a need of a household")
 def add_need(household_id: str, body: NeedRequest, scope: WriterDep, db: DbDep, now: NowDep):
-    res = needs.record(db, scope, household_id, body.model_dump(), now)
+    res = needs.record(db, scope, household_id, body.model_dump(mode="json"), now)
     return ok(res, 200 if res["existing"] else 201)
 
 
@@ -266,12 +277,12 @@ def fund_summary(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int |
 
 @router.post("/fund/campaigns", status_code=201, summary="Open a campaign")
 def add_campaign(body: CampaignRequest, scope: WriterDep, db: DbDep, now: NowDep):
-    return ok(fund.create_campaign(db, scope, body.model_dump(), now), 201)
+    return ok(fund.create_campaign(db, scope, body.model_dump(mode="json"), now), 201)
 
 
 @router.post("/fund/contributions", status_code=201, summary="Record a contribution")
 def add_contribution(body: ContributionRequest, scope: WriterDep, db: DbDep, now: NowDep):
-    return ok(fund.contribute(db, scope, body.model_dump(), now), 201)
+    return ok(fund.contribute(db, scope, body.model_dump(mode="json"), now), 201)
 
 
 @router.post("/fund/contributions/{entry_id}/correct", status_code=201, summary="Correct a contribution (new entry)")
@@ -293,16 +304,27 @@ def partner_list(scope: AdminScopeDep, db: DbDep):
 
 @router.post("/partners", status_code=201, summary="Create a partner account for a responsible body (admin)")
 def partner_create(body: PartnerRequest, scope: AdminScopeDep, db: DbDep, now: NowDep):
-    return ok(partners.create(db, scope, body.model_dump(), now), 201)
+    return ok(partners.create(db, scope, body.model_dump(mode="json"), now), 201)
 
 
 # --- targets and the year-end report ---------------------------------------------------------------------
 
+def _goal_field(d: dict[str, Any]) -> Any:
+    hi = 100 if d["unit"] == "percent" else 10 ** 7
+    return (float | None, Field(None, ge=0, le=hi, description=f"{d['label_vi']} ({'%' if hi == 100 else 'hộ'})"))
+
+
+TargetValues = create_model("TargetValues", __config__=ConfigDict(extra="forbid"),
+                            income_line_vnd=(int | None, Field(None, ge=0, le=10 ** 9, description=(
+                                "the income line of the year the income target compares with (VND per person per "
+                                "month: the regional minimum wage, entered from the text in force)"))),
+                            **{d["id"]: _goal_field(d) for d in targets_mod.DEFINITIONS})
+
+
 class TargetsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    values: dict[str, float | int | str | None] = Field(description="target id → goal (households or %), and "
-                                                                    "income_line_vnd: the income line of the year")
-    note: str = ""
+    values: TargetValues = Field(description="goals of the year: households (≤) or % (≥); absent = unchanged")
+    note: _text(500) = None
 
 
 def _year_of(year: int | None, now: dt.datetime) -> int:
@@ -324,9 +346,11 @@ def _scoped_targets(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
 
 
 @router.put("/targets/{year}", summary="Enter the year's goals (append-only; the latest counts)")
-def enter_targets(year: int, body: TargetsRequest, scope: OfficeDep, db: DbDep, now: NowDep):
+def enter_targets(year: Annotated[int, Path(ge=2000, le=2100)], body: TargetsRequest, scope: OfficeDep, db: DbDep,
+                  now: NowDep):
     from . import targets
-    return ok(targets.enter_goals(db, scope, year, body.values, now, body.note))
+    values = {k: v for k, v in body.values.model_dump().items() if v is not None}
+    return ok(targets.enter_goals(db, scope, year, values, now, body.note or ""))
 
 
 def _report_reader(scope: Scope) -> None:

@@ -103,8 +103,9 @@ def _insert(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
 
 def _campaign_exists(conn: sqlite3.Connection, campaign_id: int | None) -> None:
     if campaign_id is None or conn.execute("SELECT 1 FROM fund_campaigns WHERE id = ?", (campaign_id,)).fetchone() is None:
-        raise _invalid([rules.Problem("campaign_id", "unknown_campaign", "Đợt vận động: không tìm thấy",
-                                      "campaign_id: unknown campaign")])
+        raise ApiError(404, "campaign_not_found", "campaign_id: no such campaign", "Đợt vận động: không tìm thấy",
+                       [{"field": "campaign_id", "code": "unknown_campaign", "message_vi": "Đợt vận động: không tìm thấy",
+                         "message_en": "no such campaign"}])
 
 
 def contribute(db: Database, scope: Scope, payload: dict[str, Any], now: dt.datetime) -> dict[str, Any]:

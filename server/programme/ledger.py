@@ -49,8 +49,17 @@ def _check_fund(conn: sqlite3.Connection, amount: int | None, released: int = 0)
 
 def _campaign_ok(conn: sqlite3.Connection, campaign_id: int | None) -> None:
     if campaign_id is not None and conn.execute("SELECT 1 FROM fund_campaigns WHERE id = ?", (campaign_id,)).fetchone() is None:
-        raise ApiError(422, "invalid_delivery", "campaign_id: unknown campaign", "Đợt vận động: không tìm thấy",
-                       [{"field": "campaign_id", "code": "unknown_campaign"}])
+        raise ApiError(404, "campaign_not_found", "campaign_id: no such campaign", "Đợt vận động: không tìm thấy",
+                       [{"field": "campaign_id", "code": "unknown_campaign", "message_vi": "Đợt vận động: không tìm thấy",
+                         "message_en": "no such campaign"}])
+
+
+def _evidence_ok(conn: sqlite3.Connection, sha256: str | None) -> None:
+    if sha256 and conn.execute("SELECT 1 FROM support_evidence WHERE sha256 = ?", (sha256,)).fetchone() is None:
+        raise ApiError(404, "evidence_not_found", "evidence_sha256: no photo stored with that hash",
+                       "Ảnh chứng từ: chưa được tải lên", [{"field": "evidence_sha256", "code": "unknown_evidence",
+                                                            "message_vi": "Ảnh chứng từ: chưa được tải lên",
+                                                            "message_en": "no such photo"}])
 
 
 def _members(conn: sqlite3.Connection, household_id: str) -> dict[str, str]:
@@ -116,6 +125,7 @@ def record(db: Database, scope: Scope, household_id: str, payload: dict[str, Any
            "recorded_by": scope.user_id, "recorded_at": stamp, "evidence_sha256": payload.get("evidence_sha256") or None}
     with db.write() as w:
         _campaign_ok(w, row["campaign_id"])
+        _evidence_ok(w, row["evidence_sha256"])
         if row["fund"] == FUND:
             _check_fund(w, row["amount_vnd"])
         # a first delivery is its own chain's root: its id is taken in advance (writers are serialised
@@ -200,6 +210,7 @@ def correct(db: Database, scope: Scope, entry_id: int, payload: dict[str, Any], 
            "evidence_sha256": payload.get("evidence_sha256", old["evidence_sha256"])}
     with db.write() as w:
         _campaign_ok(w, row["campaign_id"])
+        _evidence_ok(w, row["evidence_sha256"])
         if row["fund"] == FUND:
             _check_fund(w, row["amount_vnd"], released=old["amount_vnd"] or 0 if old["fund"] == FUND else 0)
         try:

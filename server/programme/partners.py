@@ -48,7 +48,7 @@ def create(db: Database, scope: Scope, payload: dict[str, Any], now: dt.datetime
         if group_code:
             row = w.execute("SELECT id FROM area_groups WHERE code = ?", (group_code,)).fetchall()
             if len(row) != 1:
-                raise ApiError(422, "invalid_partner", f"Unknown group {group_code}",
+                raise ApiError(404, "group_not_found", f"Unknown group {group_code}",
                                f"Khu phố: không tìm thấy {group_code}", [{"field": "group_code"}])
             gid = row[0][0]
         try:

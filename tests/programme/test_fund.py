@@ -6,8 +6,8 @@ from .helpers import bearer, delivery
 
 
 def _campaign(client, token, name="Quỹ Vì người nghèo 2025"):
-    r = client.post("/api/v1/programme/fund/campaigns", json={"name": name, "starts_on": "01/10/2025",
-                                                              "ends_on": "18/11/2025"}, headers=bearer(token))
+    r = client.post("/api/v1/programme/fund/campaigns", json={"name": name, "starts_on": "2025-10-01",
+                                                              "ends_on": "2025-11-18"}, headers=bearer(token))
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -33,7 +33,7 @@ def _balance(client, token):
 def test_the_balance_is_contributions_minus_disbursements(client, db, ward, partners):
     front = partners["fatherland_front"]
     cid = _campaign(client, front)
-    a = _give(client, front, cid, "20.000.000")
+    a = _give(client, front, cid, 20_000_000)
     _give(client, front, cid, 5_000_000, donor="Nguyễn Văn Hùng", donor_kind="person", anonymous=True)
     assert _balance(client, front) == {"contributions": 25_000_000, "disbursements": 0, "balance": 25_000_000}
     d1 = _spend(client, front, ward.poor, 3_000_000, cid)
@@ -91,10 +91,15 @@ def test_the_public_summary_names_donors_not_households(client, ward, partners, 
 def test_a_bad_contribution_names_its_fields(client, partners):
     front = partners["fatherland_front"]
     r = client.post("/api/v1/programme/fund/contributions", headers=bearer(front), json={
-        "campaign_id": 999, "donor_name": "", "donor_kind": "alien", "amount_vnd": "-5", "received_on": "hôm qua"})
+        "campaign_id": 999, "donor_name": "", "donor_kind": "alien", "amount_vnd": -5, "received_on": "hôm qua"})
     assert r.status_code == 422
-    assert {d["field"] for d in r.json()["error"]["details"]} == {"donor_name", "donor_kind", "amount_vnd", "received_on"}
+    assert {d["path"] for d in r.json()["error"]["details"]} == {"body.donor_name", "body.donor_kind", "body.amount_vnd",
+                                                                  "body.received_on"}
     cid = _campaign(client, front)
     unknown = client.post("/api/v1/programme/fund/contributions", headers=bearer(front), json={
         "campaign_id": cid + 1, "donor_name": "A", "amount_vnd": 5, "received_on": "2025-10-01"})
-    assert unknown.status_code == 422 and unknown.json()["error"]["details"][0]["field"] == "campaign_id"
+    assert unknown.status_code == 404 and unknown.json()["error"]["details"][0]["field"] == "campaign_id"
+    future = client.post("/api/v1/programme/fund/contributions", headers=bearer(front), json={
+        "campaign_id": cid, "donor_name": "A", "amount_vnd": 5, "received_on": "2030-01-01"})
+    assert future.status_code == 422 and future.json()["error"]["details"][0]["code"] == "future_date"
+    assert "chưa tới" in future.json()["error"]["message_vi"]

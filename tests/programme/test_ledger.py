@@ -64,7 +64,7 @@ def test_corrections_are_new_entries_and_a_void_reopens_the_need(client, db, war
     assert db.value("SELECT close_delivery_id FROM needs WHERE id = ?", (nid,)) == second["id"]
     # a correction needs a reason
     assert client.post(f"/api/v1/programme/deliveries/{second['id']}/correct", json={"quantity": 2, "reason": ""},
-                       headers=bearer(hs)).json()["error"]["details"][0]["field"] == "reason"
+                       headers=bearer(hs)).json()["error"]["details"][0]["path"] == "body.reason"
     v = client.post(f"/api/v1/programme/deliveries/{second['id']}/void", json={"reason": "trùng"}, headers=bearer(hs))
     assert v.status_code == 201 and v.json()["reopened_needs"] == [nid]
     assert db.value("SELECT status FROM needs WHERE id = ?", (nid,)) == "open"
@@ -84,27 +84,36 @@ def test_the_ledger_refuses_update_and_delete_in_the_database(client, db, ward, 
     assert db.value("SELECT quantity FROM support_entries") == 1
 
 
-def test_bad_input_names_every_field_and_writes_nothing(client, db, ward, officer):
+def test_bad_input_names_every_field_and_writes_nothing(app, client, db, ward, officer):
+    # the API: values of the right type that break the catalogue's rules, every one named
     r = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(officer), json={
-        "support_type": "housing", "delivered_on": "31/02/2025", "quantity": 0, "amount_vnd": "12,5",
-        "fund": "policy_credit_x", "member_id": "m1", "note": "x" * 600})
+        "support_type": "housing", "delivered_on": "2030-01-01", "fund": "no_cost", "member_id": "m1"})
     assert r.status_code == 422
-    fields = {d["field"] for d in r.json()["error"]["details"]}
-    assert fields == {"delivered_on", "quantity", "amount_vnd", "fund", "member_id", "note"}
-    assert all(d["message_vi"] for d in r.json()["error"]["details"])
+    details = {d["field"]: d for d in r.json()["error"]["details"]}
+    assert set(details) == {"delivered_on", "amount_vnd", "fund", "member_id"}
+    assert details["delivered_on"]["code"] == "future_date" and all(d["message_vi"] for d in details.values())
     assert "Ngày hỗ trợ" in r.json()["error"]["message_vi"]
-    future = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(officer),
-                         json=delivery(delivered_on="2030-01-01"))
-    assert future.json()["error"]["details"][0]["code"] == "future_date"
-    unknown = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(officer),
-                          json=delivery(support_type="free_money"))
-    assert unknown.json()["error"]["details"][0]["field"] == "support_type"
+    wrong_type = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(officer),
+                             json=delivery(support_type="free_money", quantity=0))
+    assert wrong_type.status_code == 422
+    assert {d["path"] for d in wrong_type.json()["error"]["details"]} == {"body.support_type", "body.quantity"}
+    # the console: what an officer types (dd/mm/yyyy, thousands dots), every problem named, what was typed kept
+    client.cookies.set("rasoat_session", officer)
+    page = client.get(f"/console/programme/households/{ward.poor}")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    bad = client.post(f"/console/programme/households/{ward.poor}/deliveries", data={
+        "csrf_token": csrf, "support_type": "housing", "delivered_on": "31/02/2025", "quantity": "0",
+        "amount_vnd": "12,5", "fund": "state_budget", "note": "x" * 600, "evidence_no": "QĐ 7/2025"})
+    assert bad.status_code == 422
+    for text in ("Ngày hỗ trợ: ngày không hợp lệ", "Số lượng", "Số tiền: một số nguyên không âm", "Ghi chú: tối đa 500",
+                 "QĐ 7/2025"):
+        assert text in bad.text, text
     assert db.value("SELECT COUNT(*) FROM support_entries") == 0
-    # dd/mm/yyyy and thousands dots are what an officer types
-    ok = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(officer), json={
-        "support_type": "housing", "delivered_on": "03/11/2025", "amount_vnd": "15.000.000", "fund": "state_budget"})
-    assert ok.status_code == 201, ok.text
-    assert (ok.json()["delivered_on"], ok.json()["amount_vnd"]) == ("2025-11-03", 15_000_000)
+    ok = client.post(f"/console/programme/households/{ward.poor}/deliveries", data={
+        "csrf_token": csrf, "support_type": "housing", "delivered_on": "03/11/2025", "amount_vnd": "15.000.000",
+        "fund": "state_budget", "quantity": "1"}, follow_redirects=False)
+    assert ok.status_code == 303, ok.text[:500]
+    assert tuple(db.one("SELECT delivered_on, amount_vnd FROM support_entries")) == ("2025-11-03", 15_000_000)
 
 
 def test_eligibility_windows_decide_what_a_household_may_receive(client, ward, officer):

@@ -68,8 +68,8 @@ def test_a_partner_delivery_reaches_the_targets_and_the_year_end_report(client, 
     assert _target(t2, "health_insurance")["goal"] == 95 and _target(t2, "income")["measured"] is True
     bad = client.put("/api/v1/programme/targets/2025", json={"values": {"health_insurance": 130, "nonsense": 1}},
                      headers=bearer(officer))
-    assert bad.status_code == 422 and {d["field"] for d in bad.json()["error"]["details"]} == {"health_insurance",
-                                                                                               "nonsense"}
+    assert bad.status_code == 422 and {d["path"] for d in bad.json()["error"]["details"]} == {
+        "body.values.health_insurance", "body.values.nonsense"}
     # a partner sees the figures but not who blocks them
     tp = client.get("/api/v1/programme/targets", params={"year": 2025}, headers=bearer(partners["health_station"])).json()
     assert all(t["blocking"] == [] for t in tp["targets"])
