@@ -17,7 +17,8 @@ with the households (and persons) that keep each from being met, and the goals e
 the programme's window (36 months by default, a setting) and this round did not find it poor or near-poor
 again. The communication target of §I.2 is not measured
 from data and is listed as such. Goals default to the plan's own figures (0 households, 100 %); an officer
-enters the year's goals (``programme_targets``: append-only, the latest counts).
+enters the year's goals (append-only, the latest counts): the five the cycle's targets page shows too go
+to its ``plan_targets`` (server/cycle/plan_targets.py, per standard), the others to ``programme_targets``.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from shared.dates import age_on, parse_date
 from shared.eligibility import StatusChange, current_status, eligibility, window_last_day
 
 from ..clock import iso
+from ..cycle import plan_targets as cycle_plan_targets
 from ..cycle.eligibility import policies as cycle_policies
 from ..cycle.targets import ESCAPED, HOUSING_BITS
 from ..db import Database
@@ -71,13 +73,29 @@ INCOME_LINE = "income_line_vnd"      # entered per year: the monthly amount the 
 ENTERABLE = tuple(d["id"] for d in DEFINITIONS) + (INCOME_LINE,)
 
 
-def goals(conn: sqlite3.Connection, year: int) -> dict[str, dict[str, Any]]:
-    """The goals of a year: the latest entry per target, else the plan's figure."""
+SHARED = tuple(k for k in cycle_plan_targets.KINDS)     # goals kept in the cycle's plan_targets (issue 17)
+
+
+def goals(conn: sqlite3.Connection, year: int, standards: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The goals of a year: the latest entry per target, else the plan's figure. The five targets the
+    cycle's targets page also shows (poor, near-poor, health insurance, safe housing, policy credit) are
+    read from its ``plan_targets`` (per standard; the first of ``standards`` for the percentages), so the
+    two pages never disagree; the others from ``programme_targets``."""
     out = {d["id"]: {"goal": d["goal"], "source": "plan", "note": ""} for d in DEFINITIONS}
     out[INCOME_LINE] = {"goal": None, "source": "unset", "note": ""}
     for tid, goal, note, at in conn.execute(
             "SELECT target_id, goal, note, entered_at FROM programme_targets WHERE year = ? ORDER BY id", (year,)):
-        out[tid] = {"goal": goal, "source": "entered", "note": note, "entered_at": at}
+        if tid not in SHARED:
+            out[tid] = {"goal": goal, "source": "entered", "note": note, "entered_at": at}
+    stds = standards if standards is not None else sorted(eligible.programme_standards(conn, year),
+                                                           key=lambda x: x != NATIONAL)
+    for i, std in enumerate(stds):
+        for tid, row in cycle_plan_targets.current(conn, year, std).items():
+            entry = {"goal": row["value"], "source": "entered", "note": row["note"], "entered_at": row["set_at"]}
+            if tid in ("poor", "near_poor"):
+                out[f"{tid}:{std}"] = entry
+            elif i == 0 and tid in out:
+                out[tid] = entry
     return out
 
 
@@ -108,9 +126,17 @@ def enter_goals(db: Database, scope: Scope, year: int, values: dict[str, Any], n
     if problems:
         raise ApiError(422, "invalid_targets", "; ".join(p["field"] for p in problems),
                        "; ".join(p["message_vi"] for p in problems), problems)
+    stds = eligible.programme_standards(db.conn, year) or [NATIONAL]
+    stds = sorted(stds, key=lambda x: x != NATIONAL)      # the main standard first (as compute reads them)
+    shared = {k: v for k, v in clean.items() if k in SHARED}
+    for i, std in enumerate(stds):       # the cycle's table: counts for every standard, percentages for the first
+        mine = {k: v for k, v in shared.items() if k in ("poor", "near_poor") or i == 0}
+        if mine:
+            cycle_plan_targets.save(db, scope.user_id, year, std, mine, {k: note for k in mine}, now)
+    own = {k: v for k, v in clean.items() if k not in SHARED}
     stamp = iso(now)
     with db.write() as w:
-        for k, x in clean.items():
+        for k, x in own.items():
             w.execute("INSERT INTO programme_targets (year, target_id, goal, note, entered_by, entered_at) "
                       "VALUES (?, ?, ?, ?, ?, ?)", (year, k, x, note[:500], scope.user_id, stamp))
         audit.record(w, stamp, "user", scope.user_id, "targets.enter", "year", year, {"values": clean})
@@ -166,7 +192,7 @@ def compute(db: Database, year: int, on: dt.date) -> dict[str, Any]:
     conn = db.conn
     stds = eligible.programme_standards(conn, year) or [NATIONAL]
     main_std = NATIONAL if NATIONAL in stds else stds[0]
-    g = goals(conn, year)
+    g = goals(conn, year, [main_std] + [x for x in stds if x != main_std])
     groups = {r[0]: r[1] for r in conn.execute("SELECT code, name FROM area_groups ORDER BY code")}
     tallies: dict[str, _Tally] = {d["id"]: _Tally() for d in DEFINITIONS}
     per_std: dict[str, dict[str, _Tally]] = {}
@@ -285,7 +311,8 @@ def compute(db: Database, year: int, on: dt.date) -> dict[str, Any]:
     for d in DEFINITIONS:
         if d["id"] in ("poor", "near_poor"):
             for std in stds:
-                out.append(_row(d, per_std[std][d["id"]], g[d["id"]]["goal"], groups, std, d["id"]))
+                goal = g.get(f"{d['id']}:{std}", g[d["id"]])["goal"]
+                out.append(_row(d, per_std[std][d["id"]], goal, groups, std, d["id"]))
             continue
         row = _row(d, tallies[d["id"]], g[d["id"]]["goal"], groups)
         if d["id"] == "income" and not line:

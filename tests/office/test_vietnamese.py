@@ -19,7 +19,8 @@ from tests.vn_check import page_text, problems
 # GET routes that are not pages a person reads (files, scripts, redirects)
 NOT_PAGES = {"/console/static/{name}", "/console/process/print.js", "/console/lang",
              "/console/attachments/{sha256}", "/console/attachments/{sha256}/thumb", "/console",
-             "/console/reports/download/{report_id}", "/console/reports/workbook.xlsx", "/console/cycle/eligibility.xlsx"}
+             "/console/reports/download/{report_id}", "/console/reports/workbook.xlsx", "/console/cycle/eligibility.xlsx",
+             "/console/programme/report.xlsx"}
 
 
 def console_get_routes(app: Any) -> list[str]:
@@ -53,6 +54,8 @@ def fillers(world: dict[str, Any]) -> dict[str, list[str]]:
         "/console/process/decisions/{decision_id}": [f"/console/process/decisions/{d}",
                                                      f"/console/process/decisions/{d}?list=near_poor"],
         "/console/process/decisions/{decision_id}/print": [f"/console/process/decisions/{d}/print"],
+        "/console/programme/households/{household_id}": [f"/console/programme/households/{h}" for h in hh.values()
+                                                         if h][:3],
         "/console/process/decisions/{decision_id}/certificates/{household_id}": [
             f"/console/process/decisions/{d}/certificates/{world['certificate_household']}"],
     }
@@ -133,6 +136,7 @@ def downloads(world: dict[str, Any]) -> list[tuple[str, str]]:
             out.append((f"/console/reports/download/{k}?{q}&format=xlsx", "xlsx"))
             out.append((f"/console/reports/download/{k}?{q}&format=csv", "csv"))
     out += [(f"/console/cycle/eligibility.xlsx?policy={p}", "xlsx") for p in ("health_insurance", "policy_credit")]
+    out += [("/console/programme/report.xlsx", "xlsx")]
     return out
 
 

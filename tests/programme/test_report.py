@@ -66,6 +66,9 @@ def test_a_partner_delivery_reaches_the_targets_and_the_year_end_report(client, 
     assert put.status_code == 200, put.text
     t2 = client.get("/api/v1/programme/targets", params={"year": 2025}, headers=bearer(officer)).json()
     assert _target(t2, "health_insurance")["goal"] == 95 and _target(t2, "income")["measured"] is True
+    # one goal, two pages: the cycle's targets page reads the same entry (its plan_targets table)
+    from server.cycle import plan_targets
+    assert plan_targets.current(db.conn, 2025, "vn-national-2022-2025")["health_insurance"]["value"] == 95
     bad = client.put("/api/v1/programme/targets/2025", json={"values": {"health_insurance": 130, "nonsense": 1}},
                      headers=bearer(officer))
     assert bad.status_code == 422 and {d["path"] for d in bad.json()["error"]["details"]} == {
