@@ -9,7 +9,7 @@ Pure and standard library only (the tablet uses it to label support and to recor
   own ``eligible`` entry; window lengths stay the ward's settings;
 * :func:`suggest_needs` — needs read from a household's answers (a member without a health card, an
   unemployed member, a child of school age out of school; housing and information from the
-  classification's deprived indicators, so no threshold is repeated here).
+  classification's deprived indicators, by key, so no threshold or indicator number is repeated here).
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ CATALOGUE_FILE = Path(__file__).parent / "data" / "programme.json"
 RECIPIENTS = ("household", "person")
 AMOUNT_RULES = ("required", "optional", "none")
 SCHOOL_AGE = (3, 15)          # a child aged 3 to under 16 (indicator 6 of the 2022-2025 standard)
-HOUSING_INDICATORS = (7, 8)
-INFORMATION_INDICATORS = (11, 12)
+HOUSING_KEYS = ("housing_quality", "floor_area")          # indicator keys of the standards' data
+INFORMATION_KEYS = ("telecom", "information_devices", "internet_access", "digital_services")
 
 
 class CatalogueError(ValueError):
@@ -144,8 +144,9 @@ class NeedSuggestion:
     reason_en: str
 
 
-def suggest_needs(doc: dict[str, Any], deprived: Iterable[int] = ()) -> list[NeedSuggestion]:
-    """Needs a household's answers show (one per member for person needs), in a stable order."""
+def suggest_needs(doc: dict[str, Any], deprived: Iterable[str] = ()) -> list[NeedSuggestion]:
+    """Needs a household's answers show (one per member for person needs), in a stable order.
+    ``deprived``: the keys of the indicators the classification found deprived (any standard)."""
     out: list[NeedSuggestion] = []
     day = parse_date(doc.get("collected_at"))
     lo, hi = SCHOOL_AGE
@@ -163,11 +164,11 @@ def suggest_needs(doc: dict[str, Any], deprived: Iterable[int] = ()) -> list[Nee
         if age is not None and lo <= age <= hi and m.get("in_school") is False:
             out.append(NeedSuggestion("schooling", mid, name, f"Phiếu rà soát: {age} tuổi, không đi học",
                                       f"Review form: aged {age}, not in school"))
-    bits = set(deprived)
-    if bits & set(HOUSING_INDICATORS):
+    keys = set(deprived)
+    if keys & set(HOUSING_KEYS):
         out.append(NeedSuggestion("housing", None, None, "Kết quả rà soát: thiếu hụt chất lượng hoặc diện tích nhà ở",
                                   "Review result: deprived on housing quality or floor area"))
-    if bits & set(INFORMATION_INDICATORS):
+    if keys & set(INFORMATION_KEYS):
         out.append(NeedSuggestion("information", None, None, "Kết quả rà soát: thiếu hụt tiếp cận thông tin",
                                   "Review result: deprived on information"))
     return out

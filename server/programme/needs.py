@@ -216,6 +216,13 @@ def list_needs(conn: sqlite3.Connection, scope: Scope, status: str | None = "ope
     return [present(dict(r)) for r in conn.execute(sql, params)]
 
 
+def _keys(standard_id: str, mask: int) -> set[str]:
+    """The keys of the indicators a deprived mask sets, under its standard (numbers differ by standard)."""
+    from shared.standards import load_standards
+    std = load_standards().get(standard_id)
+    return {i.key for i in std.indicators if mask >> (i.number - 1) & 1} if std else set()
+
+
 def derive_from_review(db: Database, scope: Scope | None, year: int, now: dt.datetime) -> dict[str, Any]:
     """Needs read from the current answers of every household the programme is for (eligible for at least
     one support type on ``now``), once per household, type, member and round (``source_ref`` review:YEAR).
@@ -237,21 +244,20 @@ def derive_from_review(db: Database, scope: Scope | None, year: int, now: dt.dat
             f"SELECT h.household_id, s.body FROM households h JOIN submissions s ON s.submission_id = h.submission_id "
             f"WHERE h.household_id IN ({marks}) AND h.status != 'preloaded' AND s.collected_at >= ?",
             (*chunk, f"{year}-01-01"))}
-        masks: dict[str, int] = {}
+        deprived: dict[str, set[str]] = {}
         if stds:
-            for hid, mask in conn.execute(
-                    f"SELECT household_id, deprived_mask FROM report_class_facts WHERE household_id IN ({marks}) "
-                    f"AND standard_id IN ({','.join('?' * len(stds))})", (*chunk, *stds)):
-                masks[hid] = masks.get(hid, 0) | mask
+            for hid, std, mask in conn.execute(
+                    f"SELECT household_id, standard_id, deprived_mask FROM report_class_facts WHERE household_id IN "
+                    f"({marks}) AND standard_id IN ({','.join('?' * len(stds))})", (*chunk, *stds)):
+                deprived.setdefault(hid, set()).update(_keys(std, mask))
         with db.write() as w:
             for hid, body in bodies.items():
                 answers = (json.loads(body).get("answers") or {})
                 if not isinstance(answers, dict) or answers.get("lifecycle", {}).get("event") in (
                         "moved_away", "dissolved", "merged"):
                     continue
-                deprived = [n for n in range(1, 13) if masks.get(hid, 0) >> (n - 1) & 1]
                 seen += 1
-                for s in suggest_needs(answers, deprived):
+                for s in suggest_needs(answers, deprived.get(hid, ())):
                     nt = cat.need_types[s.need_type]
                     cur = w.execute("INSERT OR IGNORE INTO needs (household_id, member_id, person_name, need_type, "
                                     "body_id, source, source_ref, noted_on, note, created_by_type, created_by, "

@@ -6,7 +6,7 @@ with the households (and persons) that keep each from being met, and the goals e
 | poor (per standard) | every household of the round | count ≤ goal (0) | each poor household |
 | near-poor (per standard) | the same | count ≤ goal (0) | each near-poor household |
 | average farm households | classified average and living from farming, forestry, fishery or salt (national standard) | ≤ goal (0) | each one |
-| safe housing | escaped households | % ≥ goal (100) | deprived on indicator 7 or 8 and no housing support delivered in the year |
+| safe housing | escaped households | % ≥ goal (100) | deprived on the standard's housing indicators (quality, floor area) and no housing support delivered in the year |
 | stable work | members of escaped households of working age able to work | % ≥ goal | work status unemployed or wage without contract (review) |
 | health insurance | members of poor, near-poor and escaped households | % ≥ goal | no health insurance in the review and no card delivered in the year |
 | essentials | poor, near-poor and escaped households | % ≥ goal | an open need for essentials |
@@ -33,7 +33,7 @@ from shared.eligibility import StatusChange, current_status, eligibility, window
 from ..clock import iso
 from ..cycle import plan_targets as cycle_plan_targets
 from ..cycle.eligibility import policies as cycle_policies
-from ..cycle.targets import ESCAPED, HOUSING_BITS
+from ..cycle.targets import ESCAPED, housing_bits
 from ..db import Database
 from ..errors import ApiError
 from ..process.results import iter_results
@@ -217,7 +217,8 @@ def compute(db: Database, year: int, on: dt.date) -> dict[str, Any]:
                 entry["statuses"].add(st)
             if j.after:
                 entry["surveyed"] = True
-                entry["mask"] |= r.deprived_mask
+                if std == main_std:
+                    entry["mask"] = r.deprived_mask
             if std == main_std:
                 entry["average_farm"] = r.cls == "average" and r.flags.get("farm", False)
     for hid, e in status.items():
@@ -243,10 +244,11 @@ def compute(db: Database, year: int, on: dt.date) -> dict[str, Any]:
     answers = _members_of(conn, [e["submission_id"] for e in served.values()])
     # 3. housing, work, income of escaped households; health insurance of every served household's members
     line = g[INCOME_LINE]["goal"]
+    housing = housing_bits(main_std)
     for hid, e in escaped.items():
         grp, who = e["who"]["group_code"], e["who"]
         if e["surveyed"]:
-            unsafe = bool(e["mask"] & HOUSING_BITS) and (hid, "housing") not in delivered
+            unsafe = bool(e["mask"] & housing) and (hid, "housing") not in delivered
             tallies["safe_housing"].add(grp, not unsafe, {**who, "reason_vi": "Thiếu hụt chất lượng hoặc diện tích nhà ở, "
                                                                              "chưa được hỗ trợ nhà ở trong năm"} if unsafe else None)
         doc = answers.get(e["submission_id"], {})

@@ -73,7 +73,7 @@ def test_needs_read_from_answers():
     doc = household([member("m1", age=40, work_status="unemployed"),
                      member("m2", "spouse", 38, "female", health_insurance=False),
                      member("m3", "child", 12, in_school=False), member("m4", "child", 17, in_school=False)])
-    got = [(s.need_type, s.member_id) for s in suggest_needs(doc, deprived=[7, 11])]
+    got = [(s.need_type, s.member_id) for s in suggest_needs(doc, deprived=["housing_quality", "telecom"])]
     assert got == [("job", "m1"), ("health_insurance", "m2"), ("schooling", "m3"), ("housing", None),
                    ("information", None)]
     assert suggest_needs(household([member()])) == []
