@@ -79,6 +79,7 @@ __all__ = [
     "house_number_base",
     "same_base_different_suffix",
     "normalize_street",
+    "address_parts",
     "member_key",
     "household_blocking_keys",
 ]
@@ -705,8 +706,16 @@ def phone_keys(value: Any) -> list[str]:
 # Addresses
 # --------------------------------------------------------------------------
 
+# "Số", "số nhà", "SN", "nhà số" (even twice), then an alley word: "ngõ" (north), "ngách" (a branch
+# of a ngõ), "hẻm" (south), "kiệt" or "K" (centre) — "Ngõ 45/12", "K45/12", "hẻm 45/12" are 45/12.
 _HOUSE_PREFIX_RE = re.compile(
-    r"^(?:so\s*nha|nha\s*so|sn|so|no|nha|#)[\s.:#]*(?=\d)")
+    r"^(?:(?:so\s*nha|nha\s*so|sn|so|no|nha|#)[\s.:#]*)*(?:(?:ngo|ngach|hem|kiet|k)[\s.:#]*)?(?=\d)")
+# "45 ngõ 12", "45 ngách 12": the alley word between two numbers is a separator ("45/12").
+_ALLEY_INFIX_RE = re.compile(r"(?<=\d)[\s.,]*(?:ngo|ngach|hem|kiet)[\s.:#]*(?=\d)")
+# A street field that starts with the house number ("Số 45/12 Hạ Long"), on folded text.
+_NUMBER_IN_STREET_RE = re.compile(
+    r"^\s*(?:(?:so\s*nha|nha\s*so|sn|so)[\s.:#]*)*((?:(?:ngo|ngach|hem|kiet|k)[\s.:#]*)?\d[\w/\-]*"
+    r"(?:\s*(?:ngo|ngach|hem|kiet)\s*\d[\w/\-]*)*)[\s,]+(.*\D.*)$")
 _HOUSE_SEPARATORS_RE = re.compile(r"[-\\_.,:;|/]+")
 _HOUSE_LETTER_AFTER_SEP_RE = re.compile(r"(?<=\d)/(?=[^\W\d_]+$)")
 _HOUSE_SUFFIX_RE = re.compile(r"(?<=\d)[^\W\d_]+$")
@@ -715,7 +724,8 @@ _SPACES_RE = re.compile(r"\s+")
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _normalize_house_text(text: str) -> str:
-    text = _HOUSE_PREFIX_RE.sub("", _fold_text(text))
+    text = _HOUSE_PREFIX_RE.sub("", _fold_text(text).strip())
+    text = _ALLEY_INFIX_RE.sub("/", text)
     text = _SPACES_RE.sub("", text)
     text = _HOUSE_SEPARATORS_RE.sub("/", text).strip("/")
     return _HOUSE_LETTER_AFTER_SEP_RE.sub("", text)
@@ -724,7 +734,8 @@ def _normalize_house_text(text: str) -> str:
 def normalize_house_number(value: Any) -> str:
     """Folded, no spaces, no "số"/"số nhà" prefix, separators as "/".
 
-    "Số 12 / 3A" -> "12/3a"; "12-3A" -> "12/3a"; "12/3-A" -> "12/3a".
+    "Số 12 / 3A" -> "12/3a"; "12-3A" -> "12/3a"; "12/3-A" -> "12/3a";
+    alleys: "Ngõ 12/3", "12 ngõ 3", "K12/3", "hẻm 12/3" -> "12/3".
     The letter suffix stays: it distinguishes split-off households.
     """
     text = _as_text(value)
@@ -761,6 +772,19 @@ def _normalize_street_text(text: str) -> str:
     if len(tokens) > 1 and tokens[0] in _STREET_PREFIXES:
         tokens = tokens[1:]
     return " ".join(tokens)
+
+
+def address_parts(address: Any) -> tuple[str, str]:
+    """(house number, street) of an address dict, both normalised; a house number written at the
+    start of the street field ("Số 45/12 Hạ Long", house number empty) is taken out of it."""
+    address = address if isinstance(address, dict) else {}
+    house_text, street_text = _as_text(address.get("house_number")), _as_text(address.get("street"))
+    house = normalize_house_number(house_text) if house_text else ""
+    if not any(c.isdigit() for c in house) and street_text:
+        match = _NUMBER_IN_STREET_RE.match(_fold_text(street_text))
+        if match:
+            return normalize_house_number(match.group(1)), normalize_street(match.group(2))
+    return house, normalize_street(street_text) if street_text else ""
 
 
 def normalize_street(value: Any) -> str:
@@ -828,9 +852,9 @@ def household_blocking_keys(household: Any, scope: Any = None) -> set[str]:
 
     # Address: street (or group when there is no street) + house-number base.
     address, area = _dict(household.get("address")), _dict(household.get("area"))
-    base = house_number_base(address.get("house_number"))
+    house, street = address_parts(address)
+    base = _HOUSE_SUFFIX_RE.sub("", house)
     if base and any(c.isdigit() for c in base):
-        street = normalize_street(address.get("street"))
         group_text = _as_text(area.get("group_code"))
         group = " ".join(_folded_tokens(group_text)) if group_text else ""
         if street:

@@ -438,7 +438,9 @@ def test_several_phones_in_one_field():
     ("15B", "15b", "15"),
     ("15", "15", "15"),
     ("12/3", "12/3", "12/3"),
-    ("K12/3/1", "k12/3/1", "k12/3/1"),
+    ("K12/3/1", "12/3/1", "12/3/1"),          # K = kiệt, an alley (central Vietnam): "Kiệt 12/3/1"
+    ("Ngõ 12/3", "12/3", "12/3"), ("12 ngõ 3", "12/3", "12/3"), ("hẻm 12/3A", "12/3a", "12/3"),
+    ("12 ngõ 3 ngách 5", "12/3/5", "12/3/5"), ("Số số nhà 7", "7", "7"), ("Khu 5", "khu5", "khu5"),
     ("", "", ""),
     (None, "", ""),
     (12, "12", "12"),
@@ -747,3 +749,23 @@ def test_nine_digits_name_the_old_id_field_when_the_form_has_one():
     (issue,) = check_citizen_id("123456789")
     assert "không có ô" in issue.message_vi and "no field" in issue.message_en
     assert "trường CMND riêng" not in issue.message_vi        # a field that does not exist
+
+
+@pytest.mark.parametrize("address, expected", [
+    ({"house_number": "12/3", "street": "Đường Hạ Long"}, ("12/3", "ha long")),
+    ({"street": "Số 404/57 Mạc Đăng Dung"}, ("404/57", "mac dang dung")),
+    ({"house_number": "", "street": "SO NHA SO 385 TRAN PHU"}, ("385", "tran phu")),
+    ({"street": "45 ngõ 12 Hạ Long"}, ("45/12", "ha long")),
+    ({"street": "Đường 3/2"}, ("", "3 2")),                  # a street named by a date: no number in it
+    ({"street": "Phố Tuần Châu"}, ("", "tuan chau")),
+    ("garbage", ("", "")), ({"house_number": 12, "street": None}, ("12", "")),
+])
+def test_address_parts_take_a_number_out_of_the_street(address, expected):
+    assert idn.address_parts(address) == expected
+
+
+def test_a_number_in_the_street_field_blocks_with_the_same_number_written_apart():
+    a = {"address": {"street": "Số 404/57 Mạc Đăng Dung"}, "members": []}
+    b = {"address": {"house_number": "Ngõ 404/57", "street": "Mac Dang Dung"}, "members": []}
+    assert {k for k in idn.household_blocking_keys(a) if k.startswith("addr:")} == \
+        {k for k in idn.household_blocking_keys(b) if k.startswith("addr:")} == {"addr:mac dang dung|404/57"}

@@ -239,8 +239,7 @@ def make_record(doc: Any, rid: str | None = None, keep_raw: bool = False) -> Rec
     phones = set(idn.phone_keys(doc.get("phone")))
     for m in raw_members:
         phones.update(idn.phone_keys(m.get("phone")))
-    house = idn.normalize_house_number(address.get("house_number"))
-    street = idn.normalize_street(address.get("street"))
+    house, street = idn.address_parts(address)
     rec = Record(
         rid=rid, round=_round_of(doc), ward=ward, group=group,
         head_name=head_name, head_key=head_key, head_sorted=" ".join(sorted(head_key.split())),
@@ -253,7 +252,7 @@ def make_record(doc: Any, rid: str | None = None, keep_raw: bool = False) -> Rec
         lineage=_text(lifecycle.get("related_household_id")).strip()[:64] if event == "split_from" else "",
         event=event,
         house=house if any(c.isdigit() for c in house) else "",
-        house_base=idn.house_number_base(address.get("house_number")) if house else "",
+        house_base=idn.house_number_base(house) if house else "",
         street=street, phones=frozenset(phones), members=members,
         cids=frozenset(m.cid for m in members if m.cid),
         oids=frozenset(m.oid for m in members if m.oid),
