@@ -73,11 +73,16 @@ class Clusters:
 def cluster(items: Sequence[Hashable], rounds: dict[Hashable, int | None],
             links: Iterable[tuple[float, Hashable, Hashable]],
             must_link: Iterable[tuple[Hashable, Hashable]] = (),
-            cannot_link: Iterable[tuple[Hashable, Hashable]] = ()) -> tuple[dict[Hashable, Hashable], list]:
+            cannot_link: Iterable[tuple[Hashable, Hashable]] = (),
+            last: Iterable[tuple[Hashable, Hashable]] = ()) -> tuple[dict[Hashable, Hashable], list]:
     """Cluster ``items``; returns ({item: cluster root}, accepted links).
 
-    ``links`` are (weight, a, b) auto-links; they are taken strongest first.
+    ``links`` are (weight, a, b) auto-links; they are taken strongest first, except the pairs in
+    ``last`` (head changes: the heads differ), which come after every other link — a household's
+    record under its own head is its successor before any record under another head, however
+    strong the shared phone and IDs make the head change look.
     """
+    last_pairs = {frozenset(p) for p in last}
     c = Clusters(items, rounds)
     for a, b in cannot_link:
         if a in c.parent and b in c.parent:
@@ -86,7 +91,7 @@ def cluster(items: Sequence[Hashable], rounds: dict[Hashable, int | None],
         if a in c.parent and b in c.parent:
             c.union(a, b, force=True)
     accepted = []
-    for w, a, b in sorted(links, key=lambda t: -t[0]):
+    for w, a, b in sorted(links, key=lambda t: (frozenset((t[1], t[2])) in last_pairs, -t[0])):
         if c.find(a) == c.find(b):
             continue
         if c.union(a, b):

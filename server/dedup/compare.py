@@ -42,7 +42,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
              "accent_conflict", "similar_name_near_year", "similar_name_other_year", "given_only_near_year",
              "other_name_near_year", "different"),
     "size": ("null", "equal", "one_apart", "two_apart", "different"),
-    "head_link": ("null", "spouse", "member", "couple", "absent"),
+    "head_link": ("null", "spouse", "member", "couple", "heir", "absent"),
     # person records only
     "birth_date": ("null", "exact", "one_edit", "two_edits", "different"),
     "street": ("null", "same", "street_only", "number_only", "different"),
@@ -61,8 +61,9 @@ ROSTER_IDENTICAL, ROSTER_MOST, ROSTER_ONE_OF_TWO, ROSTER_FEW, ROSTER_NONE = rang
 (HEAD_SAME_YEAR, HEAD_NEAR_YEAR, HEAD_NO_YEAR, HEAD_OTHER_YEAR, HEAD_ACCENT, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER,
  HEAD_GIVEN_NEAR, HEAD_OTHER_NAME_NEAR, HEAD_DIFFERENT) = range(1, 11)
 SIZE_EQUAL, SIZE_ONE, SIZE_TWO, SIZE_DIFFERENT = range(1, 5)
-LINK_SPOUSE, LINK_MEMBER, LINK_COUPLE, LINK_ABSENT = range(1, 5)
+LINK_SPOUSE, LINK_MEMBER, LINK_COUPLE, LINK_HEIR, LINK_ABSENT = range(1, 6)
 COUPLE_YEARS = 10         # two heads of opposite sex born this close could be husband and wife
+HEIR_YEARS = (15, 50)     # a head this much younger, with the other head's family name, could be a child
 # Positions in a vector (households fill 0-8, with name and birth_year null; persons 0-11).
 F_NAME, F_YEAR, F_CID, F_ADDRESS, F_PHONE, F_ROSTER, F_HEAD, F_SIZE, F_LINK = range(9)
 # Head levels where the heads are one person by name (the name agrees, whatever the year says).
@@ -283,8 +284,9 @@ def compare_head_link(a: Record, b: Record) -> int:
     the spouse on the other's roster (the usual head change: the head died or left); another member
     of it (a child took over — or split off: the rest of the evidence decides); not on the roster
     but possibly the couple (opposite sex, close in age: a spouse taking over where the old record
-    lists only its head, as register rows do); or none of these. Null when nothing can be told (no
-    roster, and a sex or a birth year unknown)."""
+    lists only its head, as register rows do), or possibly parent and child (same family name, a
+    generation apart); or none of these. Null when nothing can be told (no roster, and a sex, a
+    birth year or a family name unknown)."""
     roles = {_on_roster(a, b), _on_roster(b, a)} - {""}
     if "spouse" in roles:
         return LINK_SPOUSE
@@ -293,9 +295,21 @@ def compare_head_link(a: Record, b: Record) -> int:
     couple = _couple(a, b)
     if couple:
         return LINK_COUPLE
-    if couple is None and len(a.members) < 2 and len(b.members) < 2:
+    heir = _heir(a, b)
+    if heir:
+        return LINK_HEIR
+    if couple is None and heir is None and len(a.members) < 2 and len(b.members) < 2:
         return NULL
     return LINK_ABSENT
+
+
+def _heir(a: Record, b: Record) -> bool | None:
+    """Could one head be a child of the other: the same family name (a Vietnamese child takes the
+    father's), born 15 to 50 years later? None when a year or a family name is unknown."""
+    fa, fb = a.head_key.partition(" ")[0], b.head_key.partition(" ")[0]
+    if a.head_year is None or b.head_year is None or not fa or not fb:
+        return None
+    return fa == fb and HEIR_YEARS[0] <= abs(a.head_year - b.head_year) <= HEIR_YEARS[1]
 
 
 def compare(a: Record, b: Record) -> tuple[int, ...]:

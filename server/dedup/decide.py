@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .compare import ADDR_SAME, ADDR_SUFFIX, CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT, F_HEAD, F_LINK, \
-    F_SIZE, HEAD_SAME_NAME, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, HEADS_DIFFER, LINK_COUPLE, LINK_SPOUSE, \
-    NAME_EXACT, NAME_FOLDED, NAME_FUZZY, NAME_REORDERED, ROSTER_IDENTICAL, ROSTER_MOST, SIZE_EQUAL, SIZE_ONE
+    F_SIZE, HEAD_SAME_NAME, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, HEADS_DIFFER, LINK_COUPLE, LINK_HEIR, \
+    LINK_MEMBER, LINK_SPOUSE, NAME_EXACT, NAME_FOLDED, NAME_FUZZY, NAME_REORDERED, ROSTER_IDENTICAL, ROSTER_MOST, \
+    SIZE_EQUAL, SIZE_ONE
 from .features import Record
 from .model import Model
 
@@ -83,8 +84,11 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
     spouse took over (the head of one is the spouse on the other's roster) and the records share the
     house, a phone or a member's ID; or the heads could be the couple (opposite sex, close in age:
     the old record lists only its head) at the very same house with a shared phone or member ID or
-    a household of the same size within one; or the very same house (suffix and all) with a shared
-    phone or member ID and a household of the same size, within one. Never for a record that declares itself
+    a household of the same size within one; or the new head is a member of the old roster, or
+    could be a child of the old head (same family name, a generation apart), at the very same house
+    with a household of the same size within one (a split-off child's household is smaller than its
+    parents'); or the very same house (suffix and all) with a shared phone or member ID and a
+    household of the same size, within one. Never for a record that declares itself
     new here (split off another, moved in), and never within one round."""
     if a.declared_new or b.declared_new:
         return False
@@ -100,6 +104,8 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
         return True
     if link == LINK_COUPLE and address == ADDR_SAME and (shared or size in (SIZE_EQUAL, SIZE_ONE)):
         return True
+    if link in (LINK_MEMBER, LINK_HEIR) and address == ADDR_SAME and size in (SIZE_EQUAL, SIZE_ONE):
+        return True        # a child took over (a split-off child's household is smaller than its parents')
     return address == ADDR_SAME and shared and size in (SIZE_EQUAL, SIZE_ONE)
 
 

@@ -196,7 +196,8 @@ def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int
     rounds = {r.rid: r.round for r in records}
     promote_successors(links, rounds, model)
     auto = [(l.weight, l.a, l.b) for l in links if l.band == AUTO]
-    cluster_of, accepted = cluster([r.rid for r in records], rounds, auto, must_link, cannot_link)
+    changes = [(l.a, l.b) for l in links if l.band == AUTO and len(l.gamma) > F_HEAD and l.gamma[F_HEAD] in HEADS_DIFFER]
+    cluster_of, accepted = cluster([r.rid for r in records], rounds, auto, must_link, cannot_link, last=changes)
     links = _settled_by_clusters(links, cluster_of, rounds)
     return BatchResult(records, model, len(pairs), links, cluster_of, {(a, b) for _, a, b in accepted})
 

@@ -73,7 +73,7 @@ def test_cannot_link_and_must_link_survive_a_rerun(conn):
 
     # A pair in the review band, decided "same" by a person, stays merged after reruns.
     weak = house("w26", [dict(FAMILY[0], citizen_id=None, full_name="Nguyen Van Hung", birth_year=1968)],
-                 number="99", street="Ao Cá", year=2026)   # same phone, moved, roster of one
+                 number="99", street="Ao Cá", year=2026, phone=None)   # moved, no phone, roster of one
     ingest(conn, weak)
     row = _pair_candidate(conn, "p25", "w26")
     assert row is not None and row[1] == "open"
