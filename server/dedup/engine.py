@@ -209,19 +209,31 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
     the next, and nothing else competes for it. The score alone puts a head-only register row whose
     head died, at the very same house, near the review threshold (the head's name, birth year and ID
     all differ); the one-to-one structure of rounds is what makes it sure."""
-    count: dict[tuple[str, int], int] = {}
+    # Two records of one round auto-linked to each other (a double survey) are one competitor.
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+    for link in links:
+        if link.band == AUTO and rounds.get(link.a) is not None and rounds.get(link.a) == rounds.get(link.b):
+            ra_, rb_ = root(link.a), root(link.b)
+            if ra_ != rb_:
+                parent[ra_] = rb_
+    rivals: dict[tuple[str, int], set[str]] = {}
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb:
             continue
-        count[(link.a, rb)] = count.get((link.a, rb), 0) + 1
-        count[(link.b, ra)] = count.get((link.b, ra), 0) + 1
+        rivals.setdefault((link.a, rb), set()).add(root(link.b))
+        rivals.setdefault((link.b, ra), set()).add(root(link.a))
     for link in links:
         if link.band != REVIEW or "head_change_explained" not in link.reasons \
                 or link.probability < SUCCESSOR_THRESHOLD:
             continue
         ra, rb = rounds.get(link.a), rounds.get(link.b)
-        if count.get((link.a, rb)) == 1 and count.get((link.b, ra)) == 1:
+        if len(rivals.get((link.a, rb), ())) == 1 and len(rivals.get((link.b, ra), ())) == 1:
             link.band = AUTO
 
 
