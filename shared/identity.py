@@ -833,7 +833,8 @@ def household_blocking_keys(household: Any, scope: Any = None) -> set[str]:
     """A union of selective keys: two records that may be the same household
     should share at least one. Key kinds:
 
-    ``addr:<street>|<house base>`` (``addrg:<group>|<base>`` without a street),
+    ``addr:<street>|<house base>``, ``addrg:<group>|<base>`` (with or without a street: one record
+    of a household may have lost it),
     ``phone:<last 9>``, ``cid:<id>``, ``cid6:<last 6 of id>``,
     ``cidg:<first 6 of id>|<given>``, ``hgy:<head given>|<year>``,
     ``hst:<head sorted tokens>``, ``mny:<member name key>|<year>``.
@@ -859,7 +860,7 @@ def household_blocking_keys(household: Any, scope: Any = None) -> set[str]:
         group = " ".join(_folded_tokens(group_text)) if group_text else ""
         if street:
             add("addr", f"{street}|{base}")
-        elif group:
+        if group:                      # also with a street: the other record may have none
             add("addrg", f"{group}|{base}")
 
     for tail in phone_keys(household.get("phone")):

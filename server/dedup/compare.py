@@ -20,7 +20,7 @@ disagreement; their weights are not set here but estimated by EM
 from __future__ import annotations
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from .features import PERSON, Record
 
@@ -222,6 +222,17 @@ def _compatible_names(x: str, y: str) -> bool:
                for p, q in zip(mx, my))
 
 
+def _similar_given(x: str, y: str) -> bool:
+    """Given names that may be one name mistyped: equal, one edit apart (four letters or more), or
+    Jaro–Winkler ≥ 0.9. The whole name being similar is not enough: "Trịnh Văn Dũng" and "Trịnh Văn
+    Tuấn" share all but the given name — a father and his son, not a typo."""
+    if x == y:
+        return True
+    if min(len(x), len(y)) >= 4 and Levenshtein.distance(x, y) <= 1:
+        return True
+    return JaroWinkler.normalized_similarity(x, y) >= 0.9
+
+
 def compare_head(a: Record, b: Record) -> int:
     """The head as one person: name and birth year together (a household whose head changed has
     both wrong at once; scored apart, the two would count the same evidence twice).
@@ -240,7 +251,8 @@ def compare_head(a: Record, b: Record) -> int:
         return HEAD_NO_YEAR if d is None else HEAD_SAME_YEAR if d == 0 else HEAD_NEAR_YEAR if d == 1 \
             else HEAD_OTHER_YEAR
     if a.head_sorted == b.head_sorted or _compatible_names(a.head_key, b.head_key) \
-            or JaroWinkler.normalized_similarity(a.head_key, b.head_key) >= FUZZY_NAME_THRESHOLD:
+            or (JaroWinkler.normalized_similarity(a.head_key, b.head_key) >= FUZZY_NAME_THRESHOLD
+                and _similar_given(a.head_given, b.head_given)):
         return HEAD_SIMILAR_NEAR if near else HEAD_SIMILAR_OTHER
     if not near:
         return HEAD_DIFFERENT

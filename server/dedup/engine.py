@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from .cluster import cluster
 from .compare import F_HEAD, HEADS_DIFFER, compare
-from .decide import AUTO, NEW, REVIEW, Candidate, decide, probability
+from .decide import AUTO, HEAD_AGREES, NEW, REVIEW, Candidate, decide, probability
 from .features import Record, make_record
 from .model import Model, fit
 
@@ -194,12 +194,37 @@ def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int
         if band != NEW:
             links.append(Link(a.rid, b.rid, weight, probability(weight), band, gamma, reasons))
     rounds = {r.rid: r.round for r in records}
+    heads_still_head(links, rounds)
     promote_successors(links, rounds, model)
     auto = [(l.weight, l.a, l.b) for l in links if l.band == AUTO]
     changes = [(l.a, l.b) for l in links if l.band == AUTO and len(l.gamma) > F_HEAD and l.gamma[F_HEAD] in HEADS_DIFFER]
     cluster_of, accepted = cluster([r.rid for r in records], rounds, auto, must_link, cannot_link, last=changes)
     links = _settled_by_clusters(links, cluster_of, rounds)
     return BatchResult(records, model, len(pairs), links, cluster_of, {(a, b) for _, a, b in accepted})
+
+
+def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
+    """A head change (heads differ) is not linked automatically when either head is found heading a
+    household in the other's round (a same-head pair in the review or auto band): the old head's own
+    household is still there, so the other is a split-off or a neighbour, not its successor; the
+    new head's household was already there, so it is that one's successor (in place: band review,
+    reason ``head_still_heads``)."""
+    heads: set[tuple[str, int]] = set()
+    for link in links:
+        ra, rb = rounds.get(link.a), rounds.get(link.b)
+        if ra is None or rb is None or ra == rb or len(link.gamma) <= F_HEAD:
+            continue
+        if link.gamma[F_HEAD] in HEAD_AGREES:
+            heads.add((link.a, rb))
+            heads.add((link.b, ra))
+    for link in links:
+        ra, rb = rounds.get(link.a), rounds.get(link.b)
+        if ra is None or rb is None or ra == rb or len(link.gamma) <= F_HEAD or link.gamma[F_HEAD] not in HEADS_DIFFER:
+            continue
+        if (link.a, rb) in heads or (link.b, ra) in heads:
+            if link.band == AUTO:
+                link.band = REVIEW
+            link.reasons = tuple(r for r in link.reasons if r != "head_change_explained") + ("head_still_heads",)
 
 
 def promote_successors(links: list[Link], rounds: dict[str, int | None], model: Model) -> None:

@@ -59,6 +59,8 @@ REASON_LABELS = {
     "declared_split": ("Hộ này đã khai là tách từ hộ kia", "This household declared it split off the other"),
     "head_change_explained": ("Chủ hộ thay đổi giữa hai kỳ, có bằng chứng (cùng nhà, vợ/chồng, cùng điện thoại…)",
                               "The head changed between the rounds, with evidence (same house, spouse, phone…)"),
+    "head_still_heads": ("Chủ hộ cũ vẫn là chủ một hộ ở kỳ kia (có thể là hộ tách, không phải đổi chủ hộ)",
+                         "The old head still heads a household in the other round (a split, not a change of head)"),
     "successor": ("Liên kết tự động: hộ duy nhất khớp ở kỳ kia (thay đổi chủ hộ)",
                   "Linked automatically: the only match in the other round (a change of head)"),
 }
@@ -217,7 +219,7 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
     linked: list[str] = []
     queued: list[str] = []
     seen = set()
-    candidates = _promote_successor(conn, record, candidates)
+    candidates = _promote_successor(conn, record, _heads_still_head(conn, record, candidates))
     for c in candidates:
         seen.add(_pair(record.rid, c.rid))
         reasons = list(c.reasons)
@@ -260,6 +262,40 @@ def _other_rounds(conn: sqlite3.Connection, rid: str, exclude: str) -> set[int]:
         "SELECT a, b FROM dedup_candidates WHERE (a = ? OR b = ?) AND status IN ('open', 'linked')", (rid, rid))]
     others = [x for x in others if x != exclude]
     return {r for r in _rounds(conn, others).values() if r is not None} if others else set()
+
+
+def _heads_elsewhere(conn: sqlite3.Connection, rid: str, round_: int, exclude: str) -> bool:
+    """Whether household ``rid`` has an open or linked pair, with the same head, with a record of
+    ``round_`` (other than ``exclude``)."""
+    rows = conn.execute("SELECT a, b, gamma FROM dedup_candidates WHERE (a = ? OR b = ?) AND status IN "
+                        "('open', 'linked')", (rid, rid)).fetchall()
+    others = {}
+    for a, b, gamma in rows:
+        other = b if a == rid else a
+        g = json.loads(gamma)
+        if other != exclude and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES:
+            others[other] = True
+    return bool(others) and round_ in _rounds(conn, others).values()
+
+
+def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:
+    """The registry's form of ``engine.heads_still_head``: a head change is not linked automatically
+    when either head heads a household in the other's round (a same-head candidate here, or one
+    stored for the other household)."""
+    if record.round is None:
+        return candidates
+    mine = {c.other.round for c in candidates if c.other is not None and len(c.gamma) > F_HEAD
+            and c.gamma[F_HEAD] in HEAD_AGREES}
+    out = []
+    for c in candidates:
+        other = c.other
+        if other is not None and other.round is not None and other.round != record.round \
+                and len(c.gamma) > F_HEAD and c.gamma[F_HEAD] in HEADS_DIFFER \
+                and (other.round in mine or _heads_elsewhere(conn, c.rid, record.round, record.rid)):
+            c = dataclasses.replace(c, band=REVIEW if c.band == AUTO else c.band,
+                                    reasons=(*(r for r in c.reasons if r != "head_change_explained"), "head_still_heads"))
+        out.append(c)
+    return out
 
 
 def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:

@@ -114,3 +114,57 @@ def test_the_seeded_demo_has_no_auto_link_between_different_heads(tmp_path):
                 assert head_change_explained(compare(ra, rb), ra, rb), (ra.raw, rb.raw)
     finally:
         db.close()
+
+
+def test_a_split_child_is_not_taken_for_a_head_change_while_the_old_head_heads_a_household():
+    """Parents listed head-only in the 2025 register (3 people); in 2026 a son of the same family name,
+    a generation younger, heads a household of 2 at the same house — it looks like the son took over —
+    but the father's own 2026 record is there too (his birth year left out)."""
+    p25 = house("p25", [person("Nguyễn Hữu Kiên", "head", 1947)], number="257/71", street="Lê Thánh Tông",
+                phone=None, year=2025)
+    p25["member_count"] = 3
+    son = house("son26", [person("NGUYEN TRUNG GIANG", "head", 1968, cid="034068816711")], number="257 ngõ 71",
+                street="P. Lê Thánh Tông", phone=None, year=2026)
+    son["member_count"] = 2
+    p26 = house("p26", [{**person("Nguyễn Hữu Kiên", "head"), "birth_year": None},
+                        person("Phạm Thị Trinh", "spouse", 1953, "female", member_id="m2")],
+                number="257/71", street=None, phone=None, year=2026)
+    result = run_batch([p25, son, p26])
+    (link,) = [x for x in result.links if {x.a, x.b} == {"p25", "son26"}]
+    assert link.band != AUTO and "head_still_heads" in link.reasons
+    assert result.cluster_of["son26"] != result.cluster_of["p25"]
+
+
+def test_a_father_and_son_with_one_middle_name_are_not_similar_names():
+    from server.dedup.compare import HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, compare_head
+    a = make_record(house("a", [person("Trịnh Văn Tuấn", "head", 1959)]))
+    b = make_record(house("b", [person("Trinh Van Dung", "head", 1997)]))
+    assert compare_head(a, b) not in (HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER)
+    typo = make_record(house("c", [person("Lê Duy Truoig", "head", 1944)]))
+    assert compare_head(make_record(house("d", [person("Lê Duy Trường", "head", 1944)])), typo) == HEAD_SIMILAR_NEAR
+
+
+def test_the_registry_does_not_link_the_split_child_either():
+    import sqlite3
+
+    from server.dedup import review
+    from server.dedup.schema import apply_schema
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    apply_schema(conn)
+    p25 = house("p25", [person("Nguyễn Hữu Kiên", "head", 1947)], number="257/71", street="Lê Thánh Tông",
+                phone="0912000111", year=2025)
+    p25["member_count"] = 3
+    p26 = house("p26", [person("Nguyễn Hữu Kiên", "head", 1947),
+                        person("Phạm Thị Trinh", "spouse", 1953, "female", member_id="m2")],
+                number="257/71", street="Lê Thánh Tông", phone="0912000111", year=2026)
+    son = house("son26", [person("Nguyễn Trung Giang", "head", 1968)], number="257/71", street="Lê Thánh Tông",
+                phone="0912000111", year=2026)
+    son["member_count"] = 2
+    for doc in (p25, p26, son):
+        conn.execute("BEGIN IMMEDIATE")
+        review.on_ingest(conn, doc["household_id"], doc, "2026-10-01T00:00:00Z")
+        conn.execute("COMMIT")
+    assert review.cluster_of(conn, "p25") == {"p25", "p26"}
+    row = conn.execute("SELECT status, reasons FROM dedup_candidates WHERE a = 'p25' AND b = 'son26'").fetchone()
+    assert row is None or (row[0] != "linked" and "head_still_heads" in row[1])
