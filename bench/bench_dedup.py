@@ -109,7 +109,7 @@ def flat_table(docs):
                      "cid": r.head_cid or None, "oid": r.head_oid or None,
                      "phone": min(r.phones) if r.phones else None,
                      "house": r.house or None, "house_base": r.house_base or None, "street": r.street or None,
-                     "group": (r.ward + "|" + r.group) if r.group else None,
+                     "group": (r.ward + "|" + r.group) if r.group else None, "ward": r.ward or None,
                      "size": float(r.size) if r.size is not None else None})
     return pd.DataFrame(rows).set_index("rid", drop=False)
 
@@ -156,8 +156,10 @@ def kinds_of_pairs(predicted: set, es) -> dict[str, Any]:
 
 
 def _peer_blocks(df):
-    keys = [["phone"], ["cid"], ["oid"], ["given", "birth_year"], ["street", "house_base"], ["group", "house_base"],
-            ["sorted_name"]]
+    # address and name keys within a ward, as this engine's (a province-wide name block is huge: splink
+    # on 90,000 records of six wards reached 8.7 GB before this)
+    keys = [["phone"], ["cid"], ["oid"], ["ward", "given", "birth_year"], ["ward", "street", "house_base"],
+            ["group", "house_base"], ["ward", "sorted_name"]]
     return [k for k in keys if df[k].notna().all(axis=1).any()]
 
 
@@ -232,7 +234,7 @@ def task_splink(docs, truth, es=None) -> dict[str, Any]:
     db_api = DuckDBAPI()
     linker = Linker(db_api.register(df), settings)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
-    for k in (["phone"], ["street", "house_base"], ["given", "birth_year"]):
+    for k in (["phone"], ["ward", "street", "house_base"], ["ward", "given", "birth_year"]):
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(*k))
     pred = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
     seconds = time.perf_counter() - t
@@ -481,7 +483,47 @@ def task_refit(households: int, how: str) -> dict[str, Any]:
     return {**out, **_model_summary(model)}
 
 
+def write_timed_set(kind: str, households: int, seed: int, folder: Path) -> Path:
+    """Documents and truth of a set in files, for ``timed`` tasks (the engine under test may be an
+    older tree that has not the generator)."""
+    docs, truth, _ = vn_dataset(households, seed, kind)
+    path = folder / f"{kind}-{households}-{seed}.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for d in docs:
+            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+    with open(path.with_suffix(".truth.json"), "w") as fh:
+        json.dump([sorted(p) for p in truth], fh)
+    return path
+
+
+def task_timed(path: str, root: str) -> dict[str, Any]:
+    """The whole batch (documents to clusters) with the engine of the source tree ``root`` ("" = this
+    one), on documents read from ``path``: time excludes reading the file."""
+    if root:
+        sys.path.insert(0, root)
+        for mod in [m for m in sys.modules if m == "server" or m.startswith(("server.", "shared"))]:
+            del sys.modules[mod]
+    from server.dedup.engine import run_batch
+    from server.dedup.features import make_record
+    with open(path, encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh]
+    with open(Path(path).with_suffix(".truth.json")) as fh:
+        truth = {frozenset(p) for p in json.load(fh)}
+    t = time.perf_counter()
+    result = run_batch(None, records=[make_record(d) for d in docs])
+    seconds = time.perf_counter() - t
+    clustered = {frozenset(p) for g in result.clusters() for p in combinations(g, 2)}
+    import server.dedup.engine as eng
+    return {"engine": root or "this tree", "engine_file": eng.__file__, "records": len(docs),
+            "pairs_compared": result.pairs, "seconds": round(seconds, 2), **prf(clustered, truth)}
+
+
 def run_task(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    if name.startswith("timed:"):
+        _, path, root = name.split(":", 2)
+        out = task_timed(path, root)
+        out["peak_rss_mb"] = peak_rss_mb()
+        return out
     if name.split(":")[0] in ("vn", "vnreg", "regs"):
         kind, engine, households, seed = name.split(":")
         docs, truth, es = vn_dataset(int(households), int(seed), kind)
@@ -550,6 +592,11 @@ def main() -> int:
     ap.add_argument("--regs-scale-households", type=int, default=0,
                     help="batch scale run on set B (~2.0 records each; 0 = skip)")
     ap.add_argument("--only", default="", help="comma-separated task-name prefixes to keep (e.g. regs:,febrl:)")
+    ap.add_argument("--baseline-commit", default="",
+                    help="time the whole batch of --timed-households on sets vn and regs with this tree and with "
+                         "the engine of this git commit, alternated --timed-repeats times (medians, ratio)")
+    ap.add_argument("--timed-households", type=int, default=45_000)
+    ap.add_argument("--timed-repeats", type=int, default=2)
     args = ap.parse_args()
     if args.task:
         print(json.dumps(run_task(args.task, args)))
@@ -580,6 +627,20 @@ def main() -> int:
     if args.only:
         keep = [x for x in args.only.split(",") if x]
         tasks = [t for t in tasks if any(t.startswith(k) for k in keep)]
+    if args.baseline_commit:
+        import tarfile
+        import tempfile
+        folder = Path(tempfile.mkdtemp(prefix="rasoat-bench-"))
+        base = folder / "baseline"
+        base.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline_commit], capture_output=True,
+                                 check=True).stdout
+        import io
+        tarfile.open(fileobj=io.BytesIO(archive)).extractall(base)
+        for kind in ("vn", "regs"):
+            path = write_timed_set(kind, args.timed_households, args.seed + 1, folder)
+            for _ in range(args.timed_repeats):
+                tasks += [f"timed:{path}:{base}", f"timed:{path}:"]
     results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
                "skipped_peers": [p for p in ("recordlinkage", "splink") if p not in peers], "runs": []}
     for name in tasks:

@@ -170,20 +170,15 @@ def shared_members(a: Record, b: Record) -> int:
     (or unknown), or the same citizen ID; each member of ``b`` used once."""
     if not a.members or not b.members:
         return 0
-    used = [False] * len(b.members)
+    others = [(m.key, m.year, m.cid) for m in b.members]
+    free = list(range(len(others)))
     shared = 0
     for ma in a.members:
-        for j, mb in enumerate(b.members):
-            if used[j]:
-                continue
-            if ma.cid and ma.cid == mb.cid:
-                hit = True
-            elif ma.key and ma.key == mb.key:
-                hit = ma.year is None or mb.year is None or abs(ma.year - mb.year) <= 1
-            else:
-                hit = False
-            if hit:
-                used[j] = True
+        key, year, cid = ma.key, ma.year, ma.cid
+        for pos, j in enumerate(free):
+            k, y, c = others[j]
+            if (cid and cid == c) or (key and key == k and (year is None or y is None or -1 <= year - y <= 1)):
+                del free[pos]
                 shared += 1
                 break
     return shared
@@ -271,14 +266,11 @@ def _on_roster(head: Record, other: Record) -> str:
     citizen ID or old ID, else by name key and birth year within one; "" when not found."""
     if len(other.members) < 2 or not head.head_key:
         return ""
-    skip = next((i for i, m in enumerate(other.members) if m.rel == "head"), 0)   # rosters list the head first
-    for i, m in enumerate(other.members):
-        if i == skip:
-            continue
-        if (head.head_cid and m.cid == head.head_cid) or (head.head_oid and m.oid == head.head_oid):
+    hkey, hcid, hoid, hyear = head.head_key, head.head_cid, head.head_oid, head.head_year
+    for m in other.members[1:]:            # features.make_record lists the head first
+        if (hcid and m.cid == hcid) or (hoid and m.oid == hoid):
             return m.rel or "other"
-        if m.key == head.head_key and (head.head_year is None or m.year is None
-                                       or abs(head.head_year - m.year) <= 1):
+        if m.key == hkey and (hyear is None or m.year is None or abs(hyear - m.year) <= 1):
             return m.rel or "other"
     return ""
 

@@ -59,6 +59,17 @@ def _usable_old_id(member: dict) -> str:
     return ""
 
 
+def _member(m: dict) -> Member:
+    name = m.get("full_name")
+    cid = idn.normalize_citizen_id(m.get("citizen_id"))
+    usable = cid if len(cid) == 12 and cid.isascii() and cid.isdigit() and len(set(cid)) > 1 else ""
+    old = idn.normalize_old_id(m.get("old_id_number")) if m.get("old_id_number") is not None else ""
+    if not old and len(cid) == 9:
+        old = idn.normalize_old_id(cid)
+    return Member(idn.normalize_name(name), idn.name_key(name), idn.member_birth_year(m), usable, old,
+                  _relation(m.get("relation")))
+
+
 def _member_count(doc: dict, listed: int) -> int | None:
     """The household's size: ``member_count`` when it is a plausible number (not below the members
     listed), else the roster's length when more than the head is listed; None when unknown (a
@@ -226,12 +237,10 @@ def make_record(doc: Any, rid: str | None = None, keep_raw: bool = False) -> Rec
     ward = idn.fold(area.get("ward_code")).replace(" ", "")
     group = idn.fold(area.get("group_code")).replace(" ", "")
     raw_members = _members(doc)
-    members = tuple(Member(idn.normalize_name(m.get("full_name")), idn.name_key(m.get("full_name")),
-                           idn.member_birth_year(m), _usable_id(m.get("citizen_id")), _usable_old_id(m),
-                           _relation(m.get("relation")))
-                    for m in raw_members)
-    members = tuple(m for m in members if m.key or m.cid or m.oid)
     head = _pick_head(raw_members)
+    if head is not None and raw_members and raw_members[0] is not head:   # the head first (compare reads it so)
+        raw_members = [head, *(m for m in raw_members if m is not head)]
+    members = tuple(m for m in (_member(x) for x in raw_members) if m.key or m.cid or m.oid)
     lifecycle = _dict(doc.get("lifecycle"))
     event = _text(lifecycle.get("event")).strip()[:40]
     head_name = idn.normalize_name(head.get("full_name")) if head else ""
