@@ -74,8 +74,25 @@ TYPED = ("full_name", "birth_date", "birth_year")
 
 
 
+def _members(app) -> list:
+    return app.store.household(app.form_p.hid)["doc"].get("members") or []
+
+
 async def fill_member(app, i: int, answers: dict) -> None:
-    await tap(app, "form:add_member")
+    """Add member i and answer it. On a loaded machine a tap can land while the form re-lays out
+    after the previous member: tap "add" again only while the member is not there (never twice)."""
+    for _ in range(3):
+        if len(_members(app)) > i:
+            break
+        await tap(app, "form:add_member")
+        try:
+            await until(app, lambda: len(_members(app)) > i, 3, f"member {i + 1} added")
+        except AssertionError:
+            continue
+    assert len(_members(app)) == i + 1, _members(app)
+    if app.form_p.member_index != i:
+        await tap(app, f"member:edit:{i}")
+    await widget(app, f"field:members[{i}].full_name", 10)
     for name, value in answers.items():
         if value is None:
             continue
@@ -83,7 +100,11 @@ async def fill_member(app, i: int, answers: dict) -> None:
             await type_into(app, f"field:members[{i}].{name}", value)
         else:
             await tap(app, f"choice:members[{i}].{name}:{value}")
-    await tap(app, "form:member_done")
+    for _ in range(3):
+        await tap(app, "form:member_done")
+        if app.form_p.member_index is None:
+            break
+    assert app.form_p.member_index is None
 
 
 @APP
