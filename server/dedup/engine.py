@@ -228,10 +228,12 @@ def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
 
 
 def promote_successors(links: list[Link], rounds: dict[str, int | None], model: Model) -> None:
-    """Auto-link (in place) a head change whose evidence explains it (``decide.head_change_explained``)
-    and scores at least ``SUCCESSOR_THRESHOLD``, when it is the only pair of each record with a record
+    """Auto-link (in place) a head change whose evidence explains it (``decide.head_change_explained``,
+    reason ``successor``) or a pair whose heads are one person by name (reason ``only_counterpart``),
+    scoring at least ``SUCCESSOR_THRESHOLD``, when it is the only pair of each record with a record
     of the other's round in the review or auto band: the household of one round has one successor in
-    the next, and nothing else competes for it. The score alone puts a head-only register row whose
+    the next, and nothing else competes for it. A same-head pair whose address differs (the household
+    moved) or is missing on one side scores in the review band on its own. The score alone puts a head-only register row whose
     head died, at the very same house, near the review threshold (the head's name, birth year and ID
     all differ); the one-to-one structure of rounds is what makes it sure."""
     # Two records of one round auto-linked to each other (a double survey) are one competitor.
@@ -254,12 +256,33 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
         rivals.setdefault((link.a, rb), set()).add(root(link.b))
         rivals.setdefault((link.b, ra), set()).add(root(link.a))
     for link in links:
-        if link.band != REVIEW or "head_change_explained" not in link.reasons \
-                or link.probability < SUCCESSOR_THRESHOLD:
+        if link.band != REVIEW or link.probability < SUCCESSOR_THRESHOLD:
             continue
         ra, rb = rounds.get(link.a), rounds.get(link.b)
+        if ra is None or rb is None or ra == rb:
+            continue
+        if "head_change_explained" in link.reasons:
+            reason = "successor"
+        elif _same_head_only_counterpart(link):
+            reason = "only_counterpart"
+        else:
+            continue
         if len(rivals.get((link.a, rb), ())) == 1 and len(rivals.get((link.b, ra), ())) == 1:
             link.band = AUTO
+            link.reasons = (*link.reasons, reason)
+
+
+# Rule notes that leave a same-head pair free to be promoted as the only counterpart: a record without
+# a house number or identifier is still one household's record when nothing else competes for it.
+_PROMOTABLE_NOTES = frozenset({"thin_evidence"})
+
+
+def _same_head_only_counterpart(link: Link) -> bool:
+    """A pair of two rounds whose heads are one person by name (``HEAD_AGREES``) and that no rule holds
+    back beyond thin evidence (on the tuning set A, 52 of 52 such pairs in the review band that were
+    each record's only candidate in the other round were one household)."""
+    return len(link.gamma) > F_HEAD and link.gamma[F_HEAD] in HEAD_AGREES \
+        and set(link.reasons) <= _PROMOTABLE_NOTES
 
 
 def _settled_by_clusters(links: list[Link], cluster_of: dict[str, str], rounds: dict[str, int | None]) -> list[Link]:
