@@ -56,6 +56,8 @@ def _clean_uploads(settings, days: int) -> dict[str, Any]:
 
 
 def _print_demo_users(result: dict[str, Any]) -> None:
+    for f in result.get("failed", ()):        # demo work that could not be added (the rest was)
+        print(f"  ! {f['vi']}\n    {f['en']}", file=sys.stderr)
     print("Tài khoản demo / demo accounts:", file=sys.stderr)
     for u in result.get("users", ()):
         print(f"  {u['role']:8} {u['username']:10} mật khẩu/password: {u['password']}", file=sys.stderr)

@@ -21,15 +21,28 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import random
 import uuid
 from typing import Any
 
 from .auth import UserPrincipal
-from .clock import server_date
+from .clock import iso, server_date
 from .db import Database
+from .store import audit
+
+log = logging.getLogger("rasoat.demo")
 
 DUPLICATES = 4
+
+
+STEPS_VI = {
+    "settings": "tên chủ tịch ký văn bản", "changes": "thay đổi thu nhập của năm nay",
+    "review": "duyệt phiếu", "meeting": "họp dân, niêm yết và khiếu nại",
+    "return": "trả phiếu cho cộng tác viên", "conflict": "xung đột giữa hai máy tính bảng",
+    "duplicates": "hồ sơ có thể trùng", "standard": "chuẩn nghèo của đợt", "counts": "đếm việc đang chờ",
+    "work": "công việc của phường", "programme": "một năm thực hiện chương trình giảm nghèo",
+}
 
 
 def _officer(db: Database) -> UserPrincipal:
@@ -44,94 +57,160 @@ def _standard(db: Database, year: int) -> str:
     return process_service.standard_choices(db.conn, year)[0]["id"]
 
 
-def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
-    """Add the office's work in progress to a seeded demo ward; returns what it did (counts, ids)."""
-    from .process import review
-    from .process import service as process_service
-    from .reports import facts
-    from .services import returns as returns_service
+def _round(db: Database, today: dt.date) -> Any:
+    """The seeded round: the open one, else the latest periodic round already begun."""
+    return db.one("SELECT year, starts_on, ends_on FROM review_rounds WHERE status = 'open' OR "
+                  "(kind = 'periodic' AND starts_on <= ?) ORDER BY status = 'open' DESC, kind = 'periodic' DESC, "
+                  "year DESC, id DESC LIMIT 1", (today.isoformat(),))
 
+
+def _failure(step: str, exc: BaseException) -> dict[str, str]:
+    msg = getattr(exc, "message_vi", None) or str(exc) or type(exc).__name__
+    return {"step": step, "vi": f"Không tạo được phần demo «{STEPS_VI.get(step, step)}»: {msg}",
+            "en": f"demo work '{step}' was not added: {getattr(exc, 'message', None) or exc!r}"}
+
+
+def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
+    """Add the office's work in progress to a seeded demo ward; returns what it did (counts, ids).
+
+    Whatever today is: the work is dated up to now and never before the seeded round's first day
+    (collection dates inside the round's dates), and the tablets' part (changed incomes, a conflict, duplicate
+    visits) needs that round still open — ``server.demo`` closes a round past its window only after
+    this. A second call does nothing (``added`` False). Each piece of work is independent: one that
+    fails is reported in ``failed`` (a Vietnamese and an English sentence naming it) and the others
+    are still added."""
+    if db.value("SELECT 1 FROM audit_log WHERE action = 'demo.work' LIMIT 1"):
+        return {"added": False, "reason": "the demo work was already added", "failed": []}
     rng = random.Random(seed)
     officer = _officer(db)
     today = server_date(now)
-    rnd = db.one("SELECT year FROM review_rounds WHERE status = 'open' ORDER BY kind = 'periodic' DESC, id DESC")
+    rnd = _round(db, today)
     year = rnd["year"] if rnd else today.year
-    std = _standard(db, year)
-    groups = [r["code"] for r in db.all("SELECT code FROM area_groups ORDER BY code")]
-    out: dict[str, Any] = {"round": year, "standard_id": std}
-    # the ward chair who signs (a process setting: documents and report sheets print the name)
-    process_service.update_settings(db, officer, {"chair_name": "Nguyễn Văn An (demo)"}, now)
+    # work is dated up to now, never before the round's first day; collection dates stay inside the
+    # round's dates (a round past its window is the office's late work on it)
+    first_day = dt.date.fromisoformat(rnd["starts_on"]) if rnd and rnd["starts_on"] else today
+    last_day = dt.date.fromisoformat(rnd["ends_on"]) if rnd and rnd["ends_on"] else today
+    floor = dt.datetime.combine(first_day, dt.time(8, 0), tzinfo=now.tzinfo)
 
+    def ago(days: float) -> dt.datetime:
+        """``days`` before now, never before the round's first day."""
+        return min(now, max(floor, now - dt.timedelta(days=days)))
+
+    def collected(days: int) -> dt.date:
+        """A collection date ``days`` before today, inside the round's dates."""
+        return max(first_day, min(last_day, today - dt.timedelta(days=days)))
+
+    groups = [r["code"] for r in db.all("SELECT code FROM area_groups ORDER BY code")]
+    out: dict[str, Any] = {"added": True, "round": year, "standard_id": None, "failed": [],
+                           "changed": 0, "accepted": 0, "meeting_id": None, "posting_id": None,
+                           "complaint_id": None, "returned_by_meeting": None, "returned_by_officer": None,
+                           "conflict": None, "duplicate_pairs": 0, "awaiting_meeting": {}, "waiting_review": 0}
+
+    def step(name: str, fn: Any) -> None:
+        try:
+            fn()
+        except Exception as exc:        # one piece of demo work never stops the others
+            log.warning("demo work %s failed", name, exc_info=True)
+            out["failed"].append(_failure(name, exc))
+
+    def standard() -> None:
+        out["standard_id"] = _standard(db, year)
+    step("standard", standard)
+    std = out["standard_id"]
+    from .process import service as process_service
+    # the ward chair who signs (a process setting: documents and report sheets print the name)
+    step("settings", lambda: process_service.update_settings(db, officer, {"chair_name": "Nguyễn Văn An (demo)"},
+                                                              ago(9)))
     # 0. this year's changes the meetings must discuss: in the first three groups, households on last
     #    year's lists whose income rose (escaping) and others whose income fell (new poor, near-poor)
-    out["changed"] = _changes(db, now, rng, groups[:3])
-
+    step("changes", lambda: out.update(changed=_changes(db, ago, collected, rng, groups[:3])))
     # 1. review: accept the forms of the first three groups, leaving a few of each in the queue
+    step("review", lambda: out.update(accepted=_review(db, officer, ago(8), groups[:3])))
+    # 2. the first group's meeting: all stand but one (sent back), then its lists are posted
+    if std:
+        step("meeting", lambda: out.update(_meeting(db, officer, year, std, groups[0], ago, rng)))
+    # 3. one form returned by the officer from the review queue (a later group)
+    step("return", lambda: out.update(returned_by_officer=_return(db, officer, groups[min(3, len(groups) - 1)],
+                                                                   ago(1))))
+    # 4. a conflict: two tablets edited the same household from the same revision
+    step("conflict", lambda: out.update(conflict=_conflict(db, ago, collected, rng, groups[4:] or groups)))
+    # 5. households collected twice: pairs for the duplicates queue
+    step("duplicates", lambda: out.update(duplicate_pairs=_duplicates(db, ago, collected, rng, groups[3:] or groups)))
+
+    def counts() -> None:
+        from .reports import facts
+        facts.refresh(db)
+        if std:
+            out["awaiting_meeting"] = {g: len(process_service.candidates(db, year, std, g)) for g in groups[1:3]}
+        out["waiting_review"] = db.value(
+            "SELECT COUNT(*) FROM households h WHERE h.status = 'submitted' AND NOT EXISTS "
+            "(SELECT 1 FROM review_decisions r WHERE r.submission_id = h.submission_id)")
+    step("counts", counts)
+    with db.write() as conn:
+        audit.record(conn, iso(now), "system", None, "demo.work", "round", year,
+                     {"failed": [f["step"] for f in out["failed"]]})
+    return out
+
+
+def _review(db: Database, officer: UserPrincipal, when: dt.datetime, groups: list[str]) -> int:
+    from .process import review
     accepted = 0
-    waiting_review = 0
-    for code in groups[:3]:
+    for code in groups:
         rows = db.all("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
                       "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
                       (code,))
         keep = max(2, len(rows) // 8)
         take = rows[keep:]
-        waiting_review += len(rows) - len(take)
         accepted += sum(o.accepted for o in review.accept_many(
-            db, officer, [(r["household_id"], r["submission_id"]) for r in take], now - dt.timedelta(days=8)))
-    out["accepted"] = accepted
+            db, officer, [(r["household_id"], r["submission_id"]) for r in take], when))
+    return accepted
 
-    # 2. the first group's meeting: all stand but one (sent back), then its lists are posted
+
+def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: str, ago: Any,
+             rng: random.Random) -> dict[str, Any]:
+    from .process import service as process_service
+    from .reports import facts
     facts.refresh(db)
-    first = groups[0]
-    meeting_id = posting_id = complaint_id = returned_by_meeting = None
-    if process_service.candidates(db, year, std, first):
-        m = process_service.create_meeting(db, officer, year, std, first, today - dt.timedelta(days=6),
-                                           now - dt.timedelta(days=6), location=f"Nhà văn hóa {first}",
-                                           chair_name="Trần Văn Thành", front_representative="Lê Thị Hạnh",
-                                           secretary_name="Phạm Thu Trang")
-        meeting_id = m["id"]
-        votes = {it["household_id"]: 31 for it in m["items"]}
-        if len(m["items"]) > 1:
-            returned_by_meeting = m["items"][-1]["household_id"]
-            votes[returned_by_meeting] = 14          # 14 of 36: below half, back to the collaborator
-        process_service.record_votes(db, officer, meeting_id, 36, votes, now - dt.timedelta(days=6))
-        p = process_service.create_posting(db, officer, year, std, first, today - dt.timedelta(days=2),
-                                           now - dt.timedelta(days=2))
-        posting_id = p["id"]
-        posted = db.all("SELECT household_id, head_name FROM posting_items WHERE posting_id = ? ORDER BY seq",
-                        (posting_id,))
-        if posted:
-            target = posted[rng.randrange(len(posted))]
-            c = process_service.record_complaint(
-                db, officer, year, target["household_id"], today, "Nguyễn Văn Phúc (tổ trưởng tổ 3)",
-                f"Đề nghị xem lại thu nhập của hộ {target['head_name']}: hộ mới mua xe máy và mở quán ăn.",
-                now, posting_id)
-            complaint_id = c["id"]
-    out.update(meeting_id=meeting_id, posting_id=posting_id, complaint_id=complaint_id,
-               returned_by_meeting=returned_by_meeting)
+    out: dict[str, Any] = {}
+    if not process_service.candidates(db, year, std, group):
+        raise RuntimeError(f"không có hộ nào của {group} chờ họp dân / no household of {group} awaits its meeting")
+    held = ago(6)
+    m = process_service.create_meeting(db, officer, year, std, group, server_date(held), held,
+                                       location=f"Nhà văn hóa {group}", chair_name="Trần Văn Thành",
+                                       front_representative="Lê Thị Hạnh", secretary_name="Phạm Thu Trang")
+    out["meeting_id"] = m["id"]
+    votes = {it["household_id"]: 31 for it in m["items"]}
+    if len(m["items"]) > 1:
+        out["returned_by_meeting"] = m["items"][-1]["household_id"]
+        votes[out["returned_by_meeting"]] = 14          # 14 of 36: below half, back to the collaborator
+    process_service.record_votes(db, officer, m["id"], 36, votes, held)
+    posted_at = max(ago(2), min(ago(0), held + dt.timedelta(minutes=30)))
+    p = process_service.create_posting(db, officer, year, std, group, server_date(posted_at), posted_at)
+    out["posting_id"] = p["id"]
+    posted = db.all("SELECT household_id, head_name FROM posting_items WHERE posting_id = ? ORDER BY seq",
+                    (p["id"],))
+    if posted:
+        target = posted[rng.randrange(len(posted))]
+        filed = max(posted_at, min(ago(0), posted_at + dt.timedelta(minutes=30)))
+        c = process_service.record_complaint(
+            db, officer, year, target["household_id"], server_date(filed), "Nguyễn Văn Phúc (tổ trưởng tổ 3)",
+            f"Đề nghị xem lại thu nhập của hộ {target['head_name']}: hộ mới mua xe máy và mở quán ăn.",
+            filed, p["id"])
+        out["complaint_id"] = c["id"]
+    return out
 
-    # 3. one form returned by the officer from the review queue (a later group)
-    returned_by_officer = None
+
+def _return(db: Database, officer: UserPrincipal, group: str, when: dt.datetime) -> str | None:
+    from .services import returns as returns_service
     later = db.one("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
                    "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
-                   (groups[min(3, len(groups) - 1)],))
-    if later:
-        returns_service.return_household(db, officer, later["household_id"],
-                                         "Thiếu thông tin BHYT của thành viên: ghi số thẻ BHYT của người thứ hai",
-                                         now - dt.timedelta(days=1), later["submission_id"])
-        returned_by_officer = later["household_id"]
-    out["returned_by_officer"] = returned_by_officer
-
-    # 4. a conflict: two tablets edited the same household from the same revision
-    out["conflict"] = _conflict(db, now, rng, groups[4:] or groups)
-
-    # 5. households collected twice: pairs for the duplicates queue
-    out["duplicate_pairs"] = _duplicates(db, now, rng, groups[3:] or groups)
-    facts.refresh(db)
-    out["awaiting_meeting"] = {g: len(process_service.candidates(db, year, std, g)) for g in groups[1:3]}
-    out["waiting_review"] = db.value("SELECT COUNT(*) FROM households h WHERE h.status = 'submitted' AND NOT EXISTS "
-                                     "(SELECT 1 FROM review_decisions r WHERE r.submission_id = h.submission_id)")
-    return out
+                   (group,))
+    if not later:
+        return None
+    returns_service.return_household(db, officer, later["household_id"],
+                                     "Thiếu thông tin BHYT của thành viên: ghi số thẻ BHYT của người thứ hai",
+                                     when, later["submission_id"])
+    return later["household_id"]
 
 
 def _push(db: Database, collaborator_id: int, envelopes: list[dict[str, Any]], now: dt.datetime) -> list[dict]:
@@ -144,7 +223,8 @@ def _push(db: Database, collaborator_id: int, envelopes: list[dict[str, Any]], n
     return ingest.push(db, actor, all_groups_lookup(db), envelopes, now)
 
 
-def _changes(db: Database, now: dt.datetime, rng: random.Random, groups: list[str], per_group: int = 3) -> int:
+def _changes(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str],
+             per_group: int = 3) -> int:
     """A new revision of a few surveyed households of each group, income changed by the collaborator."""
     from shared import wire
 
@@ -171,18 +251,18 @@ def _changes(db: Database, now: dt.datetime, rng: random.Random, groups: list[st
                     inc[k] = int(v * factor)
             if factor < 1:
                 inc["wages"] = min(int(inc.get("wages") or 0), 6_000_000)
-            doc["collected_at"] = (server_date(now) - dt.timedelta(days=12)).isoformat()
+            doc["collected_at"] = collected(12).isoformat()
             env = {"submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                    "household_id": r["household_id"], "revision": int(r["server_revision"]) + 1,
                    "base_revision": int(r["server_revision"]), "form_version": doc.get("form_version"),
                    "collected_at": doc["collected_at"], "device_time": doc["collected_at"] + "T09:30:00+07:00",
                    "answers": doc}
-            [res] = _push(db, r["collaborator_id"], [env], now - dt.timedelta(days=12))
+            [res] = _push(db, r["collaborator_id"], [env], ago(12))
             made += res.get("status") == "accepted"
     return made
 
 
-def _conflict(db: Database, now: dt.datetime, rng: random.Random, groups: list[str]) -> str | None:
+def _conflict(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str]) -> str | None:
     """Two new revisions of one household on the same base: the second is held as a conflict."""
     from shared import wire
 
@@ -195,7 +275,7 @@ def _conflict(db: Database, now: dt.datetime, rng: random.Random, groups: list[s
     if r is None:
         return None
     base = int(r["server_revision"])
-    day = (server_date(now) - dt.timedelta(days=4)).isoformat()
+    day = collected(4).isoformat()
     doc = wire.submission_document(json.loads(r["body"])) or {}
     first, second = copy.deepcopy(doc), copy.deepcopy(doc)
     first["phone"] = "0912 345 678"
@@ -208,11 +288,11 @@ def _conflict(db: Database, now: dt.datetime, rng: random.Random, groups: list[s
     envs = [{"submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "household_id": r["household_id"],
              "revision": base + 1, "base_revision": base, "form_version": d.get("form_version"), "collected_at": day,
              "device_time": day + "T10:00:00+07:00", "answers": d} for d in (first, second)]
-    results = [_push(db, r["collaborator_id"], [e], now - dt.timedelta(days=4))[0] for e in envs]
+    results = [_push(db, r["collaborator_id"], [e], ago(4))[0] for e in envs]
     return r["household_id"] if results[-1].get("status") == "conflict" else None
 
 
-def _duplicates(db: Database, now: dt.datetime, rng: random.Random, groups: list[str]) -> int:
+def _duplicates(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str]) -> int:
     """A second visit to a few households, recorded as new households: the head's name typed without
     some diacritics, no phone, no citizen IDs, two members, a suffix on the house number."""
     from shared import wire
@@ -243,13 +323,13 @@ def _duplicates(db: Database, now: dt.datetime, rng: random.Random, groups: list
         head = doc["members"][0]
         head["full_name"] = _drop_some_marks(str(head.get("full_name") or ""))
         doc["address"]["house_number"] = str(doc["address"].get("house_number") or "7") + "B"
-        day = server_date(now) - dt.timedelta(days=3)
+        day = collected(3)
         doc["collected_at"] = day.isoformat()
         envelope = {"submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                     "household_id": doc["household_id"], "revision": 1, "base_revision": None,
                     "form_version": doc.get("form_version"), "collected_at": doc["collected_at"],
                     "device_time": doc["collected_at"] + "T16:00:00+07:00", "answers": doc}
-        [res] = _push(db, r["collaborator_id"], [envelope], now)
+        [res] = _push(db, r["collaborator_id"], [envelope], ago(0))
         if res.get("status") != "accepted":
             continue
         if db.value("SELECT COUNT(*) FROM dedup_candidates WHERE status = 'open' AND (a = ? OR b = ?)",

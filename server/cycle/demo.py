@@ -64,7 +64,11 @@ def review_year(today: dt.date) -> int:
 
 
 def seed_cycle(db: Any, households: int, seed: int, now: dt.datetime, ward: dict[str, Any],
-               groups: tuple[str, ...], group_names: dict[str, str] | None = None) -> dict[str, Any]:
+               groups: tuple[str, ...], group_names: dict[str, str] | None = None,
+               close: bool = True) -> dict[str, Any]:
+    """Seed the register and the round (see the module). ``close`` False leaves a round outside its
+    window open (``in_window`` in the answer says so): the caller adds the office's work through the
+    tablets' side first, then closes it (``server.demo``)."""
     rng = random.Random(seed)
     today = server_date(now)
     round_year = review_year(today)
@@ -139,12 +143,12 @@ def seed_cycle(db: Any, households: int, seed: int, now: dt.datetime, ward: dict
             for r in ingest.push(db, actor, find, items[k:k + 100], now):
                 counts[r["status"]] = counts.get(r["status"], 0) + 1
     workers = _low_income_requests(db, now, rng)
-    if not in_window:          # the round of this review year is over: closed after its survey
+    if not in_window and close:    # the round of this review year is over: closed after its survey
         rnd = rounds.close_round(db, rnd["id"], now)
     # "counts" as preload_households reports them (the households imported from the register)
     return {"counts": {"accepted": report["new_households"], "duplicate": 0, "conflict": 0, "rejected": 0},
             "cycle": {"register_year": register_year, "register_rows": report["rows"], "round": rnd["label_vi"],
                       "low_income_requests": workers,
-                      "round_status": rnd["status"], "standards": rnd["standards"],
+                      "round_status": rnd["status"], "standards": rnd["standards"], "in_window": in_window,
                       "round_id": rnd["id"], "surveyed": surveyed, "gone": gone, "split_from": split,
                       "pushes": counts}}
