@@ -86,7 +86,8 @@ class RasoatApp(App):
 
     def build(self):
         if self.window_size and platform not in ("android", "ios"):
-            Window.size = self.window_size
+            from .window import fit
+            fit(Window, self.window_size)          # clamped to the screen and centred on it
         Window.clearcolor = (0.96, 0.96, 0.95, 1)
         data_dir = self.data_dir
         self.store = LocalStore.in_dir(data_dir)

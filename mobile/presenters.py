@@ -20,6 +20,7 @@ from shared.classify import CLASS_LABELS, vnd
 from shared.dates import age_on, parse_date
 from shared.forms import Field
 
+from . import clock as vnclock
 from . import qrscan
 from . import store as st
 from .collect import Collection, FieldProblem, summary_columns
@@ -364,6 +365,8 @@ class FormPresenter(Presenter):
     def open(self, hid: str) -> None:
         self.hid, self.section_index, self.member_index = hid, 0, None
         self.error_vi = self.info = ""
+        h = self.record                  # the save time is this household's, never the previous one's
+        self.saved_at = vnclock.vn_text(h.get("updated_at")) if h["status"] != st.NOT_STARTED else ""
         # A draft of a form version that does not ask what the round's standards need moves to one that does.
         upgraded = self.coll.upgrade_form(hid)
         if upgraded:
@@ -638,7 +641,7 @@ class FormPresenter(Presenter):
         had_error = bool(self.error_vi)
         self.error_vi = ""
         self.info = ""
-        self.saved_at = time.strftime("%H:%M:%S", time.localtime(self.clock()))
+        self.saved_at = vnclock.vn_hms(self.clock())       # Vietnam time, like every other time shown
         self._refresh()
         if had_error:
             self.changed()
@@ -804,6 +807,7 @@ class SyncPresenter(Presenter):
         self.counts: dict[str, int] = {}
         self.last_ok = ""
         self.listeners_after: list[Callable[[dict[str, Any]], None]] = []
+        self.device_offset: Callable[[], int] = vnclock.device_offset_s
         self.refresh()
 
     def refresh(self) -> None:
@@ -864,14 +868,13 @@ class SyncPresenter(Presenter):
                            self.t("sync.rejected", n=self.counts.get(st.OB_REJECTED, 0))])
 
     def last_ok_line(self) -> str:
-        at = self.last_ok
-        if at:
-            try:
-                t = dt.datetime.fromisoformat(at)
-                at = t.strftime("%H:%M %d/%m/%Y")
-            except ValueError:
-                pass
-        return self.t("sync.last_ok", at=at or self.t("sync.never"))
+        if not self.last_ok:
+            return self.t("sync.last_ok", at=self.t("sync.never"))
+        return self.t("sync.last_ok_vn", at=vnclock.vn_text(self.last_ok))
+
+    def clock_note(self) -> str:
+        """Where the device clock is not on Vietnam time, say which zone the times are in."""
+        return vnclock.device_clock_note(self.lang, self.device_offset)
 
 
 __all__ = ["EnrollPresenter", "ScanPresenter", "HouseholdListPresenter", "FormPresenter", "SummaryPresenter", "SyncPresenter",

@@ -428,6 +428,7 @@ class SyncScreen(Screen):
     fraction = NumericProperty(0)
     counts = StringProperty("")
     last_ok = StringProperty("")
+    clock_note = StringProperty("")
     message = StringProperty("")
     is_error = BooleanProperty(False)
     running = BooleanProperty(False)
@@ -443,6 +444,7 @@ class SyncScreen(Screen):
         self.fraction = p.fraction()
         self.counts = p.summary_line()
         self.last_ok = p.last_ok_line()
+        self.clock_note = p.clock_note()
         self.message = p.message or tr("sync.idle", p.lang)
         self.is_error = p.progress.get("phase") == "error" or (p.progress.get("phase") == "idle" and bool(p.message))
         self.running = p.running

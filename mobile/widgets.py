@@ -202,7 +202,7 @@ class FieldRow(BoxLayout):
             multiline = t == "text" and (s.field.max_length or 0) > 200
             box = BigInput(text=s.text or "", multiline=multiline, tid=f"field:{s.path}",
                            input_type="number" if t in ("integer", "decimal") else "text",
-                           hint_text=self._hint(t))
+                           hint_text=self._hint(s, self.lang))
             if multiline:
                 box.height = "120dp"
             box.bind(text=self._typed)
@@ -225,8 +225,18 @@ class FieldRow(BoxLayout):
         return BigLabel(text=tr("form.not_supported", self.lang), tid=f"field:{s.path}")
 
     @staticmethod
-    def _hint(t: str) -> str:
-        return {"date": "ngày/tháng/năm", "integer": "0", "decimal": "0"}.get(t, "")
+    def _hint(s: FieldState, lang: str = "vi") -> str:
+        """A placeholder that reads as an instruction, never as a value (no grey "0")."""
+        t = s.field.type
+        if t == "date":
+            return tr("hint.date", lang)
+        if t == "integer" and s.field.name.startswith("income."):
+            return tr("hint.money", lang)
+        if t == "integer":
+            return tr("hint.integer", lang)
+        if t == "decimal":
+            return tr("hint.decimal", lang)
+        return ""
 
     # answers -----------------------------------------------------------------------------------
 
