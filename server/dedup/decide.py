@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .compare import ADDR_SAME, ADDR_SUFFIX, CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT, F_HEAD, F_LINK, \
+from .compare import NULL, ADDR_SAME, ADDR_SUFFIX, CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT, F_HEAD, F_LINK, \
     F_SIZE, HEAD_SAME_NAME, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, HEADS_DIFFER, LINK_COUPLE, LINK_HEIR, \
     LINK_MEMBER, LINK_SPOUSE, NAME_EXACT, NAME_FOLDED, NAME_FUZZY, NAME_REORDERED, ROSTER_IDENTICAL, ROSTER_MOST, \
     SIZE_EQUAL, SIZE_ONE
@@ -102,9 +102,16 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
         return True
     if link == LINK_SPOUSE and (address == ADDR_SAME or shared):
         return True
-    if link == LINK_COUPLE and address == ADDR_SAME and (shared or size in (SIZE_EQUAL, SIZE_ONE)):
+    # Size unknown (a register row without a count) is no sign of a split; a missing house number
+    # (address null) contradicts nothing — another house or street does.
+    size_fits = size in (SIZE_EQUAL, SIZE_ONE, NULL)
+    if link == LINK_COUPLE and address == ADDR_SAME and (shared or size_fits):
         return True
-    if link in (LINK_MEMBER, LINK_HEIR) and address == ADDR_SAME and size in (SIZE_EQUAL, SIZE_ONE):
+    if link == LINK_COUPLE and address == NULL and shared and size_fits:
+        return True        # the couple sharing a phone or an ID, the house number missing on one side
+    if link == LINK_MEMBER and address in (ADDR_SAME, NULL) and size in (SIZE_EQUAL, SIZE_ONE):
+        return True        # the new head was on the old roster, the household as large as before
+    if link == LINK_HEIR and address == ADDR_SAME and size in (SIZE_EQUAL, SIZE_ONE):
         return True        # a child took over (a split-off child's household is smaller than its parents')
     return address == ADDR_SAME and shared and size in (SIZE_EQUAL, SIZE_ONE)
 

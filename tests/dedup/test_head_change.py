@@ -168,3 +168,46 @@ def test_the_registry_does_not_link_the_split_child_either():
     assert review.cluster_of(conn, "p25") == {"p25", "p26"}
     row = conn.execute("SELECT status, reasons FROM dedup_candidates WHERE a = 'p25' AND b = 'son26'").fetchone()
     assert row is None or (row[0] != "linked" and "head_still_heads" in row[1])
+
+
+def _register_row(hid, name, year, sex, *, number="45", street="Hạ Long", phone=None, count=None, round_=2025,
+                  cid=None):
+    doc = house(hid, [person(name, "head", year, sex, cid)], number=number, street=street, phone=phone,
+                year=round_)
+    if count is not None:
+        doc["member_count"] = count
+    return doc
+
+
+def _explained(a, b):
+    ra, rb = make_record(a), make_record(b)
+    gamma = compare(ra, rb)
+    assert gamma[F_HEAD] in HEADS_DIFFER
+    return head_change_explained(gamma, ra, rb)
+
+
+def test_the_couple_at_the_same_house_explains_a_head_change_when_a_size_is_unknown():
+    old = _register_row("h25", "Trần Văn Luân", 1959, "male", count=5)
+    new = _register_row("h26", "PHAN THI THUONG", 1961, "female", round_=2026)        # no member count
+    assert _explained(old, new)
+    other_house = _register_row("h26", "PHAN THI THUONG", 1961, "female", number="47", round_=2026)
+    assert not _explained(old, other_house)
+
+
+def test_the_couple_sharing_a_phone_explains_a_head_change_when_a_house_number_is_missing():
+    old = _register_row("h25", "Đặng Mạnh Xuân", 1968, "male", number=None, phone="0790598611", count=4)
+    new = _register_row("h26", "Đinh Minh Phương", 1968, "female", phone="790 598 611", count=3, round_=2026)
+    assert _explained(old, new)
+    no_phone = _register_row("h26", "Đinh Minh Phương", 1968, "female", count=3, round_=2026)
+    assert not _explained(old, no_phone)
+
+
+def test_a_member_of_the_old_roster_explains_a_head_change_when_a_house_number_is_missing():
+    old = house("h25", [person("Nguyễn Thị Ngân", "head", 1979, "female", member_id="m1"),
+                        person("Nguyễn Uyên", "child", 2002, "female", "022302001111", "m2"),
+                        person("Nguyễn Văn Tú", "child", 2005, "male", None, "m3")],
+                number=None, phone=None, year=2025)
+    new = _register_row("h26", "Nguyễn Uyên", 2002, "female", cid="022302001111", count=3, round_=2026)
+    assert _explained(old, new)
+    smaller = _register_row("h26", "Nguyễn Uyên", 2002, "female", cid="022302001111", count=1, round_=2026)
+    assert not _explained(old, smaller)            # a child who left with a household of her own
