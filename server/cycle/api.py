@@ -3,6 +3,7 @@ open and close rounds."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from typing import Annotated, Literal
@@ -57,10 +58,19 @@ def _date(value: str | None, now: dt.datetime) -> dt.date:
         raise ApiError(422, "invalid_date", "on must be YYYY-MM-DD", "Ngày phải có dạng YYYY-MM-DD") from None
 
 
+RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: the open round, "
+                                                                    "else the latest periodic round begun")]
+
+
 def _round_and_standard(db, round_: int | None, standard_id: str | None, now: dt.datetime) -> tuple[int, str]:
-    cur = rounds.current(db.conn)
-    year = round_ or (cur["year"] if cur else server_date(now).year)
-    std = standard_id or (cur["standards"][0] if cur and cur["standards"] else None)
+    """The round named, else the current one (the open round, else the latest periodic round begun:
+    ``process.service.default_round``), and the standard named, else that round's first standard."""
+    from ..process.service import default_round
+    year = round_ or default_round(now, db.conn)
+    cur = db.conn.execute("SELECT standards FROM review_rounds WHERE year = ? ORDER BY status = 'open' DESC, "
+                          "kind = 'periodic' DESC, id DESC LIMIT 1", (year,)).fetchone()
+    ids = json.loads(cur["standards"]) if cur and cur["standards"] else []
+    std = standard_id or (ids[0] if ids else None)
     if std is None:
         ids = rounds.suggested_standards(year) or rounds.suggested_standards(year - 1)
         if not ids:
@@ -157,7 +167,7 @@ def household_confirmations(household_id: str, user: ViewerDep, db: DbDep, secti
 
 
 @router.get("/transitions", summary="Per-household transitions of a round (before, after, lifecycle, movement)")
-def transitions(user: ViewerDep, db: DbDep, now: NowDep, round: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+def transitions(user: ViewerDep, db: DbDep, now: NowDep, round: RoundQ = None,
                 standard_id: str | None = None, limit: Annotated[int, Query(ge=1, le=100000)] = 1000):
     from ..reports import facts
 
@@ -206,7 +216,7 @@ def xlsx_response(db, policy: str, standard_id: str | None, on: str | None, grou
 
 
 @router.get("/targets", summary="Plan targets of the round")
-def plan_targets(user: ViewerDep, db: DbDep, now: NowDep, round: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+def plan_targets(user: ViewerDep, db: DbDep, now: NowDep, round: RoundQ = None,
                  standard_id: str | None = None, on: str | None = None):
     year, std = _round_and_standard(db, round, standard_id, now)
     return ok(targets.compute(db, year, std, _date(on, now)))

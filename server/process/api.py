@@ -1,6 +1,7 @@
 """JSON API of the process: meetings, votes, postings, complaints, recognition, status history.
 
-Viewers read; officers write. ``round`` defaults to the current year (server clock)."""
+Viewers read; officers write. ``round`` defaults to the current round: the open one, else the latest
+periodic round already begun (``service.default_round``)."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -17,7 +18,8 @@ from .config import PROCESS_SETTINGS
 DATE = {"format": "date"}        # documented as a date (YYYY-MM-DD); parsed and refused by the service
 TEXT = {"pattern": r"\S"}         # documented as required text (not only spaces); checked by the service
 router = APIRouter(prefix="/api/v1/process", tags=["process"], responses=ERRORS)
-RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: this year")]
+RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: the open round, else the latest periodic round begun")]
+RoundFilterQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: every round")]
 ListQ = Annotated[str | None, Query(pattern="^(poor|near_poor|escaped_poverty|escaped_near_poverty)$")]
 
 
@@ -92,13 +94,15 @@ class SettingsRequest(BaseModel):
     values: dict[str, Any] = Field(json_schema_extra=SETTINGS_SCHEMA)
 
 
-def _round(r: int | None, now: Any) -> int:
-    return r if r is not None else service.default_round(now)
+def _round(r: int | None, now: Any, db: Any) -> int:
+    """The round asked for, else the current one: the open round, else the latest periodic round begun
+    (``service.default_round``), never simply the calendar year while a round exists."""
+    return r if r is not None else service.default_round(now, db.conn)
 
 
 @router.get("/standards", summary="Standards the ward's round can use (provincial first)")
 def standards(user: ViewerDep, db: DbDep, now: NowDep, round: RoundQ = None):
-    return ok({"standards": service.standard_choices(db.conn, _round(round, now))})
+    return ok({"standards": service.standard_choices(db.conn, _round(round, now, db))})
 
 
 @router.get("/settings", summary="Process settings (posting length [U]...)")
@@ -113,18 +117,18 @@ def put_settings(body: SettingsRequest, user: OfficerDep, db: DbDep, now: NowDep
 
 @router.get("/candidates", summary="The list a group's community meeting must discuss")
 def candidates(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, group: str, round: RoundQ = None):
-    return ok({"households": service.candidates(db, _round(round, now), standard_id, group)})
+    return ok({"households": service.candidates(db, _round(round, now, db), standard_id, group)})
 
 
 @router.get("/meetings", summary="Community meetings")
-def meetings(user: ViewerDep, db: DbDep, round: RoundQ = None, standard_id: str | None = None,
+def meetings(user: ViewerDep, db: DbDep, round: RoundFilterQ = None, standard_id: str | None = None,
              group: str | None = None):
     return ok({"meetings": service.list_meetings(db, round, standard_id, group)})
 
 
 @router.post("/meetings", status_code=201, summary="Open a community meeting with its list (officer)")
 def create_meeting(body: MeetingRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    m = service.create_meeting(db, user, _round(body.round, now), body.standard_id, body.group, body.held_on, now,
+    m = service.create_meeting(db, user, _round(body.round, now, db), body.standard_id, body.group, body.held_on, now,
                                location=body.location, chair_name=body.chair_name,
                                front_representative=body.front_representative,
                                secretary_name=body.secretary_name, notes=body.notes)
@@ -150,13 +154,13 @@ def votes(meeting_id: int, body: VotesRequest, user: OfficerDep, db: DbDep, now:
 
 
 @router.get("/postings", summary="Public postings")
-def postings(user: ViewerDep, db: DbDep, round: RoundQ = None):
+def postings(user: ViewerDep, db: DbDep, round: RoundFilterQ = None):
     return ok({"postings": service.list_postings(db, round)})
 
 
 @router.post("/postings", status_code=201, summary="Post a group's (or the ward's) lists publicly (officer)")
 def create_posting(body: PostingRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    return ok(service.create_posting(db, user, _round(body.round, now), body.standard_id, body.group,
+    return ok(service.create_posting(db, user, _round(body.round, now, db), body.standard_id, body.group,
                                      body.posted_on, now, body.place), 201)
 
 
@@ -166,13 +170,13 @@ def get_posting(posting_id: int, user: ViewerDep, db: DbDep):
 
 
 @router.get("/complaints", summary="Complaints")
-def complaints(user: ViewerDep, db: DbDep, round: RoundQ = None, household_id: str | None = None):
+def complaints(user: ViewerDep, db: DbDep, round: RoundFilterQ = None, household_id: str | None = None):
     return ok({"complaints": service.list_complaints(db, round, household_id)})
 
 
 @router.post("/complaints", status_code=201, summary="Record a complaint against a household's result (officer)")
 def create_complaint(body: ComplaintRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    return ok(service.record_complaint(db, user, _round(body.round, now), body.household_id, body.received_on,
+    return ok(service.record_complaint(db, user, _round(body.round, now, db), body.household_id, body.received_on,
                                        body.complainant, body.content, now, body.posting_id), 201)
 
 
@@ -183,17 +187,17 @@ def complaint_outcome(complaint_id: int, body: ComplaintOutcomeRequest, user: Of
 
 @router.get("/recognition/preview", summary="What a recognition decision would contain now")
 def recognition_preview(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, round: RoundQ = None):
-    return ok(service.recognition_preview(db, _round(round, now), standard_id))
+    return ok(service.recognition_preview(db, _round(round, now, db), standard_id))
 
 
 @router.get("/decisions", summary="Recognition decisions")
-def decisions(user: ViewerDep, db: DbDep, round: RoundQ = None):
+def decisions(user: ViewerDep, db: DbDep, round: RoundFilterQ = None):
     return ok({"decisions": service.list_decisions(db, round)})
 
 
 @router.post("/decisions", status_code=201, summary="Issue the recognition decision and record statuses (officer)")
 def create_decision(body: DecisionRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    return ok(service.create_decision(db, user, _round(body.round, now), body.standard_id, body.number,
+    return ok(service.create_decision(db, user, _round(body.round, now, db), body.standard_id, body.number,
                                       body.decision_date, body.signer_name, body.signer_title, now,
                                       allow_unsettled=body.allow_unsettled,
                                       override_reason=body.override_reason), 201)

@@ -102,12 +102,13 @@ def _text(value: Any, field: str, max_len: int = 500, required: bool = False) ->
 
 
 def default_round(now: dt.datetime, conn: sqlite3.Connection | None = None) -> int:
-    """The round a page shows by default: the open periodic round (else the latest periodic round
-    already begun), or the calendar year when no round was ever opened."""
+    """The round a page or an API call uses when none is named: the open round (periodic or
+    regular; at most one is open), else the latest periodic round already begun, or the calendar
+    year when no round was ever opened (or no connection is given)."""
     if conn is not None:
         try:
-            r = conn.execute("SELECT year FROM review_rounds WHERE kind = 'periodic' AND starts_on <= ? "
-                             "ORDER BY status = 'open' DESC, year DESC LIMIT 1",
+            r = conn.execute("SELECT year FROM review_rounds WHERE status = 'open' OR (kind = 'periodic' AND starts_on <= ?) "
+                             "ORDER BY status = 'open' DESC, year DESC, id DESC LIMIT 1",
                              (server_date(now).isoformat(),)).fetchone()
         except sqlite3.OperationalError:      # no rounds table (cycle not installed)
             r = None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.background import BackgroundTask
@@ -14,13 +14,15 @@ from ..process import service as process_service
 from . import service
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
-RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: this year")]
+RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round (year); default: the open round, else the latest periodic round begun")]
 ListQ = Annotated[str | None, Query(pattern="^(poor|near_poor|escaped_poverty|escaped_near_poverty)$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _round(r: int | None, now) -> int:
-    return r if r is not None else process_service.default_round(now)
+def _round(r: int | None, now, db: Any) -> int:
+    """The round asked for, else the current one: the open round, else the latest periodic round begun
+    (``service.default_round``), never simply the calendar year while a round exists."""
+    return r if r is not None else process_service.default_round(now, db.conn)
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -44,7 +46,7 @@ def catalogue(user: ViewerDep):
 @router.get("/workbook.xlsx", summary="Every report in one XLSX workbook (ward or group)")
 def workbook(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, round: RoundQ = None,
              group: str | None = None):
-    path, name, _ = service.xlsx_file(db, _round(round, now), standard_id, None, group)
+    path, name, _ = service.xlsx_file(db, _round(round, now, db), standard_id, None, group)
     return xlsx_response(path, name)
 
 
@@ -52,20 +54,20 @@ def workbook(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, round: R
 def named_rows(user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, round: RoundQ = None,
                group: str | None = None, list: ListQ = None, after: int = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-    return ok(service.named_rows(db, _round(round, now), standard_id, group, list, after, limit))
+    return ok(service.named_rows(db, _round(round, now, db), standard_id, group, list, after, limit))
 
 
 @router.get("/{report_id}", summary="One report as JSON (rows per residential group and a total)")
 def report(report_id: str, user: ViewerDep, db: DbDep, now: NowDep, standard_id: str, round: RoundQ = None,
            group: str | None = None):
-    return ok(service.report_json(db, report_id, _round(round, now), standard_id, group))
+    return ok(service.report_json(db, report_id, _round(round, now, db), standard_id, group))
 
 
 @router.get("/{report_id}/download", summary="Download one report: XLSX (with the column-code row) or CSV")
 def download(report_id: str, user: ViewerDep, db: DbDep, now: NowDep, standard_id: str,
              format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx", round: RoundQ = None,
              group: str | None = None, list: ListQ = None):
-    r = _round(round, now)
+    r = _round(round, now, db)
     if format == "csv":
         chunks, name = service.csv_stream(db, report_id, r, standard_id, group, list)
         return csv_response(chunks, name)
