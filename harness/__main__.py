@@ -80,14 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         bad += [f"security: {k}" for k, v in s.items() if k != "route_matrix" and v]
     if "fuzz" in sections:
         from .common import ServerProcess, Ward
-        from .fuzz import failed, fuzz
+        from .fuzz import PARTNER_SCOPE, failed, fuzz
 
         def run_fuzz() -> dict[str, Any]:
             ward = Ward(work / "fuzz")
             dev = ward.enroll(1)[0]
             with ServerProcess(ward.db_path) as server:
                 return fuzz(server.url, {"device": dev["token"], "officer": ward.session("officer"),
-                                         "admin": ward.session("admin")}, max_examples=args.fuzz_examples)
+                                         "admin": ward.session("admin"), "partner": ward.partner()},
+                            max_examples=args.fuzz_examples, scoped={"partner": PARTNER_SCOPE})
         section("fuzz", run_fuzz)
         bad += [f"fuzz: {k}" for k in failed(results["fuzz"])]
     if "faults" in sections:

@@ -147,6 +147,22 @@ class Ward:
         self.devices.extend(out)
         return out
 
+    def partner(self, body: str = "fatherland_front", group: str | None = None) -> str:
+        """A session of a partner account of ``body`` (issue 20), made directly in the database."""
+        from server.programme import partners
+        from server.programme.access import Scope
+        username = f"p-{body}-{group or 'all'}".replace("_", "-").lower()
+        db = self._db()
+        try:
+            if db.value("SELECT id FROM users WHERE username = ?", (username,)) is None:
+                admin = db.value("SELECT id FROM users WHERE username = 'admin'")
+                partners.create(db, Scope(admin, "admin", "admin", "admin"),
+                                {"username": username, "full_name": f"Đơn vị {body}",
+                                 "password": "partner-pass-" + body, "body_id": body, "group_code": group}, now_utc())
+        finally:
+            db.close()
+        return self.session(username)
+
     def session(self, username: str, ttl_hours: int = 12) -> str:
         from server import auth as server_auth
         db = self._db()

@@ -1,8 +1,12 @@
 """Security checks, in process (FastAPI TestClient on a copy of the demo ward, a clock the harness moves).
 
 - ``ROUTES``: the access rule of EVERY route of the app. ``route_matrix()`` builds the list of routes from
-  ``app.routes`` and calls each with every caller (anonymous, viewer, officer, admin, a device token);
-  a route missing from the table is a failure (add it here with its rule).
+  ``app.routes`` and calls each with every caller (anonymous, viewer, officer, admin, a device token, a
+  partner body's account); a route missing from the table is a failure (add it here with its rule).
+  A partner (issue 20) is admitted only by the programme routes in ``PARTNER_ALLOWED`` (and the public
+  ones, logging out, ``/me``); every other route refuses it with 403.
+- ``partner_scope``: partners on real data — a household outside every list, another body's entry and
+  need, a household's answers — on every programme route (API and console) that takes an id.
 - cross-group isolation of devices, revoked tokens, expired and ended sessions, hashed secrets in the
   database file, login lock-out (API and console), security headers on console pages, escaping of
   household text in the console.
@@ -162,7 +166,25 @@ ROUTES: dict[tuple[str, str], str] = {
         "/fund/contributions", "/fund/contributions/{entry_id}/void", "/targets")},
     ("GET", "/console/programme/partners"): "console-admin", ("POST", "/console/programme/partners"): "console-admin",
 }
-CALLERS = ("anonymous", "viewer", "officer", "admin", "device")
+# What a partner account (the health station: a body that is neither the Fund's nor a residential group) may
+# call; with an id that does not exist it then gets 404 like anyone. Every other route: 403.
+PARTNER_ALLOWED: set[tuple[str, str]] = {
+    ("POST", "/api/v1/logout"), ("GET", "/api/v1/me"),
+    *(("GET", f"/api/v1/programme/{p}") for p in (
+        "catalogue", "households", "households/{household_id}", "deliveries", "deliveries/{entry_id}", "needs",
+        "fund/summary", "targets")),
+    *(("POST", f"/api/v1/programme/{p}") for p in (
+        "households/{household_id}/deliveries", "deliveries/{entry_id}/correct", "deliveries/{entry_id}/void",
+        "households/{household_id}/needs", "needs/{need_id}/close")),
+    *(("GET", f"/console/programme{p}") for p in (
+        "", "/households", "/households/{household_id}", "/deliveries", "/needs", "/fund/summary", "/targets")),
+    *(("POST", f"/console/programme{p}") for p in (
+        "/households/{household_id}/deliveries", "/households/{household_id}/needs", "/needs/{need_id}/close",
+        "/deliveries/{entry_id}/correct", "/deliveries/{entry_id}/void")),
+}
+PARTNER_DENIALS = {"role_required", "user_only", "device_only", "outside_scope"}
+PARTNER_BODY = "health_station"
+CALLERS = ("anonymous", "viewer", "officer", "admin", "device", "partner")
 RANK = {"viewer": 1, "officer": 2, "admin": 3}
 DENIAL_CODES = {"auth_required", "invalid_token", "token_revoked", "session_expired", "device_only", "user_only",
                 "role_required"}
@@ -208,6 +230,18 @@ class Env:
         self.secrets.append(token)
         return token
 
+    def partner(self, body: str = PARTNER_BODY, group: str | None = None) -> str:
+        """A session of the partner account of ``body`` (made once per body)."""
+        from server.programme import partners
+        from server.programme.access import Scope
+        username = f"p-{body}-{group or 'all'}".replace("_", "-").lower()
+        if self.db.value("SELECT id FROM users WHERE username = ?", (username,)) is None:
+            admin = self.db.value("SELECT id FROM users WHERE username = 'admin'")
+            partners.create(self.db, Scope(admin, "admin", "admin", "admin"),
+                            {"username": username, "full_name": f"Đơn vị {body}", "password": "partner-pass-" + body,
+                             "body_id": body, "group_code": group}, self.clock())
+        return self.session(username)
+
     def device(self, collaborator_id: int = 1, name: str = "Tab") -> str:
         from server.services import enrollment
         code = enrollment.create_code(self.db, collaborator_id, None, self.clock(), 1, "http://testserver",
@@ -242,13 +276,17 @@ def app_routes(app: Any) -> list[tuple[str, str]]:
 def _fill(path: str) -> str:
     def sub(m: re.Match) -> str:
         name = m.group(1)
+        if name == "sha256":        # a well-formed hash, so the route's own rule answers (not the path's 422)
+            return "0" * 64
         return str(uuid.UUID(int=7)) if name in UUID_PARAMS else "999999"
     return re.sub(r"\{([^}:]+)(:[^}]*)?\}", sub, path)
 
 
-def allowed(rule: str, caller: str) -> bool:
+def allowed(rule: str, caller: str, method: str = "", path: str = "") -> bool:
     if rule in ("public", "console-public"):
         return True
+    if caller == "partner":
+        return rule == "console-user" or (method, path) in PARTNER_ALLOWED
     if rule == "any":
         return caller != "anonymous"
     if rule == "device":
@@ -264,8 +302,8 @@ def _call(env: Env, method: str, path: str, caller: str, console: bool) -> Any:
     cookies: dict[str, str] = {}
     if caller == "device":
         headers["Authorization"] = f"Bearer {env.device(1, 'matrix')}"
-    elif caller in RANK:
-        token = env.session(caller)
+    elif caller in RANK or caller == "partner":
+        token = env.partner() if caller == "partner" else env.session(caller)
         if console:
             cookies["rasoat_session"] = token
             headers["X-CSRF-Token"] = env.csrf_for(token)
@@ -286,13 +324,13 @@ def _call(env: Env, method: str, path: str, caller: str, console: bool) -> Any:
         env.client.cookies.clear()
 
 
-def check_outcome(rule: str, caller: str, r: Any) -> str | None:
+def check_outcome(rule: str, caller: str, r: Any, method: str = "", path: str = "") -> str | None:
     """None when the answer is what the table expects, else why not."""
     console = rule.startswith("console")
     status = r.status_code
     if status >= 500:
         return f"server error {status}"
-    ok = allowed(rule, caller)
+    ok = allowed(rule, caller, method, path)
     if not console:
         code = None
         if r.headers.get("content-type", "").startswith("application/json") and status >= 400:
@@ -301,7 +339,9 @@ def check_outcome(rule: str, caller: str, r: Any) -> str | None:
             except Exception:
                 return f"{status} without the error envelope"
         if ok:
-            return f"denied ({status} {code})" if code in DENIAL_CODES else None
+            return f"denied ({status} {code})" if code in DENIAL_CODES | PARTNER_DENIALS else None
+        if caller == "partner":
+            return None if status == 403 and code in PARTNER_DENIALS else f"expected 403, got {status} {code}"
         want = {"anonymous": (401, "auth_required"), "device": (403, "user_only")}.get(caller, None)
         if want is None:       # a ward user below the role, or on a device-only route
             want = (403, "device_only") if rule == "device" else (403, "role_required")
@@ -341,7 +381,7 @@ def route_matrix(env: Env | None = None) -> dict[str, Any]:
             for caller in CALLERS:
                 r = _call(env, method, path, caller, rule.startswith("console"))
                 calls += 1
-                why = check_outcome(rule, caller, r)
+                why = check_outcome(rule, caller, r, method, path)
                 if why:
                     failures.append(f"{caller:9} {method} {path}: {why}")
         return {"routes": len(routes), "calls": calls, "missing_from_table": missing, "stale_in_table": stale,
@@ -563,9 +603,159 @@ def console_escapes(env: Env) -> list[str]:
     return fails
 
 
+def _partner_world(env: Env) -> dict[str, Any]:
+    """Two KP01 households pushed by a tablet: ``listed`` poor since 2023 (on every list), ``outside`` on
+    none; the office records a housing delivery (the Fatherland Front's type) and a housing need for
+    ``listed``, and a health-insurance card (the health station's) for its head."""
+    from server.process import status_history
+    dev = env.device(1, "partner-world")
+    listed, outside = households(2, "KP01", seed=907)
+    for doc in (listed, outside):
+        res = _push(env, dev, [submission(doc)]).json()["results"][0]
+        if res["status"] != "accepted":
+            raise AssertionError(f"setup: push {res['status']} {res.get('problems')}")
+    with env.db.write() as conn:
+        status_history.record(conn, listed["household_id"], "vn-national-2022-2025", "poor", "2023-12-20",
+                              source="register", now="harness", round_=2023)
+    officer = _bearer(env.session("officer"))
+    day = (env.clock().date() - dt.timedelta(days=10)).isoformat()
+    base = f"/api/v1/programme/households/{listed['household_id']}"
+    front = env.client.post(base + "/deliveries", headers=officer, json={
+        "support_type": "housing", "delivered_on": day, "quantity": 1, "amount_vnd": 20_000_000, "fund": "socialised"})
+    need = env.client.post(base + "/needs", headers=officer, json={"need_type": "housing"})
+    head = listed["members"][0]["member_id"]
+    card = env.client.post(base + "/deliveries", headers=officer, json={
+        "support_type": "health_insurance_card", "delivered_on": day, "quantity": 1, "fund": "state_budget",
+        "member_id": head})
+    for what, r in (("housing delivery", front), ("housing need", need), ("health card", card)):
+        if r.status_code != 201:
+            raise AssertionError(f"setup: {what} {r.status_code} {r.text[:300]}")
+    return {"listed": listed, "outside": outside, "front_entry": front.json()["id"], "front_need": need.json()["id"],
+            "card": card.json()["id"], "head": head, "day": day}
+
+
+def _answer_values(doc: dict[str, Any]) -> set[str]:
+    """Values of a household's answers that only the office may read (not its head, address, names)."""
+    out: set[str] = set()
+    for k in ("phone", "notes"):
+        if doc.get(k):
+            out.add(str(doc[k]))
+    for m in doc.get("members") or ():
+        for k in ("id_number", "national_id", "citizen_id", "cmnd", "phone"):
+            if m.get(k):
+                out.add(str(m[k]))
+    return {v for v in out if len(v) >= 6}
+
+
+def partner_scope(env: Env) -> list[str]:
+    """A partner of another body, and a partner facing a household outside eligibility, on every programme
+    route that takes an id (API and console): refused (403) or answered as if absent (404), never served;
+    and nothing of a household's answers in anything a partner reads."""
+    fails: list[str] = []
+    w = _partner_world(env)
+    listed, outside = w["listed"]["household_id"], w["outside"]["household_id"]
+    hs = env.partner("health_station")
+    hs_h = _bearer(hs)
+    front_p = _bearer(env.partner("fatherland_front"))
+    card = {"support_type": "health_insurance_card", "delivered_on": w["day"], "quantity": 1, "fund": "state_budget",
+            "member_id": w["head"]}
+    api = "/api/v1/programme"
+    # (who, method, path, body, statuses that are right)
+    cases: list[tuple[str, str, str, Any, set[int]]] = [
+        # the health station: a household outside every list is as if unknown; another body's entry/need too
+        ("health", "GET", f"{api}/households/{outside}", None, {404}),
+        ("health", "POST", f"{api}/households/{outside}/deliveries", card, {404}),
+        ("health", "POST", f"{api}/households/{outside}/needs", {"need_type": "health_insurance"}, {404}),
+        ("health", "GET", f"{api}/deliveries/{w['front_entry']}", None, {404}),
+        ("health", "POST", f"{api}/deliveries/{w['front_entry']}/correct", {"quantity": 2, "reason": "x"}, {404}),
+        ("health", "POST", f"{api}/deliveries/{w['front_entry']}/void", {"reason": "x"}, {404}),
+        ("health", "POST", f"{api}/needs/{w['front_need']}/close", {"reason": "declined"}, {404}),
+        # another body's type and need type for a household it does serve
+        ("health", "POST", f"{api}/households/{listed}/deliveries", {**card, "support_type": "housing",
+                                                                     "amount_vnd": 1_000_000, "member_id": None,
+                                                                     "fund": "socialised"}, {403}),
+        ("health", "POST", f"{api}/households/{listed}/needs", {"need_type": "housing"}, {403}),
+        ("health", "GET", f"{api}/fund", None, {403}),
+        ("health", "GET", f"{api}/report", None, {403}),
+        ("health", "GET", f"{api}/report.xlsx", None, {403}),
+        ("health", "POST", f"{api}/fund/campaigns", {"name": "x", "starts_on": w["day"]}, {403}),
+        # the office's own routes with the household's answers
+        ("health", "GET", f"/api/v1/households/{listed}", None, {403}),
+        ("health", "GET", f"/api/v1/cycle/households/{listed}", None, {403}),
+        ("health", "GET", f"/api/v1/process/households/{listed}/status-history", None, {403}),
+        ("health", "GET", f"/api/v1/dedup/households/{listed}", None, {403}),
+        # the Fatherland Front: the health station's card is not its to see, correct or void
+        ("front", "GET", f"{api}/deliveries/{w['card']}", None, {404}),
+        ("front", "POST", f"{api}/deliveries/{w['card']}/correct", {"quantity": 2, "reason": "x"}, {404}),
+        ("front", "POST", f"{api}/deliveries/{w['card']}/void", {"reason": "x"}, {404}),
+        ("front", "POST", f"{api}/households/{listed}/deliveries", card, {403}),
+        ("front", "GET", f"{api}/households/{outside}", None, {404}),
+    ]
+    who_h = {"health": hs_h, "front": front_p}
+    for who, method, path, body, want in cases:
+        r = env.client.request(method, path, headers=who_h[who], json=body)
+        if r.status_code not in want:
+            fails.append(f"{who} {method} {path}: expected {sorted(want)}, got {r.status_code} {r.text[:200]}")
+    # the console: the same refusals as pages
+    console = [("health", "GET", f"/console/programme/households/{outside}", {404}),
+               ("health", "POST", f"/console/programme/deliveries/{w['front_entry']}/void", {404}),
+               ("health", "POST", f"/console/programme/deliveries/{w['front_entry']}/correct", {404}),
+               ("health", "POST", f"/console/programme/needs/{w['front_need']}/close", {404}),
+               ("health", "POST", f"/console/programme/households/{outside}/deliveries", {404}),
+               ("health", "POST", f"/console/programme/households/{outside}/needs", {404}),
+               ("health", "GET", "/console/programme/fund", {403}),
+               ("health", "GET", "/console/programme/report", {403}),
+               ("health", "GET", "/console/programme/report.xlsx", {403}),
+               ("health", "GET", f"/console/households/{listed}", {403}),
+               ("front", "POST", f"/console/programme/deliveries/{w['card']}/void", {404})]
+    tokens = {"health": hs, "front": front_p["Authorization"].removeprefix("Bearer ")}
+    for who, method, path, want in console:
+        env.client.cookies.clear()
+        env.client.cookies.set("rasoat_session", tokens[who])
+        data = {"csrf_token": env.csrf_for(tokens[who]), "reason": "x", "quantity": "2",
+                "support_type": "health_insurance_card", "delivered_on": w["day"], "fund": "state_budget",
+                "need_type": "health_insurance", "member_id": w["head"]}
+        r = env.client.request(method, path, data=data if method == "POST" else None,
+                               headers={"X-CSRF-Token": env.csrf_for(tokens[who])})
+        if r.status_code not in want:
+            fails.append(f"console {who} {method} {path}: expected {sorted(want)}, got {r.status_code}")
+    env.client.cookies.clear()
+    # what the health station reads: its own card, never the front's delivery, never an answer
+    secret = _answer_values(w["listed"]) | _answer_values(w["outside"])
+    if not secret:
+        fails.append("setup: the synthetic households carry no phone or ID number to look for")
+    reads = [f"{api}/households", f"{api}/households/{listed}", f"{api}/deliveries", f"{api}/needs?status=all",
+             f"{api}/targets", f"{api}/fund/summary", f"{api}/catalogue"]
+    seen = ""
+    for path in reads:
+        r = env.client.get(path, headers=hs_h)
+        if r.status_code != 200:
+            fails.append(f"health GET {path}: {r.status_code}")
+        seen += r.text
+    env.client.cookies.set("rasoat_session", hs)
+    for path in ("/console/programme", "/console/programme/households", f"/console/programme/households/{listed}",
+                 "/console/programme/deliveries", "/console/programme/needs?status=all", "/console/programme/targets"):
+        r = env.client.get(path)
+        if r.status_code != 200:
+            fails.append(f"console health GET {path}: {r.status_code}")
+        seen += r.text
+    env.client.cookies.clear()
+    for v in secret:
+        if v in seen:
+            fails.append(f"a partner read a value of the household's answers: {v[:4]}…")
+    view = env.client.get(f"{api}/households/{listed}", headers=hs_h).json()
+    if [e["id"] for e in view.get("history", [])] != [w["card"]]:
+        fails.append(f"health station's history of the household: {[e['id'] for e in view.get('history', [])]}")
+    if set(view.get("household", {})) - {"household_id", "group_id", "group_code", "group_name", "head_name", "address"}:
+        fails.append(f"household fields shown to a partner: {sorted(view['household'])}")
+    if outside in env.client.get(f"{api}/households", headers=hs_h).text:
+        fails.append("the household outside every list is in the health station's list")
+    return fails
+
+
 CHECKS = {"cross_group": cross_group, "revoked_and_expired": revoked_and_expired, "secrets_hashed": secrets_hashed,
           "login_rate_limit": login_rate_limit, "console_headers": console_headers,
-          "console_escapes": console_escapes}
+          "console_escapes": console_escapes, "partner_scope": partner_scope}
 
 
 def run_all() -> dict[str, Any]:

@@ -30,6 +30,9 @@ def list_households(user: ViewerDep, db: DbDep,
 @router.get("/api/v1/households/{household_id}",
             summary="One household: current answers, results, history (a device: only its own groups)")
 def get_household(household_id: str, p: PrincipalDep, db: DbDep):
+    if isinstance(p, auth.UserPrincipal) and not p.has_role("viewer"):   # a partner body: never the answers
+        raise ApiError(403, "role_required", "This needs the viewer role", "Cần quyền xem",
+                       [{"required_role": "viewer", "your_role": p.role}])
     detail = people.household_detail(db, household_id)
     if detail is None:
         raise ApiError(404, "household_not_found", f"No household {household_id}", f"Không có hộ {household_id}")

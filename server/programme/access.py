@@ -113,7 +113,32 @@ def _admin(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
     return scope
 
 
+def _fund_reader(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
+    if scope.is_partner and not scope.may_write_fund:
+        raise denied("The fund's ledger names households: Fatherland Front and ward office only",
+                     "Sổ quỹ có tên hộ được hỗ trợ: chỉ Ủy ban MTTQ và cán bộ phường được xem")
+    return scope
+
+
+def _fund_writer(scope: Annotated[Scope, Depends(_writer)]) -> Scope:
+    """Refused before the body is read: a partner of another body learns nothing from a 422."""
+    if not scope.may_write_fund:
+        raise denied("Only the Fatherland Front or the ward office records the Fund",
+                     "Chỉ Ủy ban MTTQ hoặc cán bộ phường ghi nhận Quỹ Vì người nghèo")
+    return scope
+
+
+def _report_reader(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
+    if scope.is_partner:
+        raise denied("The year-end report names households of every body", "Báo cáo cuối năm có tên hộ của mọi đơn vị: "
+                     "chỉ cán bộ phường và tài khoản chỉ xem được xem")
+    return scope
+
+
 ReaderDep = Annotated[Scope, Depends(_reader)]
+FundReaderDep = Annotated[Scope, Depends(_fund_reader)]
+FundWriterDep = Annotated[Scope, Depends(_fund_writer)]
+ReportReaderDep = Annotated[Scope, Depends(_report_reader)]
 WriterDep = Annotated[Scope, Depends(_writer)]
 OfficeDep = Annotated[Scope, Depends(_office)]
 AdminScopeDep = Annotated[Scope, Depends(_admin)]

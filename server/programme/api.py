@@ -14,7 +14,8 @@ from ..clock import server_date
 from ..errors import ApiError
 from . import eligible, fund, households, ledger, needs, partners, rules
 from . import targets as targets_mod
-from .access import AdminScopeDep, OfficeDep, ReaderDep, Scope, WriterDep, denied
+from .access import (AdminScopeDep, FundReaderDep, FundWriterDep, OfficeDep, ReaderDep, ReportReaderDep, Scope,
+                     WriterDep, denied)
 
 router = APIRouter(prefix="/api/v1/programme", tags=["programme"], responses=ERRORS)
 
@@ -258,15 +259,8 @@ def device_needs(body: DeviceNeedsRequest, device: DeviceDep, db: DbDep, now: No
 
 # --- the Fund for the Poor ----------------------------------------------------------------------------
 
-def _fund_reader(scope: Scope) -> None:
-    if scope.is_partner and not scope.may_write_fund:
-        raise denied("The fund's ledger names households: Fatherland Front and ward office only",
-                     "Sổ quỹ có tên hộ được hỗ trợ: chỉ Ủy ban MTTQ và cán bộ phường được xem")
-
-
 @router.get("/fund", summary="Balance, campaigns, contributions and disbursements of the Fund for the Poor")
-def fund_overview(scope: ReaderDep, db: DbDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    _fund_reader(scope)
+def fund_overview(scope: FundReaderDep, db: DbDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     return ok(fund.overview(db.conn, scope, year))
 
 
@@ -276,22 +270,22 @@ def fund_summary(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int |
 
 
 @router.post("/fund/campaigns", status_code=201, summary="Open a campaign")
-def add_campaign(body: CampaignRequest, scope: WriterDep, db: DbDep, now: NowDep):
+def add_campaign(body: CampaignRequest, scope: FundWriterDep, db: DbDep, now: NowDep):
     return ok(fund.create_campaign(db, scope, body.model_dump(mode="json"), now), 201)
 
 
 @router.post("/fund/contributions", status_code=201, summary="Record a contribution")
-def add_contribution(body: ContributionRequest, scope: WriterDep, db: DbDep, now: NowDep):
+def add_contribution(body: ContributionRequest, scope: FundWriterDep, db: DbDep, now: NowDep):
     return ok(fund.contribute(db, scope, body.model_dump(mode="json"), now), 201)
 
 
 @router.post("/fund/contributions/{entry_id}/correct", status_code=201, summary="Correct a contribution (new entry)")
-def correct_contribution(entry_id: int, body: ContributionCorrection, scope: WriterDep, db: DbDep, now: NowDep):
+def correct_contribution(entry_id: int, body: ContributionCorrection, scope: FundWriterDep, db: DbDep, now: NowDep):
     return ok(fund.correct(db, scope, entry_id, _given(body), now), 201)
 
 
 @router.post("/fund/contributions/{entry_id}/void", status_code=201, summary="Cancel a contribution (new entry)")
-def void_contribution(entry_id: int, body: ReasonRequest, scope: WriterDep, db: DbDep, now: NowDep):
+def void_contribution(entry_id: int, body: ReasonRequest, scope: FundWriterDep, db: DbDep, now: NowDep):
     return ok(fund.void(db, scope, entry_id, body.reason, now), 201)
 
 
@@ -353,25 +347,17 @@ def enter_targets(year: Annotated[int, Path(ge=2000, le=2100)], body: TargetsReq
     return ok(targets.enter_goals(db, scope, year, values, now, body.note or ""))
 
 
-def _report_reader(scope: Scope) -> None:
-    if scope.is_partner:
-        raise denied("The year-end report names households of every body", "Báo cáo cuối năm có tên hộ của mọi đơn vị: "
-                     "chỉ cán bộ phường và tài khoản chỉ xem được xem")
-
-
 @router.get("/report", summary="The year-end report as tables (the same as the printable page and the XLSX)")
-def year_report(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+def year_report(scope: ReportReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     from . import report
-    _report_reader(scope)
     data = report.build(db, _year_of(year, now), server_date(now))
     return ok({"year": data["year"], "tables": report.tables(data)})
 
 
 @router.get("/report.xlsx", summary="The year-end report as XLSX")
-def year_report_xlsx(scope: ReaderDep, db: DbDep, now: NowDep,
+def year_report_xlsx(scope: ReportReaderDep, db: DbDep, now: NowDep,
                      year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     from . import report
-    _report_reader(scope)
     return xlsx_file(report.write_xlsx(report.build(db, _year_of(year, now), server_date(now))), _year_of(year, now))
 
 

@@ -349,15 +349,15 @@ def readable(db: Database, root: Path, principal: UserPrincipal | DevicePrincipa
     """The file and its content type, if ``principal`` may read it (office users: any; devices: the
     photos of their groups' households, or files they uploaded themselves)."""
     check_hash(sha256)
+    if not isinstance(principal, DevicePrincipal) and not principal.has_role("viewer"):   # a partner: before
+        raise _error(403, "role_required", "This needs the viewer role", "Cần quyền xem")      # existence shows
     with db.snapshot() as conn:
         row = store.get(conn, sha256) if store.ready(conn) else None
         if row is None:
             raise _error(404, "not_found", "No such attachment", "Không có ảnh này trên máy chủ")
-        if isinstance(principal, DevicePrincipal):
-            if not may_read(conn, principal, sha256):     # answered as if absent: existence is not revealed
-                raise _error(404, "not_found", "No such attachment", "Không có ảnh này trên máy chủ")
-        elif not principal.has_role("viewer"):
-            raise _error(403, "role_required", "This needs the viewer role", "Cần quyền xem")
+        if isinstance(principal, DevicePrincipal) and not may_read(conn, principal, sha256):
+            # answered as if absent: existence is not revealed
+            raise _error(404, "not_found", "No such attachment", "Không có ảnh này trên máy chủ")
     return file_path(root, sha256), row["content_type"]
 
 

@@ -3,20 +3,23 @@ from __future__ import annotations
 
 from harness.backup import backup_during_load
 from harness.common import ServerProcess, Ward
-from harness.fuzz import failed, fuzz
+from harness.fuzz import PARTNER_SCOPE, failed, fuzz
 from harness.load import LoadConfig, run_load
 
 
-def test_fuzz_three_identities_no_5xx_no_undocumented_status_no_valid_request_rejected(tmp_path):
+def test_fuzz_four_identities_no_5xx_no_undocumented_status_no_valid_request_rejected(tmp_path):
     """The fast subset of ``make harness``'s schemathesis run (1 example per operation and mode instead
-    of 14): push bodies included; 0 server errors, 0 statuses outside the document, 0 requests valid by
-    the document refused as malformed, every 4xx the error envelope."""
+    of 14): push bodies included, a partner body's account on the programme's operations; 0 server
+    errors, 0 statuses outside the document, 0 requests valid by the document refused as malformed,
+    every 4xx the error envelope."""
     ward = Ward(tmp_path / "ward")
     dev = ward.enroll(1)[0]
     with ServerProcess(ward.db_path) as server:
         r = fuzz(server.url, {"device": dev["token"], "officer": ward.session("officer"),
-                              "admin": ward.session("admin")}, max_examples=1)
-    assert r["cases"] >= 300 and set(r["by_identity"]) == {"device", "officer", "admin"}, r
+                              "admin": ward.session("admin"), "partner": ward.partner()}, max_examples=1,
+                 scoped={"partner": PARTNER_SCOPE})
+    assert r["cases"] >= 300 and set(r["by_identity"]) == {"device", "officer", "admin", "partner"}, r
+    assert 40 <= r["by_identity"]["partner"] < r["by_identity"]["officer"], r["by_identity"]
     assert r["push_cases"] > 0, r                       # the push body schema resolves: pushes are generated
     assert failed(r) == [], (failed(r), r["failure_kinds"], r["failures"][:5])
 
