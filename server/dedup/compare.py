@@ -20,7 +20,7 @@ disagreement; their weights are not set here but estimated by EM
 from __future__ import annotations
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from .features import PERSON, Record
 
@@ -228,6 +228,17 @@ def _similar_given(x: str, y: str) -> bool:
     return JaroWinkler.normalized_similarity(x, y) >= 0.9
 
 
+def _short_given_typo(x: str, y: str) -> bool:
+    """The same family and middle names and a given name one edit apart (a letter typed wrong, left
+    out, added, or two letters swapped: "quy"/"qyu", "y"/"uy", "d"/"do"), on folded keys. Short given
+    names are common in Vietnamese and too short for the similarity measures; only read with birth
+    years within one (a father and son share family and middle names, a generation apart)."""
+    tx, ty = x.split(), y.split()
+    if len(tx) < 2 or tx[:-1] != ty[:-1]:
+        return False
+    return OSA.distance(tx[-1], ty[-1]) <= 1
+
+
 def compare_head(a: Record, b: Record) -> int:
     """The head as one person: name and birth year together (a household whose head changed has
     both wrong at once; scored apart, the two would count the same evidence twice).
@@ -249,6 +260,8 @@ def compare_head(a: Record, b: Record) -> int:
             or (JaroWinkler.normalized_similarity(a.head_key, b.head_key) >= FUZZY_NAME_THRESHOLD
                 and _similar_given(a.head_given, b.head_given)):
         return HEAD_SIMILAR_NEAR if near else HEAD_SIMILAR_OTHER
+    if near and _short_given_typo(a.head_key, b.head_key):
+        return HEAD_SIMILAR_NEAR
     if not near:
         return HEAD_DIFFERENT
     return HEAD_GIVEN_NEAR if a.head_given == b.head_given else HEAD_OTHER_NAME_NEAR

@@ -84,10 +84,12 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
     spouse took over (the head of one is the spouse on the other's roster) and the records share the
     house, a phone or a member's ID; or the heads could be the couple (opposite sex, close in age:
     the old record lists only its head) at the very same house with a shared phone or member ID or
-    a household of the same size within one; or the new head is a member of the old roster, or
-    could be a child of the old head (same family name, a generation apart), at the very same house
-    with a household of the same size within one (a split-off child's household is smaller than its
-    parents'); or the very same house (suffix and all) with a shared phone or member ID and a
+    a household of the same size within one (or a size unknown), or, the house number missing on one
+    side, the couple sharing a phone or member ID; or the new head is a member of the old roster, at
+    the very same house or with the house number missing on one side, with a household of the same
+    size within one; or could be a child of the old head (same family name, a generation apart), at
+    the very same house with a household of the same size within one (a split-off child's household
+    is smaller than its parents'); or the very same house (suffix and all) with a shared phone or member ID and a
     household of the same size, within one. Never for a record that declares itself
     new here (split off another, moved in), and never within one round."""
     if a.declared_new or b.declared_new:

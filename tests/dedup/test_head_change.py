@@ -211,3 +211,13 @@ def test_a_member_of_the_old_roster_explains_a_head_change_when_a_house_number_i
     assert _explained(old, new)
     smaller = _register_row("h26", "Nguyễn Uyên", 2002, "female", cid="022302001111", count=1, round_=2026)
     assert not _explained(old, smaller)            # a child who left with a household of her own
+
+
+@pytest.mark.parametrize("typed", ["NGUYEN THE QYU", "Nguyễn Thế Qu", "Nguyen The Quyy"])
+def test_a_short_given_name_one_edit_off_is_the_same_head_in_the_same_generation(typed):
+    from server.dedup.compare import HEAD_SIMILAR_NEAR, compare_head
+    head = make_record(house("a", [person("Nguyễn Thế Quý", "head", 1984)]))
+    assert compare_head(head, make_record(house("b", [person(typed, "head", 1983)]))) == HEAD_SIMILAR_NEAR
+    assert compare_head(head, make_record(house("c", [person(typed, "head", 2010)]))) != HEAD_SIMILAR_NEAR
+    other_middle = make_record(house("d", [person("Nguyễn Văn Qyu", "head", 1984)]))
+    assert compare_head(head, other_middle) in HEADS_DIFFER
