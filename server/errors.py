@@ -97,6 +97,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and request.url.path.startswith("/console"):
+            from .console.web import not_a_page     # console addresses answer pages, not JSON
+            page = not_a_page(request, exc.status_code)
+            if page is not None:
+                return page
         code, message, message_vi = _HTTP.get(exc.status_code, ("http_error", "HTTP error", "Lỗi HTTP"))
         if isinstance(exc.detail, str) and exc.detail and exc.status_code not in _HTTP:
             message = exc.detail

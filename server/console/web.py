@@ -225,6 +225,54 @@ def error_page(request: Request, exc: ConsoleError) -> Response:
         return HTMLResponse(f"<!doctype html><meta charset='utf-8'><h1>{exc.status}</h1>", status_code=exc.status)
 
 
+def _get_routes(app: Any) -> list[Any]:
+    """The app's GET routes (cached on the app)."""
+    cached = getattr(app.state, "console_get_routes", None)
+    if cached is not None:
+        return cached
+
+    def walk(routes: Any) -> Any:
+        for r in routes:
+            if type(r).__name__ == "_IncludedRouter":
+                yield from walk(r.original_router.routes)
+            elif hasattr(r, "routes") and not hasattr(r, "endpoint"):
+                yield from walk(r.routes)
+            elif "GET" in (getattr(r, "methods", None) or ()) and hasattr(r, "path_regex"):
+                yield r
+    out = list(walk(app.routes))
+    app.state.console_get_routes = out
+    return out
+
+
+def page_of(request: Request, path: str) -> str | None:
+    """The console page an address belongs to: the nearest address at or above ``path`` that is a
+    GET page (``/console/process/meetings`` → ``/console/process``)."""
+    routes = _get_routes(request.app)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        candidate = "/".join(parts)
+        if candidate.startswith(PREFIX) and any(r.path_regex.match(candidate) for r in routes):
+            return candidate
+        parts.pop()
+    return None
+
+
+def not_a_page(request: Request, status: int) -> Response | None:
+    """A console address that is no page (404, or 405: a form's address opened with GET, e.g. a
+    reloaded or bookmarked result): a GET goes to the page the address belongs to (303), anything
+    else gets the console's error page in the reader's language — never the API's JSON."""
+    path = request.url.path
+    if not (path == PREFIX or path.startswith(PREFIX + "/")):
+        return None
+    if status == 405 and request.method in ("GET", "HEAD"):
+        target = page_of(request, path)
+        if target and target != path:
+            return RedirectResponse(target, status_code=303)
+    if status in (404, 405):
+        return error_page(request, ConsoleError(status, "error.404"))
+    return None
+
+
 class ConsoleRoute(APIRoute):
     """Turns console exceptions (raised by dependencies or handlers) into HTML responses."""
 

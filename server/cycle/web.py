@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from shared.standards import load_standards
 
@@ -120,10 +120,14 @@ def register_template_file(request: Request, user: ViewerUser) -> Response:
 
 @router.post(BASE + "/register")
 async def register_upload(request: Request, user: OfficerPost) -> Response:
+    """One address for the import: a file is checked (nothing written), then the same address with the
+    check's token imports it."""
     from ..register.importer import import_file
     from ..register.parse import RegisterFileError
 
     form = await form_data(request)
+    if form.get("token") is not None:
+        return await _register_confirm(request, user, form)
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         raise ConsoleError(422, "error.no_file")
@@ -151,10 +155,15 @@ async def register_upload(request: Request, user: OfficerPost) -> Response:
 
 
 @router.post(BASE + "/register/confirm")
-async def register_confirm(request: Request, user: OfficerPost) -> Response:
+async def register_confirm_moved(request: Request, user: OfficerPost) -> Response:
+    """The confirm step's former address (a page opened before the change): the import has one
+    address; 307 keeps the method and the form."""
+    return RedirectResponse(BASE + "/register", status_code=307)
+
+
+async def _register_confirm(request: Request, user: Any, form: Any) -> Response:
     from ..register.importer import import_file
 
-    form = await form_data(request)
     token = str(form.get("token") or "")
     if not _TOKEN.match(token):
         raise ConsoleError(422, "error.upload_token")
@@ -168,7 +177,8 @@ async def register_confirm(request: Request, user: OfficerPost) -> Response:
     finally:
         path.unlink(missing_ok=True)
     if not report.get("imported"):
-        return render(request, "cycle/register.html", report=report, token=None, status_code=422)
+        return render(request, "cycle/register.html", report=report, token=None, status_code=422,
+                      file_name=form.get("file_name"), **_register_ctx())
     from ..reports.background import wake_after_bulk_load
     wake_after_bulk_load(request.app.state)
     return redirect(BASE + "/register", f"Đã nhập {report['rows']} dòng: {report['new_households']} hộ mới, "
