@@ -253,6 +253,8 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb:
             continue
+        if "head_still_heads" in link.reasons:
+            continue       # another household's record with its own head in the other round: no rival
         rivals.setdefault((link.a, rb), set()).add(root(link.b))
         rivals.setdefault((link.b, ra), set()).add(root(link.a))
     for link in links:

@@ -50,3 +50,25 @@ def test_two_records_of_one_round_are_never_promoted():
     new["collected_at"] = old["collected_at"]
     result = run_batch([old, new])
     assert _pair(result, "r25", "r26").band != AUTO
+
+
+def test_a_household_renting_at_the_same_address_is_no_rival_to_a_head_change():
+    """Two households at one address: the first's head changed to his wife between the rounds, the
+    second (a rented room) kept its head. The rented room's 2025 record has its own 2026 record, so
+    it competes with nobody for the wife's household: the head change is the only successor."""
+    def row(hid, name, year, sex, count, round_):
+        doc = house(hid, [person(name, "head", year, sex)], number="45", street="Hạ Long", phone=None,
+                    year=round_)
+        doc["member_count"] = count
+        return doc
+    docs = [row("a25", "Phạm Công Xuân", 1985, "male", 6, 2025),
+            row("a26", "Trần Lan Nhân", 1990, "female", 5, 2026),
+            row("b25", "Nguyễn Anh Dũng", 1991, "male", 4, 2025),
+            row("b26", "NGUYEN ANH DUNG", 1991, "male", 4, 2026)]
+    result = run_batch(docs)
+    rival = _pair(result, "a26", "b25")
+    assert "head_still_heads" in rival.reasons
+    link = _pair(result, "a25", "a26")
+    assert link.decided == REVIEW and link.band == AUTO and "successor" in link.reasons
+    c = result.cluster_of
+    assert c["a25"] == c["a26"] and c["b25"] == c["b26"] and c["a25"] != c["b25"]
