@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install bench tablet harness clean system-deps
+.PHONY: run test test-fast install bench tablet harness clean system-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,7 +28,13 @@ run: install
 test: install system-deps
 	@bash scripts/test.sh
 
+# The quick loop while working: everything but the tests marked slow (real windows, browsers, the
+# harness, whole processes). `make test` (and CI) runs them all.
+test-fast: install
+	@bash scripts/test.sh -m "not slow" -q
+
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run_all.py
 
 # Reliability, security and load harness: full counts (docs/reliability.md). Loopback only.

@@ -8,6 +8,7 @@
 - ``concurrent_duplicate``: the same batch delivered by several connections at the same moment.
 - ``clock_skew``: a device clock hours off (device_time and collected_at from that clock).
 - ``disk_full``: the database's filesystem (a loop-mounted tmpfs of a few MB) full during a push.
+- ``disk_full_capped``: the same without root: the database capped by ``RASOAT_DB_MAX_MB``.
 """
 from __future__ import annotations
 
@@ -532,5 +533,75 @@ def disk_full(reps: int, work: Path, size_mb: int = 24, batch: int = 10, seed: i
     return result
 
 
+def disk_full_capped(reps: int, work: Path, batch: int = 40, seed: int = 7) -> dict[str, Any]:
+    """The same fault without root (no tmpfs to mount): the server runs with its database capped
+    (``RASOAT_DB_MAX_MB``: SQLite's max_page_count, which fails a write as a full disk does, SQLITE_FULL).
+    Each repetition starts the server with the cap 1 MB above the file's size, pushes until refused,
+    checks the refusal as ``disk_full`` does, then restarts it uncapped (the space freed) and retries
+    the refused batch."""
+    outcome = {"refusals": 0, "refusal_not_clean": 0, "partial_batch_stored": 0, "integrity_failures": 0,
+               "acknowledged_missing": 0, "retry_failed": 0, "never_filled": 0}
+    codes: dict[str, int] = {}
+    held: dict[str, str] = {}
+    receipts: dict[str, dict[str, Any]] = {}
+    t0 = time.monotonic()
+    work.mkdir(parents=True, exist_ok=True)
+    ward = Ward(work / "capped-ward")
+    dev = ward.enroll(1)[0]
+    log = work / "disk-full-capped-server.log"
+    server = None
+    try:
+        for rep in range(reps):
+            size_mb = -(-os.path.getsize(ward.db_path) // 2 ** 20)
+            server = ServerProcess(ward.db_path, log=log, env={"RASOAT_DB_MAX_MB": str(size_mb + 1)}).start()
+            refused = None
+            for i in range(200):
+                subs = [submission(h) for h in households(batch, dev["group"], seed=seed * 100000 + rep * 1000 + i)]
+                r = _push(server.url, dev["token"], subs)
+                if r.status_code != 200:
+                    refused = (subs, r)
+                    break
+                for s_, res in zip(subs, r.json()["results"]):
+                    if res["status"] in wire.DELIVERED:
+                        held[s_["submission_id"]] = s_["household_id"]
+                        receipts[s_["submission_id"]] = res["receipt"]
+            server.stop()
+            server = None
+            if refused is None:
+                outcome["never_filled"] += 1
+                continue
+            subs, r = refused
+            outcome["refusals"] += 1
+            is_json = r.headers.get("content-type", "").startswith("application/json")
+            code = f"{r.status_code} " + (r.json().get("error", {}).get("code", "") if is_json else "")
+            codes[code] = codes.get(code, 0) + 1
+            if not (r.status_code == 507 and is_json and is_envelope(r.json())
+                    and r.json()["error"]["code"] == "disk_full"):
+                outcome["refusal_not_clean"] += 1
+            if _stored(ward.db_path, [x["submission_id"] for x in subs]):
+                outcome["partial_batch_stored"] += 1
+            if integrity(ward.db_path) != "ok":
+                outcome["integrity_failures"] += 1
+            outcome["acknowledged_missing"] += account(ward.db_path, held)["lost"]
+            server = ServerProcess(ward.db_path, log=log).start()        # uncapped: the space freed
+            r2 = _push(server.url, dev["token"], subs)
+            if r2.status_code == 200 and all(x["status"] in wire.DELIVERED for x in r2.json()["results"]):
+                for s_, res in zip(subs, r2.json()["results"]):
+                    held[s_["submission_id"]] = s_["household_id"]
+                    receipts[s_["submission_id"]] = res["receipt"]
+            else:
+                outcome["retry_failed"] += 1
+            server.stop()
+            server = None
+        totals = account(ward.db_path, held, receipts)
+        return _result("disk_full_capped", reps, totals, fs="database capped (RASOAT_DB_MAX_MB)",
+                       refusal_codes=codes, integrity=integrity(ward.db_path),
+                       seconds=round(time.monotonic() - t0, 1), **outcome)
+    finally:
+        if server is not None:
+            server.stop()
+
+
 ALL = {"kill_server": kill_server, "lost_response": lost_response, "kill_tablet": kill_tablet,
-       "concurrent_duplicate": concurrent_duplicate, "clock_skew": clock_skew, "disk_full": disk_full}
+       "concurrent_duplicate": concurrent_duplicate, "clock_skew": clock_skew, "disk_full": disk_full,
+       "disk_full_capped": disk_full_capped}

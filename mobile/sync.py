@@ -151,6 +151,9 @@ class SyncClient:
         details = (env or {}).get("details") if isinstance((env or {}).get("details"), list) else []
         if code == 403 and err_code == "forbidden_group":
             raise SyncError(err_code, msg_vi or msg_en, msg_en, retryable=False, status=code, details=details)
+        if code == 401 and err_code.startswith("enrollment_code"):
+            # A wrong, used or expired code while enrolling: say so plainly (no device to re-enroll yet).
+            raise SyncError(err_code, msg_vi or "Mã đăng ký không đúng", msg_en, retryable=False, status=code)
         if code in (401, 403):
             raise SyncError(err_code, (msg_vi or "Thiết bị chưa được cấp quyền hoặc quyền đã bị thu hồi/hết hạn")
                             + ". Liên hệ cán bộ phường để đăng ký lại thiết bị. Phiếu vẫn được giữ trên máy.",

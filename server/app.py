@@ -36,7 +36,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build an app on ``settings`` (resolved and checked here; SettingsError if unfit to start)."""
     settings = settings.resolved().check()
     clock = clock or system_clock
-    db = open_database(settings.db_path, settings.busy_timeout_ms, background_checkpoints=True)
+    db = open_database(settings.db_path, settings.busy_timeout_ms, background_checkpoints=True,
+                       max_mb=settings.db_max_mb)
     publish_bundled(db, clock())
     from .clock import iso
     from .cycle.rounds import publish as publish_round

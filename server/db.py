@@ -38,8 +38,11 @@ def is_disk_full(exc: BaseException | None) -> bool:
 
 class Database:
     def __init__(self, path: str | Path, busy_timeout_ms: int = 30000, wal_autocheckpoint: int | None = None,
-                 journal_size_limit: int = -1):
+                 journal_size_limit: int = -1, max_mb: int = 0):
         self.path = str(path)
+        # A cap on the database file (MB; 0: none). Reaching it is a full disk as SQLite sees it
+        # (SQLITE_FULL): the same refusal, the same recovery once the cap is raised.
+        self.max_mb = max_mb
         # None: SQLite's default (a checkpoint at the commit passing 1,000 WAL pages). A server raises it
         # and checkpoints in the background instead (server.checkpoint).
         self.wal_autocheckpoint = wal_autocheckpoint
@@ -88,6 +91,9 @@ class Database:
             conn.execute(f"PRAGMA journal_size_limit = {int(self.journal_size_limit)}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             sqlite_utils.Database(conn).enable_wal()
+        if self.max_mb > 0:
+            page = conn.execute("PRAGMA page_size").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {int(self.max_mb * 2 ** 20 // page)}")
         return conn
 
     @property
@@ -236,16 +242,16 @@ class Database:
 
 
 def open_database(path: str | Path, busy_timeout_ms: int = 30000, migrate: bool = True,
-                  background_checkpoints: bool = False) -> Database:
+                  background_checkpoints: bool = False, max_mb: int = 0) -> Database:
     """Open (creating if needed) and bring the schema up to date. ``background_checkpoints``: the
     caller runs a ``server.checkpoint.Checkpointer``; commits then rarely checkpoint themselves."""
     from .migrations import migrate as run_migrations
 
     if background_checkpoints:
         from .checkpoint import AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT
-        db = Database(path, busy_timeout_ms, AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT)
+        db = Database(path, busy_timeout_ms, AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT, max_mb=max_mb)
     else:
-        db = Database(path, busy_timeout_ms)
+        db = Database(path, busy_timeout_ms, max_mb=max_mb)
     if migrate:
         run_migrations(db)
     return db

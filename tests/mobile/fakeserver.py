@@ -71,7 +71,7 @@ class FakeServer:
         key = wire.normalize_enrollment_code(body.get("code") or "")
         c = self.codes.get(key)
         if c is None or c["used"]:
-            return 400, {"error": {"code": "enrollment_code_unknown", "message": "Unknown enrollment code",
+            return 401, {"error": {"code": "enrollment_code_unknown", "message": "Unknown enrollment code",
                                    "message_vi": "Mã đăng ký không đúng", "details": []}}
         c["used"] = True
         token, device = "dev_" + uuid.uuid4().hex, str(uuid.uuid4())
@@ -98,9 +98,12 @@ class FakeServer:
             return {"submission_id": sid, "status": "rejected", "problems": [p.to_dict() for p in probs]}
         hid = sub["household_id"]
         cur = self.households.get(hid)
-        status = "accepted"
-        if cur is not None and (sub.get("base_revision") or 0) < cur["server_revision"]:
-            status = "conflict"
+        status, reason = "accepted", None
+        base = sub.get("base_revision")
+        if cur is None and base is not None or cur is not None and base is not None and base > cur["server_revision"]:
+            status, reason = "conflict", "unknown_base"
+        elif cur is not None and (base or 0) < cur["server_revision"]:
+            status, reason = "conflict", "stale_base"
         rev = (cur["server_revision"] if cur else 0) + (1 if status == "accepted" else 0)
         receipt = {"receipt_id": str(uuid.uuid4()), "submission_id": sid, "household_id": hid,
                    "server_revision": rev if status == "accepted" else None, "content_hash": h,
@@ -113,7 +116,7 @@ class FakeServer:
                             answers=sub["answers"])
             return {"submission_id": sid, "status": "accepted", "receipt": receipt, "problems": [],
                     "classifications": [{"standard_id": "vn-national-2022-2025", "class": "poor"}]}
-        return {"submission_id": sid, "status": "conflict", "receipt": receipt, "conflict": {"reason": "stale_base"}}
+        return {"submission_id": sid, "status": "conflict", "receipt": receipt, "conflict": {"reason": reason}}
 
     # --- HTTP -----------------------------------------------------------------------------------
 
