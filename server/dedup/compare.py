@@ -322,11 +322,18 @@ def compare_head_link(a: Record, b: Record) -> int:
 
 def _heir(a: Record, b: Record) -> bool | None:
     """Could one head be a child of the other: the same family name (a Vietnamese child takes the
-    father's), born 15 to 50 years later? None when a year or a family name is unknown."""
+    father's), born 15 to 50 years later — across rounds, the later round's head being the child?
+    None when a year or a family name is unknown."""
     fa, fb = a.head_key.partition(" ")[0], b.head_key.partition(" ")[0]
     if a.head_year is None or b.head_year is None or not fa or not fb:
         return None
-    return fa == fb and HEIR_YEARS[0] <= abs(a.head_year - b.head_year) <= HEIR_YEARS[1]
+    gap = b.head_year - a.head_year           # how much younger b's head is
+    if a.round is not None and b.round is not None and a.round != b.round:
+        if a.round > b.round:
+            gap = -gap
+        # two rounds: the later one's head is the child (a parent does not take over from a child)
+        return fa == fb and HEIR_YEARS[0] <= gap <= HEIR_YEARS[1]
+    return fa == fb and HEIR_YEARS[0] <= abs(gap) <= HEIR_YEARS[1]
 
 
 def compare(a: Record, b: Record) -> tuple[int, ...]:

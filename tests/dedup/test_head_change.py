@@ -221,3 +221,15 @@ def test_a_short_given_name_one_edit_off_is_the_same_head_in_the_same_generation
     assert compare_head(head, make_record(house("c", [person(typed, "head", 2010)]))) != HEAD_SIMILAR_NEAR
     other_middle = make_record(house("d", [person("Nguyễn Văn Qyu", "head", 1984)]))
     assert compare_head(head, other_middle) in HEADS_DIFFER
+
+
+def test_across_rounds_only_a_younger_head_of_the_later_round_could_be_the_old_heads_child():
+    from server.dedup.compare import LINK_HEIR, compare_head_link
+    son = _register_row("s25", "Nguyễn H. Bảo", 1991, "male", count=3)
+    mother = _register_row("m26", "Nguyễn Thị Ngân", 1963, "female", count=3, round_=2026)
+    assert compare_head_link(make_record(son), make_record(mother)) != LINK_HEIR
+    assert not _explained(son, mother)
+    father = _register_row("f25", "Nguyễn Văn Nhân", 1963, "male", count=3)
+    heir = _register_row("h26", "Nguyễn Bảo", 1991, "male", count=3, round_=2026)
+    assert compare_head_link(make_record(father), make_record(heir)) == LINK_HEIR
+    assert compare_head_link(make_record(heir), make_record(father)) == LINK_HEIR
