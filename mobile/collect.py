@@ -181,22 +181,44 @@ class Collection:
         self._save_edit(h, h["doc"], h["raw"] or {})
         return len(members) - 1
 
-    def remove_member(self, hid: str, index: int) -> None:
+    def remove_member(self, hid: str, index: int) -> dict[str, Any] | None:
+        """Remove member ``index``; returns what ``restore_member`` needs to undo it (None: no such member)."""
         h = self.household(hid)
         members = h["doc"].get("members", [])
         if not 0 <= index < len(members):
-            return
-        members.pop(index)
+            return None
+        member = members.pop(index)
         self._mark_changed(self.form(h["form_version"] or h["doc"].get("form_version")), h["doc"], "members[0]")
-        raw = {}
+        raw, kept = {}, {}
         for k, v in (h["raw"] or {}).items():     # shift raw answers of later members
             m = _INDEX.match(k)
             if m and int(m[1]) == index:
+                kept[m[2]] = v
                 continue
             if m and int(m[1]) > index:
                 k = f"members[{int(m[1]) - 1}].{m[2]}"
             raw[k] = v
         self._save_edit(h, h["doc"], raw)
+        return {"index": index, "member": member, "raw": kept}
+
+    def restore_member(self, hid: str, removed: dict[str, Any]) -> int:
+        """Undo ``remove_member``: the member back at its place (or last), with its kept text."""
+        h = self.household(hid)
+        self._start_if_preloaded(h)
+        members = h["doc"].setdefault("members", [])
+        index = max(0, min(int(removed.get("index", len(members))), len(members)))
+        members.insert(index, copy.deepcopy(removed["member"]))
+        self._mark_changed(self.form(h["form_version"] or h["doc"].get("form_version")), h["doc"], "members[0]")
+        raw = {}
+        for k, v in (h["raw"] or {}).items():     # later members move one place down again
+            m = _INDEX.match(k)
+            if m and int(m[1]) >= index:
+                k = f"members[{int(m[1]) + 1}].{m[2]}"
+            raw[k] = v
+        for name, v in (removed.get("raw") or {}).items():
+            raw[f"members[{index}].{name}"] = v
+        self._save_edit(h, h["doc"], raw)
+        return index
 
     # --- preloaded households: confirm or change each section (issue 7) ----------------------
 

@@ -359,6 +359,12 @@ class FormPresenter(Presenter):
         self.saved_at = ""
         self.on_finished: Callable[[], None] = lambda: None     # the app starts a sync
         self._problems: list[FieldProblem] = []
+        self._all_problems: list[FieldProblem] = []
+        # Calm forms: a question's messages show once it has been left (focus lost, a choice made)
+        # or once "finish" was tapped; never on a section just opened.
+        self.left: set[str] = set()
+        self.show_all = False
+        self.confirm_remove: int | None = None           # the member whose delete awaits "yes"
 
     # state ---------------------------------------------------------------------------------
 
@@ -367,6 +373,8 @@ class FormPresenter(Presenter):
         self.error_vi = self.info = ""
         h = self.record                  # the save time is this household's, never the previous one's
         self.saved_at = vnclock.vn_text(h.get("updated_at")) if h["status"] != st.NOT_STARTED else ""
+        self.show_all, self.confirm_remove = False, None
+        self.left = self._answered_paths(h)           # answered before (this or an earlier visit): left
         # A draft of a form version that does not ask what the round's standards need moves to one that does.
         upgraded = self.coll.upgrade_form(hid)
         if upgraded:
@@ -389,7 +397,48 @@ class FormPresenter(Presenter):
         return self.coll.form(h["form_version"] or h["doc"].get("form_version"))
 
     def _refresh(self) -> None:
-        self._problems = self.coll.problems(self.hid)
+        self._all_problems = self.coll.problems(self.hid)
+        self._problems = [p for p in self._all_problems if self._shown(p.path)]
+
+    def _shown(self, path: str) -> bool:
+        if self.show_all or path in self.left:
+            return True
+        return path == MEMBERS and MEMBERS in self.left
+
+    @staticmethod
+    def _answered_paths(h: dict[str, Any]) -> set[str]:
+        """Paths holding an answer or kept text: questions already left once."""
+        out = set((h.get("raw") or {}).keys())
+
+        def walk(prefix: str, obj: Any) -> None:
+            if isinstance(obj, dict):
+                for k, v in obj.items():
+                    walk(f"{prefix}.{k}" if prefix else k, v)
+            elif obj not in (None, "") and prefix:
+                out.add(prefix)
+        doc = h.get("doc") or {}
+        for k, v in doc.items():
+            if k == MEMBERS and isinstance(v, list):
+                for i, m in enumerate(v):
+                    if isinstance(m, dict):
+                        for name, value in m.items():
+                            if value not in (None, ""):
+                                out.add(f"{MEMBERS}[{i}].{name}")
+            else:
+                walk(k, v)
+        return out
+
+    def leave(self, path: str) -> None:
+        """The collaborator left a question (focus moved away): its messages may show now."""
+        if path in self.left or self.hid is None:
+            return
+        self.left.add(path)
+        self._refresh()
+        self.changed()
+
+    def all_error_count(self) -> int:
+        """Every error of the household, shown or not yet (finishing checks these)."""
+        return sum(1 for p in self._all_problems if p.severity == "error")
 
     def sections(self) -> list[dict[str, Any]]:
         """Section buttons: label, how many errors each holds, and its confirmation (preloaded only:
@@ -639,6 +688,8 @@ class FormPresenter(Presenter):
             self.changed()
             return False
         had_error = bool(self.error_vi)
+        if not isinstance(value, str):            # a choice made: the question is answered and left
+            self.left.add(path)
         self.error_vi = ""
         self.info = ""
         self.saved_at = vnclock.vn_hms(self.clock())       # Vietnam time, like every other time shown
@@ -683,17 +734,66 @@ class FormPresenter(Presenter):
         self.member_index = index
         self.changed()
 
+    def ask_remove_member(self, index: int) -> None:
+        """'Xoá' asks first: the roster line turns into a question with 'Xoá hẳn' / 'Không xoá'."""
+        self.confirm_remove = index
+        self.changed()
+
+    def cancel_remove_member(self) -> None:
+        self.confirm_remove = None
+        self.changed()
+
     def remove_member(self, index: int) -> None:
+        """Delete, once confirmed. Kept on the tablet for 'Hoàn tác' (undo) until the household is finished."""
+        self.confirm_remove = None
         try:
-            self.coll.remove_member(self.hid, index)
+            removed = self.coll.remove_member(self.hid, index)
+            if removed is not None:
+                self._save_removed(self.removed_members() + [removed])
         except StoreError as exc:
             self.error_vi = exc.message_vi
         self.member_index = None
+        self.left.add(MEMBERS)
+        self.left = {p for p in self.left if not p.startswith(f"{MEMBERS}[")} | {
+            p for p in self._answered_paths(self.record) if p.startswith(f"{MEMBERS}[")}
+        self._refresh()
+        self.changed()
+
+    def _removed_key(self) -> str:
+        return f"removed_members:{self.hid}"
+
+    def removed_members(self) -> list[dict[str, Any]]:
+        """Members deleted from the open household since it was last finished (newest last)."""
+        got = self.coll.store.get(self._removed_key()) if self.hid else None
+        return list(got) if isinstance(got, list) else []
+
+    def _save_removed(self, items: list[dict[str, Any]]) -> None:
+        if items:
+            self.coll.store.set(**{self._removed_key(): items})
+        else:
+            self.coll.store.delete_setting(self._removed_key())
+
+    def removed_lines(self) -> list[dict[str, Any]]:
+        return [{"k": k, "text": self.t("form.member_removed", name=r["member"].get("full_name") or "…")}
+                for k, r in enumerate(self.removed_members())]
+
+    def undo_remove(self, k: int) -> None:
+        items = self.removed_members()
+        if not 0 <= k < len(items):
+            return
+        try:
+            self.coll.restore_member(self.hid, items.pop(k))
+            self._save_removed(items)
+        except StoreError as exc:
+            self.error_vi = exc.message_vi
+        self.left = {p for p in self.left if not p.startswith(f"{MEMBERS}[")} | self._answered_paths(self.record)
         self._refresh()
         self.changed()
 
     def member_done(self) -> None:
         self.member_index = None
+        self.left.add(MEMBERS)
+        self._refresh()
         self.changed()
 
     def member_title(self) -> str:
@@ -727,6 +827,7 @@ class FormPresenter(Presenter):
         return sum(1 for p in self._problems if p.severity == "error")
 
     def finish(self) -> bool:
+        self.show_all = True                       # "finish" tapped: every message shows now
         self._refresh()
         n = self.error_count()
         if n:
@@ -735,6 +836,7 @@ class FormPresenter(Presenter):
             return False
         try:
             self.coll.finalise(self.hid)
+            self._save_removed([])                  # finished: deleted members can no longer be undone
         except StoreError as exc:
             self.error_vi = exc.message_vi
             self.changed()

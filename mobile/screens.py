@@ -12,14 +12,16 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from . import store as st
 from .i18n import tr
 from .presenters import STATUS_ORDER
-from .widgets import BigButton, BigLabel, BigToggle, FieldRow, SectionButton
+from .widgets import DELETE_RGBA, BigButton, BigLabel, BigToggle, FieldRow, SectionButton
 
 log = logging.getLogger("rasoat.tablet.screens")
 
@@ -168,6 +170,13 @@ class FormScreen(Screen):
     returned = StringProperty("")
     error = StringProperty("")
     info = StringProperty("")
+    status_h = NumericProperty(dp(30))
+
+    def grow_status(self) -> None:
+        """The message space grows for a longer message and stays: nothing below moves back and forth."""
+        need = self.ids.error_label.height + self.ids.info_label.height
+        if need > self.status_h:
+            self.status_h = need
 
     def on_presenter(self, *_: Any) -> None:
         self.presenter.bind(self.render)
@@ -177,7 +186,8 @@ class FormScreen(Screen):
     def _structure(self) -> tuple:
         p = self.presenter
         doc = p.record["doc"]
-        return (p.hid, p.section_index, p.member_index, len(doc.get("members") or []), p.lang)
+        return (p.hid, p.section_index, p.member_index, len(doc.get("members") or []), p.lang, p.confirm_remove,
+                len(p.removed_members()) if p.section.repeat else 0)
 
     def render(self) -> None:
         p = self.presenter
@@ -185,16 +195,25 @@ class FormScreen(Screen):
             return
         shape = self._structure()
         if shape != self._shape:
+            if self._shape is None or shape[0] != self._shape[0]:
+                self.status_h = dp(30)            # another household: the message space starts small again
             self._shape = shape
             self._build()
+        else:
+            self._update_rows()
         self._banners()
+
+    def _update_rows(self) -> None:
+        for key, (relevant, errs, warns) in self.presenter.states().items():
+            if key in self.rows:
+                self.rows[key].update(relevant, errs, warns)
 
     def _banners(self) -> None:
         p = self.presenter
         self.title = p.title()
-        self.returned = p.return_banner()
-        server = p.server_banner()
-        self.error = "\n".join(x for x in (p.error_vi, server) if x)
+        server = p.server_banner()                 # from the server: changes only after a sync
+        self.returned = "\n".join(x for x in (p.return_banner(), server) if x)
+        self.error = p.error_vi
         saved = tr("form.saved", p.lang, time=p.saved_at) if p.saved_at else ""
         self.info = "   ".join(x for x in (p.info, saved) if x)
         for b in self.ids.section_list.children:
@@ -238,7 +257,7 @@ class FormScreen(Screen):
                 if fs.field.type == "photos":
                     self._photos(fl)
                     continue
-                row = FieldRow(fs, self.answer, lang)
+                row = FieldRow(fs, self.answer, lang, on_leave=p.leave)
                 self.rows[fs.path] = row
                 fl.add_widget(row)
             if section.id == "status" and p.members():
@@ -353,16 +372,40 @@ class FormScreen(Screen):
             fl.add_widget(BigLabel(text=tr("form.no_members", lang)))
         for m in members:
             line = BoxLayout(size_hint_y=None, height="64dp", spacing="8dp")
+            if p.confirm_remove == m["index"]:        # "Xoá" asks before deleting
+                name = (p.record["doc"].get("members") or [{}])[m["index"]].get("full_name") or "…"
+                line.add_widget(BigLabel(text=tr("form.member_remove_ask", lang, n=m["index"] + 1, name=name),
+                                         height="64dp", bold=True, color=DELETE_RGBA, tid=f"member:ask:{m['index']}"))
+                yes = BigButton(text=tr("form.member_remove_yes", lang), size_hint_x=None, width="160dp",
+                                background_color=DELETE_RGBA, tid=f"member:remove_yes:{m['index']}")
+                yes.bind(on_release=lambda _b, i=m["index"]: p.remove_member(i))
+                no = BigButton(text=tr("form.member_remove_no", lang), size_hint_x=None, width="160dp",
+                               background_color=(0.45, 0.45, 0.5, 1), tid=f"member:remove_no:{m['index']}")
+                no.bind(on_release=lambda *_: p.cancel_remove_member())
+                line.add_widget(yes)
+                line.add_widget(no)
+                fl.add_widget(line)
+                continue
             line.add_widget(BigLabel(text=("(!) " if m["errors"] else "") + m["text"], height="64dp",
                                      tid=f"member:{m['index']}"))
             e = BigButton(text=tr("form.member_edit", lang), size_hint_x=None, width="120dp",
                           tid=f"member:edit:{m['index']}")
             e.bind(on_release=lambda _b, i=m["index"]: p.edit_member(i))
             r = BigButton(text=tr("form.member_remove", lang), size_hint_x=None, width="120dp",
-                          background_color=(0.7, 0.2, 0.2, 1), tid=f"member:remove:{m['index']}")
-            r.bind(on_release=lambda _b, i=m["index"]: p.remove_member(i))
+                          background_color=DELETE_RGBA, tid=f"member:remove:{m['index']}")
+            r.bind(on_release=lambda _b, i=m["index"]: p.ask_remove_member(i))
             line.add_widget(e)
+            line.add_widget(Widget(size_hint_x=None, width="24dp"))      # apart from "Sửa": no slip of the finger
             line.add_widget(r)
+            fl.add_widget(line)
+        for r in p.removed_lines():                  # deleted members: undo until the household is finished
+            line = BoxLayout(size_hint_y=None, height="64dp", spacing="8dp")
+            line.add_widget(BigLabel(text=r["text"], height="64dp", color=(0.4, 0.4, 0.45, 1),
+                                     tid=f"member:removed:{r['k']}"))
+            u = BigButton(text=tr("form.member_undo", lang), size_hint_x=None, width="160dp",
+                          background_color=(0.45, 0.45, 0.5, 1), tid=f"member:undo:{r['k']}")
+            u.bind(on_release=lambda _b, k=r["k"]: p.undo_remove(k))
+            line.add_widget(u)
             fl.add_widget(line)
         for msg in p.members_problems():
             fl.add_widget(BigLabel(text=msg, color=(0.72, 0.05, 0.05, 1)))

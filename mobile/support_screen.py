@@ -29,7 +29,7 @@ KV = """
                 size_hint_x: None
                 width: dp(200)
                 text: 'Quay lại phiếu'
-                background_color: 0.45, 0.45, 0.5, 1
+                tone: 0.45, 0.45, 0.5, 1
                 on_release: root.back()
             BigLabel:
                 id: title_label
@@ -82,7 +82,7 @@ KV = """
                 size_hint_x: None
                 width: dp(220)
                 text: 'Lưu nhu cầu'
-                background_color: 0.05, 0.50, 0.32, 1
+                tone: 0.05, 0.50, 0.32, 1
                 on_release: root.save()
         BigLabel:
             id: message_label

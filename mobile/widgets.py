@@ -52,8 +52,22 @@ class BigLabel(TidMixin, Label):
     pass
 
 
+class NoteLabel(TidMixin, Label):
+    """A message line whose height the row decides (BigLabel's height follows its text)."""
+
+
 class BigButton(TidMixin, Button):
-    pass
+    """``tone`` is the button's colour (pressed: darker). A ``background_color`` given when the button
+    is made is its tone: the .kv rule that darkens a pressed button would otherwise paint over it."""
+    tone = ListProperty([0.11, 0.40, 0.70, 1])
+
+    def __init__(self, **kw: Any):
+        if "background_color" in kw:
+            kw["tone"] = list(kw.pop("background_color"))
+        super().__init__(**kw)
+
+
+DELETE_RGBA = (0.75, 0.12, 0.12, 1)      # deleting something: red, never the colour of "edit"
 
 
 class BigToggle(TidMixin, ToggleButton):
@@ -174,18 +188,24 @@ class UniformRowLayout(RecycleLayout):
 
 
 class FieldRow(BoxLayout):
-    """A question: label, the input for its type, and its messages (errors in red)."""
+    """A question: label, the input for its type, and one message line (errors in red, else warnings
+    in orange). The message line's height is reserved (one line, more once a longer message was
+    shown) so that a message appearing or going away never moves the questions below."""
     tid = StringProperty("")
     path = StringProperty("")
     question = StringProperty("")
     message = StringProperty("")
     warning = StringProperty("")
+    note = StringProperty("")
+    note_is_error = BooleanProperty(False)
+    note_height = NumericProperty(dp(32))
     relevant = BooleanProperty(True)
     required = BooleanProperty(False)
 
-    def __init__(self, state: FieldState, on_answer: Callable[[str, Any], bool], lang: str = "vi", **kw: Any):
+    def __init__(self, state: FieldState, on_answer: Callable[[str, Any], bool], lang: str = "vi",
+                 on_leave: Callable[[str], None] = lambda path: None, **kw: Any):
         super().__init__(**kw)
-        self.state, self.on_answer, self.lang = state, on_answer, lang
+        self.state, self.on_answer, self.lang, self.on_leave = state, on_answer, lang, on_leave
         self.path, self.tid = state.path, f"row:{state.path}"
         self.question = state.label + (" *" if state.required else "")
         self._loading = True
@@ -205,7 +225,7 @@ class FieldRow(BoxLayout):
                            hint_text=self._hint(s, self.lang))
             if multiline:
                 box.height = "120dp"
-            box.bind(text=self._typed)
+            box.bind(text=self._typed, focus=self._focused)
             return box
         if t in ("select_one", "select_multiple", "boolean"):
             choices = s.choices if t != "boolean" else [(True, tr("form.yes", self.lang)),
@@ -244,11 +264,26 @@ class FieldRow(BoxLayout):
         if not self._loading:
             self.on_answer(self.path, text)
 
+    def _focused(self, box: TextInput, focus: bool) -> None:
+        if not focus and not self._loading:
+            self.on_leave(self.path)          # the question was left: its messages may show now
+
     def _tapped(self, button: BigToggle, state: str) -> None:
         if self._loading:
             return
         t = self.state.field.type
         if t == "select_multiple":
+            exclusive = self.state.field.exclusive_values
+            if state == "down" and exclusive:
+                # "Không có" (none) stands alone: choosing it clears the others, choosing another clears it
+                alone = str(button.value) in exclusive
+                self._loading = True
+                try:
+                    for b in self.input.children:
+                        if b is not button and b.state == "down" and (alone or str(b.value) in exclusive):
+                            b.state = "normal"
+                finally:
+                    self._loading = False
             value = [b.value for b in self.input.children[::-1] if b.state == "down"]
         else:
             if state != "down" and any(b.state == "down" for b in self.input.children):
@@ -260,6 +295,13 @@ class FieldRow(BoxLayout):
         self.relevant = relevant
         self.message = "\n".join(messages) if relevant else ""
         self.warning = "\n".join(warnings) if relevant else ""
+        self.note_is_error = bool(self.message)
+        self.note = self.message or self.warning
+
+    def on_note_texture(self, height: float) -> None:
+        """A longer message than any before widens the reserved space once; it never shrinks back."""
+        if height + dp(4) > self.note_height:
+            self.note_height = height + dp(4)
 
 
 class SectionButton(BigToggle):

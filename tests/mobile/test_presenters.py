@@ -162,3 +162,47 @@ def test_opening_an_old_draft_in_a_round_that_needs_new_questions_moves_it_and_s
     p.open(hid)
     assert "2026.1" in p.info and coll.household(hid)["form_version"] == "2026.1"
     assert "waste_treatment" in {f.name for f in p.form.fields()}
+
+
+def test_messages_show_once_a_question_is_left_or_finish_is_tapped(store, coll):
+    hid = coll.new_household("KP01")
+    p = FormPresenter(coll)
+    p.open(hid)
+    assert p.error_count() == 0 and p.all_error_count() > 0          # a fresh form: nothing red yet
+    assert all(not s["errors"] for s in p.sections())
+    p.answer("income.wages", "ba mươi triệu")                         # typing: not left yet
+    assert p.messages_for("income.wages") == ([], [])
+    p.leave("income.wages")
+    assert "Chỉ được nhập chữ số" in p.messages_for("income.wages")[0][0]
+    p.answer("housing.walls", "durable")                              # a choice made counts as left
+    assert p.messages_for("housing.roof") == ([], [])
+    assert not p.finish()                                              # finish: every message shows
+    assert p.messages_for("housing.roof")[0] and p.error_count() == p.all_error_count()
+    p.open(hid)                                                        # reopened: what was answered shows
+    assert p.messages_for("income.wages")[0] and p.messages_for("housing.roof") == ([], [])
+
+
+def test_a_deleted_member_comes_back_in_place_with_its_kept_text_until_finished(store, coll):
+    hid = coll.new_household("KP01")
+    fill_household(coll, hid)
+    coll.set_answer(hid, "members[1].birth_year", "năm bảy lăm")       # kept as typed (raw)
+    coll.set_answer(hid, "members[2].birth_date", "31/02/2012")
+    p = FormPresenter(coll)
+    p.open(hid)
+    names = [m["full_name"] for m in store.household(hid)["doc"]["members"]]
+    p.ask_remove_member(1)
+    assert p.confirm_remove == 1 and len(store.household(hid)["doc"]["members"]) == 3
+    p.remove_member(1)
+    h = store.household(hid)
+    assert [m["full_name"] for m in h["doc"]["members"]] == [names[0], names[2]]
+    assert h["raw"] == {"members[1].birth_date": "31/02/2012"}
+    assert [r["text"] for r in p.removed_lines()] == [f"Đã xoá: {names[1]}"]
+    p.undo_remove(0)
+    h = store.household(hid)
+    assert [m["full_name"] for m in h["doc"]["members"]] == names
+    assert h["raw"] == {"members[1].birth_year": "năm bảy lăm", "members[2].birth_date": "31/02/2012"}
+    assert p.removed_lines() == []
+    p.remove_member(2)
+    coll.set_answer(hid, "members[1].birth_year", "1975")
+    assert p.removed_members() and p.finish()
+    assert p.removed_members() == []                                   # finished: no undo any more
