@@ -1,4 +1,6 @@
-"""Numbered schema migrations. Append a new function; never edit an applied one.
+"""Numbered schema migrations. Append a new function; never edit an applied one. A migration imports
+nothing but the database module: it is SQL (inline or frozen in ``migrations_sql/``), never a
+feature's code of the day.
 
 Each migration runs inside its own write transaction together with the row
 recording it in ``schema_migrations``, so a crash leaves the schema either
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from pathlib import Path
 from typing import Callable
 
 from .db import Database
@@ -178,47 +181,46 @@ _M001 = (
 )
 
 
-def m002_console(conn: sqlite3.Connection) -> None:
-    """Console: folded search key on households, login attempts, review decisions, conflict resolutions."""
-    from .console.schema import apply
-    apply(conn)
+SQL_DIR = Path(__file__).resolve().parent / "migrations_sql"
 
 
-def m003_process(conn: sqlite3.Connection) -> None:
-    """Community meeting, public posting, complaints, recognition decision, status history."""
-    from .process.schema import apply_schema
-    apply_schema(conn)
+def sql_statements(name: str) -> list[str]:
+    """The statements of a frozen migration file (``migrations_sql/<name>``), in order. A statement ends
+    where SQLite says it is complete, so a trigger's body keeps its own semicolons."""
+    out, buf = [], []
+    for line in (SQL_DIR / name).read_text(encoding="utf-8").splitlines():
+        if not buf and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buf.append(line)
+        text = "\n".join(buf)
+        if sqlite3.complete_statement(text):
+            out.append(text.strip().removesuffix(";"))
+            buf = []
+    if buf:
+        raise ValueError(f"{name}: an unfinished statement at the end: {buf[0][:60]!r}")
+    return out
 
 
-def m004_report_facts(conn: sqlite3.Connection) -> None:
-    """Narrow per-household facts the reports aggregate (refreshed incrementally)."""
-    from .reports.facts import apply_schema
-    apply_schema(conn)
+def _frozen(name: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        for sql in sql_statements(name):       # one by one: executescript() would COMMIT
+            conn.execute(sql)
+    version, rest = name.removesuffix(".sql").split("_", 1)
+    run.__name__ = f"m{int(version):03d}_{rest}"
+    run.__doc__ = f"Frozen SQL: migrations_sql/{name}."
+    return run
 
 
-def m005_dedup(conn: sqlite3.Connection) -> None:
-    """Dedup: the registry index (blocking keys), candidate pairs, links, decisions, model, audit."""
-    from .dedup.schema import apply_schema
-    apply_schema(conn)
-
-
-def m006_cycle(conn: sqlite3.Connection) -> None:
-    """Review rounds, submission rounds/lifecycle, confirmations, credit records (issue 7)."""
-    from .cycle.schema import apply_schema
-    apply_schema(conn)
-
-
-def m007_attachments(conn: sqlite3.Connection) -> None:
-    """Attachments: stored files, uploads in progress, per-device daily usage, submission references,
-    submissions held as incomplete (issue 9)."""
-    from .store.attachments import apply_schema
-    apply_schema(conn)
-
-
-def m008_dedup_pending(conn: sqlite3.Connection) -> None:
-    """Households indexed by a push and matched after its commit, outside the write lock (issue 3)."""
-    from .dedup.schema import apply_pending_schema
-    apply_pending_schema(conn)
+# Migrations 2-8 once called the features' apply_schema() of the day, so editing a feature's schema
+# edited an applied migration. They are frozen as plain SQL, copied from those modules on 2026-12-04
+# (a fresh database gets exactly what it got before: tests/server/test_migrations_frozen.py).
+m002_console = _frozen("0002_console.sql")
+m003_process = _frozen("0003_process.sql")
+m004_report_facts = _frozen("0004_report_facts.sql")
+m005_dedup = _frozen("0005_dedup.sql")
+m006_cycle = _frozen("0006_cycle.sql")
+m007_attachments = _frozen("0007_attachments.sql")
+m008_dedup_pending = _frozen("0008_dedup_pending.sql")
 
 
 def m009_dedup_keys_slim(conn: sqlite3.Connection) -> None:
