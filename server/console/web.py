@@ -215,9 +215,7 @@ def _back(request: Request) -> str | None:
 def error_page(request: Request, exc: ConsoleError) -> Response:
     if "field" in exc.kw:           # a form field named by its label, in the reader's language
         lang = get_lang(request)
-        exc.kw = {**exc.kw, "field": FIELD_LABELS.get(str(exc.kw["field"]), ("Một trường của trang",
-                                                                             "A field of the page"))[
-            0 if lang == "vi" else 1]}
+        exc.kw = {**exc.kw, "field": field_label(str(exc.kw["field"]), lang)}
     try:
         return render(request, "error.html", status_code=exc.status, error=exc, back=_back(request))
     except Exception:  # never fail while failing
@@ -308,14 +306,60 @@ FIELD_LABELS = {
     "photos": ("Kèm ảnh", "With photos"), "policy": ("Chính sách", "Policy"),
     "attendees": ("Số người dự họp", "Attendees"), "agree": ("Số người đồng ý", "Number agreeing"),
     "posting_id": ("Đợt niêm yết", "Posting"), "amount": ("Số tiền", "Amount"), "month": ("Tháng", "Month"),
+    # console form fields (every text a form posts; a refused character names its field)
+    "username": ("Tên đăng nhập", "Username"), "full_name": ("Họ và tên", "Full name"),
+    "phone": ("Số điện thoại", "Phone"), "role": ("Vai trò", "Role"), "groups": ("Khu phố", "Groups"),
+    "code": ("Mã khu phố", "Group code"), "name": ("Tên", "Name"), "ward_id": ("Phường", "Ward"),
+    "note": ("Ghi chú", "Note"), "reason": ("Lý do", "Reason"), "reason_code": ("Lý do trả phiếu", "Return reason"),
+    "reason_text": ("Nội dung cần sửa", "What to correct"), "override_reason": ("Lý do vẫn ra quyết định",
+                                                                               "Reason for the override"),
+    "held_on": ("Ngày họp", "Meeting date"), "location": ("Địa điểm", "Place"),
+    "chair_name": ("Người chủ trì", "Chair"), "front_representative": ("Đại diện Mặt trận", "Front representative"),
+    "secretary_name": ("Thư ký", "Secretary"), "posted_on": ("Ngày niêm yết", "Posting date"),
+    "complainant": ("Người khiếu nại", "Complainant"), "content": ("Nội dung khiếu nại", "Complaint"),
+    "received_on": ("Ngày nhận", "Date received"), "rechecked_on": ("Ngày phúc tra", "Re-check date"),
+    "outcome": ("Kết quả", "Outcome"), "number": ("Số quyết định", "Decision number"),
+    "decision_date": ("Ngày quyết định", "Decision date"), "signer_name": ("Người ký", "Signed by"),
+    "signer_title": ("Chức vụ người ký", "Signer's title"), "household_id": ("Hộ", "Household"),
+    "member_id": ("Thành viên", "Member"), "requested_by": ("Người đề nghị", "Requested by"),
+    "requested_on": ("Ngày đề nghị", "Request date"), "kind": ("Loại", "Kind"), "type": ("Loại", "Type"),
+    "cls": ("Diện", "Class"), "target": ("Chỉ tiêu", "Target"), "a": ("Lần sửa thứ nhất", "First revision"),
+    "b": ("Lần sửa thứ hai", "Second revision"), "decision": ("Kết luận", "Decision"),
+    "resolution": ("Cách xử lý", "Resolution"), "q": ("Tìm kiếm", "Search"),
+    "body": ("Đơn vị", "Responsible body"), "body_id": ("Đơn vị", "Responsible body"),
+    "support_type": ("Loại hỗ trợ", "Support type"), "need_type": ("Loại nhu cầu", "Need type"),
+    "amount_vnd": ("Số tiền (đồng)", "Amount (VND)"), "quantity": ("Số lượng", "Quantity"),
+    "delivered_on": ("Ngày hỗ trợ", "Delivery date"), "evidence_no": ("Số chứng từ", "Evidence number"),
+    "receipt_no": ("Số biên nhận", "Receipt number"), "donor_name": ("Người ủng hộ", "Donor"),
+    "donor_kind": ("Loại người ủng hộ", "Donor kind"), "campaign_id": ("Đợt vận động", "Campaign"),
+    "fund": ("Quỹ", "Fund"), "starts_on": ("Ngày bắt đầu", "Start date"), "ends_on": ("Ngày kết thúc", "End date"),
+    "group_code": ("Khu phố", "Group"), "file_name": ("Tên tệp", "File name"),
 }
+
+
+def field_label(name: str, lang: str = "vi") -> str:
+    """A form or query field by its label (``agree:<id>``, ``target.<id>`` by their stem; process
+    settings by their own text), else "a field of the page"."""
+    import re as _re
+    stem = _re.split(r"[:.]", name, maxsplit=1)[0]
+    i = 0 if lang == "vi" else 1
+    if stem in FIELD_LABELS:
+        return FIELD_LABELS[stem][i]
+    try:
+        from ..process.config import PROCESS_SETTINGS
+        for ps in PROCESS_SETTINGS:
+            if ps.name == stem:
+                return ps.help_vi if i == 0 else ps.help_en
+    except ImportError:       # pragma: no cover - the process package is always installed
+        pass
+    return ("Một trường của trang", "A field of the page")[i]
 
 
 def field_problem(lang: str, error: dict[str, Any]) -> str:
     """One bad field of a request, in words: which field, and what to enter."""
     loc = [str(x) for x in error.get("loc", ()) if x not in ("query", "body", "path", "form")]
     name = loc[-1] if loc else ""
-    label = FIELD_LABELS.get(name, ("Một trường của trang", "A field of the page"))[0 if lang == "vi" else 1]
+    label = field_label(name, lang)
     kind = str(error.get("type", ""))
     if "int" in kind:
         want = ("cần một số nguyên", "a whole number is needed")
@@ -356,9 +400,43 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+# Form fields kept exactly as typed: secrets (a password is checked as it was set) and the console's
+# own tokens. Fields whose text may span lines (textareas): tabs and line breaks allowed.
+RAW_FORM_FIELDS = frozenset({"password", "csrf_token", "token"})
+MULTILINE_FORM_FIELDS = frozenset({"note", "override_reason", "reason_text", "content", "reason"})
+
+
+def clean_form_text(name: str, value: str) -> str:
+    """A console form's text in Unicode NFC ("Nguyễn" typed with combining marks stored as the one
+    character form), refused (422, naming the field by its label) when it holds a control or
+    text-direction character (``shared.validation.bad_character``: NUL, escape, bidi overrides...)."""
+    import unicodedata
+
+    from shared.validation import bad_character
+    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    stem = name.split(":", 1)[0].split(".", 1)[0]
+    bad = bad_character(text, multiline=stem in MULTILINE_FORM_FIELDS)
+    if bad is not None:
+        raise ConsoleError(422, "error.bad_character", field=stem, code=bad[1], pos=bad[0])
+    return text
+
+
 async def form_data(request: Request) -> Any:
-    """The request's form (parsed once; Starlette caches it on the request)."""
-    return await request.form()
+    """The request's form, parsed once: every text value (and name) NFC and free of control and
+    text-direction characters (``clean_form_text``; passwords and tokens as typed), files as sent."""
+    cached = getattr(request.state, "console_form", None)
+    if cached is not None:
+        return cached
+    from starlette.datastructures import FormData
+    form = await request.form()
+    items = []
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key not in RAW_FORM_FIELDS:
+            value = clean_form_text(key, value)
+        items.append((clean_form_text("name", key) if not key.isascii() else key, value))
+    cleaned = FormData(items)
+    request.state.console_form = cleaned
+    return cleaned
 
 
 def console_setting(settings: Settings, name: str) -> int:
