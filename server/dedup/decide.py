@@ -23,6 +23,10 @@ the review queue can rank and explain it:
   same house with a shared phone or member ID and a household of the same size
   (±1). A record that declares itself new here (split off another, moved in)
   explains no head change.
+* ``other_house_same_round``   — two records of one round at two houses (another number or another
+  street) sharing no phone or ID: a household has one address in a round, so these are two
+  households whose heads share a name (on the tuning set A, 15 of 15 such pairs in the review band
+  were); out of the review band, and never linked without a person.
 * ``declared_split``           — one record says it split off the other
   (lifecycle ``split_from``): two households, never a candidate.
 """
@@ -31,10 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .compare import NULL, ADDR_SAME, ADDR_SUFFIX, CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT, F_HEAD, F_LINK, \
-    F_SIZE, HEAD_SAME_NAME, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, HEADS_DIFFER, LINK_COUPLE, LINK_HEIR, \
-    LINK_MEMBER, LINK_SPOUSE, NAME_EXACT, NAME_FOLDED, NAME_FUZZY, NAME_REORDERED, ROSTER_IDENTICAL, ROSTER_MOST, \
-    SIZE_EQUAL, SIZE_ONE
+from .compare import ADDR_DIFFERENT, ADDR_SAME, ADDR_STREET, ADDR_SUFFIX, CID_HEAD_EQUAL, CID_MEMBER_SHARED, \
+    CID_ONE_EDIT, F_HEAD, F_LINK, F_PHONE, F_SIZE, HEAD_SAME_NAME, HEAD_SIMILAR_NEAR, HEAD_SIMILAR_OTHER, \
+    HEADS_DIFFER, LINK_COUPLE, LINK_HEIR, LINK_MEMBER, LINK_SPOUSE, NAME_EXACT, NAME_FOLDED, NAME_FUZZY, \
+    NAME_REORDERED, NULL, ROSTER_IDENTICAL, ROSTER_MOST, SIZE_EQUAL, SIZE_ONE
 from .features import Record
 from .model import Model
 
@@ -145,6 +149,11 @@ def decide(gamma: Sequence[int], a: Record, b: Record, weight: float, model: Mod
             reasons.append("head_change_explained")      # a note: the batch may promote it (successor)
         if reasons and reasons[-1] in ("heads_differ_same_round", "head_change_unexplained") \
                 and p < HEADS_DIFFER_REVIEW:
+            band = NEW
+    if a.round is not None and a.round == b.round and address in (ADDR_STREET, ADDR_DIFFERENT) \
+            and gamma[F_PHONE] != 1 and cid not in (CID_HEAD_EQUAL, CID_MEMBER_SHARED, CID_ONE_EDIT):
+        reasons.append("other_house_same_round")
+        if band == REVIEW:
             band = NEW
     if reasons and band == AUTO:
         band = REVIEW

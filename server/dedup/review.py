@@ -56,6 +56,8 @@ REASON_LABELS = {
                                 "Two records of one round whose heads are different people (possibly a split)"),
     "head_change_unexplained": ("Chủ hộ khác nhau giữa hai kỳ mà chưa có bằng chứng thay đổi chủ hộ",
                                 "The heads differ between the rounds without evidence of a change of head"),
+    "other_house_same_round": ("Hai hồ sơ cùng kỳ rà soát ở hai nhà khác nhau, không chung số điện thoại hay số định danh",
+                               "Two records of one round at two houses, sharing no phone or ID"),
     "declared_split": ("Hộ này đã khai là tách từ hộ kia", "This household declared it split off the other"),
     "head_change_explained": ("Chủ hộ thay đổi giữa hai kỳ, có bằng chứng (cùng nhà, vợ/chồng, cùng điện thoại…)",
                               "The head changed between the rounds, with evidence (same house, spouse, phone…)"),
