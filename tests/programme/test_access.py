@@ -1,119 +1,69 @@
-"""Who may do what in the programme: the route matrix (every programme route × every caller), partners
-refused everywhere else in the server, and partners kept inside their body's types and households."""
+"""Who may do what in the programme: partners refused everywhere else in the server, partners kept inside
+their body's types and households, and nothing of a household's answers in what a partner reads (the
+route matrix of every programme route × every caller: test_matrix.py)."""
 from __future__ import annotations
 
 import re
 import uuid
 
-import pytest
 from fastapi.routing import APIRoute
 
 from tests.console.test_roles import _walk
 
-from .conftest import device_token, session_token
-from .helpers import bearer, delivery
+from .helpers import STANDARD, _hh, bearer, delivery
 
-# (method, path, body, who may) — who: a set of callers; "read" = every ward user and partner
-READ = {"viewer", "officer", "admin", "p_health", "p_front", "p_group"}
-OFFICE = {"officer", "admin"}
-FUND_READ = {"viewer", "officer", "admin", "p_front"}
-FUND_WRITE = {"officer", "admin", "p_front"}
-CALLERS = ("none", "device", "viewer", "officer", "admin", "p_health", "p_front", "p_group", "p_unassigned")
-
-
-def _matrix(ward):
-    return [
-        ("GET", "/api/v1/programme/catalogue", None, READ),
-        ("GET", "/api/v1/programme/households", None, READ),
-        ("GET", f"/api/v1/programme/households/{ward.poor}", None, READ),
-        # a housing delivery: the Fatherland Front's type (the health station and the group: outside_scope)
-        ("POST", f"/api/v1/programme/households/{ward.poor}/deliveries", "delivery", OFFICE | {"p_front"}),
-        ("GET", "/api/v1/programme/deliveries", None, READ),
-        ("GET", "/api/v1/programme/needs", None, READ),
-        # a housing need: noted by the office, the front and the residential group (any body's need)
-        ("POST", f"/api/v1/programme/households/{ward.poor}/needs", {"need_type": "housing"},
-         OFFICE | {"p_front", "p_group"}),
-        ("POST", "/api/v1/programme/needs/derive", {"year": 2025}, OFFICE),
-        ("POST", "/api/v1/programme/device/needs", {"needs": []}, {"device"}),
-        ("GET", "/api/v1/programme/fund", None, FUND_READ),
-        ("GET", "/api/v1/programme/fund/summary", None, READ),
-        ("POST", "/api/v1/programme/fund/campaigns", "campaign", FUND_WRITE),
-        ("GET", "/api/v1/programme/partners", None, {"admin"}),
-        ("POST", "/api/v1/programme/partners", "partner", {"admin"}),
-    ]
+def _fill(path: str, household_id: str) -> str:
+    """A real household (on every list: a partner of the health station serves it) for household ids,
+    a well-formed hash for attachments, 1 for other ids."""
+    def sub(m: re.Match) -> str:
+        if "household" in m[1]:
+            return household_id
+        return "0" * 64 if m[1] == "sha256" else "1"
+    return re.sub(r"\{([^}:]+)[^}]*\}", sub, path)
 
 
-@pytest.fixture
-def callers(app, partners):
-    from .helpers import make_partner
-    t = {"device": device_token(app, 1), "viewer": session_token(app, "viewer"),
-         "officer": session_token(app, "officer"), "admin": session_token(app, "admin"),
-         "p_health": partners["health_station"], "p_front": partners["fatherland_front"],
-         "p_group": partners["residential_groups"]}
-    # a partner user whose account row is missing (e.g. created by hand): refused, never "every body"
-    db = app.state.db
-    uid = db.value("SELECT user_id FROM partner_accounts WHERE body_id = 'schools'")
-    with db.write() as conn:
-        conn.execute("DELETE FROM partner_accounts WHERE user_id = ?", (uid,))
-    from server import auth
-    with db.write() as conn:
-        t["p_unassigned"], _ = auth.start_session(conn, uid, app.state.clock(), 12)
-    return t
+# what a partner may call outside the programme: logging in and out, itself, the console's public pages
+PUBLIC = {"/api/v1/health", "/api/v1/login", "/api/v1/enroll", "/api/v1/logout", "/api/v1/me", "/openapi.json",
+          "/docs", "/docs/oauth2-redirect", "/redoc", "/", "/console", "/console/", "/console/login",
+          "/console/logout", "/console/lang", "/console/static/{name}", "/console/process/print.js"}
 
 
-def test_the_programme_route_matrix(client, ward, callers):
-    n = 0
-    for method, path, body, allowed in _matrix(ward):
-        for caller in CALLERS:
-            n += 1
-            payload = body
-            if body == "delivery":
-                payload = delivery(support_type="housing", amount_vnd=1_000_000, member_id=None)
-            elif body == "campaign":
-                payload = {"name": f"Vận động {caller}", "starts_on": "2025-10-01"}
-            elif body == "partner":
-                payload = {"username": f"u-{caller}", "full_name": "X", "password": "long-enough", "body_id": "justice"}
-            headers = {} if caller == "none" else bearer(callers[caller])
-            r = client.request(method, path, headers=headers, json=payload)
-            if caller in allowed:
-                assert r.status_code not in (401, 403), (method, path, caller, r.text)
-            else:
-                assert r.status_code in (401, 403), (method, path, caller, r.status_code, r.text)
-                assert r.json()["error"]["code"] in ("auth_required", "user_only", "role_required", "device_only",
-                                                     "outside_scope", "partner_unassigned"), r.text
-    assert n == len(_matrix(ward)) * len(CALLERS)
-
-
-def _fill(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", lambda m: str(uuid.uuid4()) if "household" in m[0] else "1", path)
-
-
-PUBLIC = {"/api/v1/health", "/api/v1/login", "/api/v1/enroll", "/api/v1/logout", "/api/v1/me"}
-
-
-def test_a_partner_is_refused_by_every_other_api_route(app, client, ward, partners):
-    """Nothing else of the server answers a partner: each non-programme API route gives 403 (or 404/405/422
-    before any data is read), never a 2xx."""
+def test_a_partner_is_refused_by_every_other_route(app, client, ward, partners):
+    """Nothing else of the server answers a partner: every API and console route outside the programme
+    (called with a household the partner serves) answers 403 with a refusal — never data, never a 404 that
+    only says the id was wrong."""
     token = partners["health_station"]
-    checked = 0
+    api = console = 0
     for route in _walk(app.routes):
-        if not isinstance(route, APIRoute) or not route.path.startswith("/api/") or route.path.startswith(
-                "/api/v1/programme") or route.path in PUBLIC:
+        if not isinstance(route, APIRoute) or route.path.startswith(("/api/v1/programme", "/console/programme")) \
+                or route.path in PUBLIC:
             continue
-        for method in route.methods:
-            r = client.request(method, _fill(route.path), headers=bearer(token), json={})
-            checked += 1
-            assert r.status_code in (403, 404, 405, 422), (method, route.path, r.status_code, r.text[:300])
-            if r.status_code == 403:
+        url = _fill(route.path, ward.poor)
+        for method in route.methods - {"HEAD"}:
+            client.cookies.clear()
+            if route.path.startswith("/console"):
+                console += 1
+                client.cookies.set("rasoat_session", token)
+                r = client.request(method, url, follow_redirects=False,
+                                   data={"csrf_token": _csrf(app, token)} if method == "POST" else None)
+                assert r.status_code == 403 and "text/html" in r.headers["content-type"], (
+                    method, route.path, r.status_code, r.headers.get("location"))
+            else:
+                api += 1
+                r = client.request(method, url, headers=bearer(token), json={})
+                assert r.status_code == 403, (method, route.path, r.status_code, r.text[:300])
                 assert r.json()["error"]["code"] in ("role_required", "user_only", "device_only"), route.path
-            assert not (200 <= r.status_code < 300)
-    assert checked > 30
-    # and the console's pages: never a household page
-    client.cookies.set("rasoat_session", token)
-    for url in ("/console/dashboard", "/console/households", f"/console/households/{ward.poor}", "/console/review",
-                "/console/duplicates", "/console/cycle", "/console/cycle/targets", "/console/admin/users"):
-        r = client.get(url, follow_redirects=False)
-        assert r.status_code == 403, (url, r.status_code)
+    client.cookies.clear()
+    assert api > 60 and console > 60, (api, console)
+
+
+def _csrf(app, session_token: str) -> str:
+    import hashlib
+    import hmac
+
+    from server import auth
+    return hmac.new(app.state.settings.secret.encode(), f"csrf:{auth.token_hash(session_token)}".encode(),
+                    hashlib.sha256).hexdigest()
 
 
 def test_a_partner_sees_and_enters_only_its_own_types_and_households(client, ward, partners, officer):
@@ -153,3 +103,64 @@ def test_a_partner_sees_and_enters_only_its_own_types_and_households(client, war
     view = client.get(f"/api/v1/programme/households/{ward.poor}", headers=bearer(hs)).json()
     assert set(view["household"]) == {"household_id", "group_id", "group_code", "group_name", "head_name", "address"}
     assert set(view["eligible_types"]) <= {"health_insurance_card", "health_care"}
+
+
+def test_a_partner_reads_nothing_of_a_households_answers(app, client, db, ward, partners, officer):
+    """A household with a phone, citizen IDs, a note, an income and a house: every programme page and API
+    answer a partner may read about it (each body's partner; the residential group's) holds its head's
+    name, its address and members' names and birth years — none of the rest."""
+    from server.process import status_history
+    from server.services.preload import preload_households
+    from tests.factories import member
+    from tests.server.helpers import NOW
+    h = _hh("KP01", [member("m1", full_name="Ngô Văn Bảo", age=52, citizen_id="022073009911"),
+                     member("m2", "spouse", 49, "female", full_name="Đinh Thị Gấm", citizen_id="022176004422",
+                            health_insurance=False)], income_pp_month=1_234_567)
+    h["phone"] = "0912003344"
+    h["notes"] = "Ghi chú riêng của cộng tác viên"
+    h["address"]["house_number"] = "17B"
+    assert preload_households(db, [h], NOW)["counts"]["accepted"] == 1
+    hid = h["household_id"]
+    with db.write() as conn:
+        status_history.record(conn, hid, STANDARD, "poor", "2023-12-20", source="register", now="x", round_=2023)
+    # something of every body's: the health station's card, the front's housing and a need of each
+    assert client.post(f"/api/v1/programme/households/{hid}/deliveries", json=delivery(),
+                       headers=bearer(officer)).status_code == 201
+    assert client.post(f"/api/v1/programme/households/{hid}/deliveries", headers=bearer(officer), json=delivery(
+        support_type="housing", member_id=None, amount_vnd=20_000_000, fund="socialised")).status_code == 201
+    for need in ({"need_type": "housing"}, {"need_type": "job", "member_id": "m1"}):
+        assert client.post(f"/api/v1/programme/households/{hid}/needs", json=need,
+                           headers=bearer(officer)).status_code == 201
+    secrets = ["0912003344", "022073009911", "022176004422", "Ghi chú riêng", "1.234.567", "1234567",
+               str(1_234_567 * 12 * 2), f"{1_234_567 * 12 * 2:,}".replace(",", ".")]
+    api = [f"/api/v1/programme/households/{hid}", "/api/v1/programme/households", "/api/v1/programme/deliveries",
+           "/api/v1/programme/needs?status=all", "/api/v1/programme/targets?year=2025", "/api/v1/programme/fund",
+           "/api/v1/programme/fund/summary?year=2025"]
+    pages = [f"/console/programme/households/{hid}", "/console/programme/households", "/console/programme",
+             "/console/programme/deliveries?year=2025", "/console/programme/needs?status=all",
+             "/console/programme/targets?year=2025", "/console/programme/fund", "/console/programme/fund/summary"]
+    read = 0
+    for body in ("health_station", "fatherland_front", "residential_groups"):
+        token = partners[body]
+        texts = []
+        for url in api:
+            r = client.get(url, headers=bearer(token))
+            if r.status_code == 200:
+                texts.append(r.text)
+        client.cookies.set("rasoat_session", token)
+        for url in pages:
+            r = client.get(url)
+            if r.status_code == 200:
+                texts.append(r.text)
+        client.cookies.clear()
+        seen = "\n".join(texts)
+        assert "Ngô Văn Bảo" in seen and "17B" in seen, body                # who and where: yes
+        for s in secrets:
+            assert s not in seen, (body, s)
+        view = client.get(f"/api/v1/programme/households/{hid}", headers=bearer(token)).json()
+        assert set(view["household"]) <= {"household_id", "group_id", "group_code", "group_name", "head_name",
+                                          "address"}
+        assert all(set(m) <= {"member_id", "full_name", "birth_year", "relation"} for m in view.get("members", []))
+        assert "answers" not in view and "results" not in view
+        read += len(texts)
+    assert read >= 30

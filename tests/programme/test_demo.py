@@ -81,6 +81,14 @@ def test_each_programme_page_shows_its_job_in_the_demo(demo, tmp_path):
             assert r.status_code == 200 and text in r.text, url
         report = client.get(f"/console/programme/report?year={year}")
         assert "Chưa có hỗ trợ nào" not in report.text
+        # the demo's year-end report: the XLSX read back against the page, every sheet, every row
+        from server.programme import report as report_mod
+        from tests.programme.test_report import assert_xlsx_matches_page
+        x = client.get(f"/console/programme/report.xlsx?year={year}")
+        assert x.status_code == 200
+        tables = report_mod.tables(report_mod.build(app.state.db, year, system_clock().date()))
+        assert assert_xlsx_matches_page(report.text, x.content, tables, year) > 100
+        assert all(t["rows"] for t in tables if t["id"] != "blocking"), [t["id"] for t in tables if not t["rows"]]
         # a partner lands on its own page and sees only its body
         assert login("tramyte", PARTNER_PASSWORD) == "/console/programme"
         own = client.get("/console/programme/deliveries").text

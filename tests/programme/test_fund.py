@@ -103,3 +103,49 @@ def test_a_bad_contribution_names_its_fields(client, partners):
         "campaign_id": cid, "donor_name": "A", "amount_vnd": 5, "received_on": "2030-01-01"})
     assert future.status_code == 422 and future.json()["error"]["details"][0]["code"] == "future_date"
     assert "chưa tới" in future.json()["error"]["message_vi"]
+
+
+def test_the_balance_through_voids_and_the_console(client, db, ward, partners, officer):
+    """Voids of a disbursement and of a contribution, and money recorded with the console's forms: after
+    every step the balance shown equals contributions − disbursements over the current entries."""
+    front = partners["fatherland_front"]
+    cid = _campaign(client, front)
+    a = _give(client, front, cid, 10_000_000)
+    b = _give(client, front, cid, 4_000_000, donor="Hội Cựu chiến binh", donor_kind="organisation")
+    d = _spend(client, front, ward.poor, 6_000_000, cid)
+    assert d.status_code == 201
+
+    def check(want):
+        got = _balance(client, front)
+        cin = db.value("SELECT COALESCE(SUM(amount_vnd), 0) FROM fund_current")
+        cout = db.value("SELECT COALESCE(SUM(amount_vnd), 0) FROM support_current WHERE fund = 'fund_for_poor'")
+        assert got == {"contributions": cin, "disbursements": cout, "balance": cin - cout} and got["balance"] == want
+
+    check(8_000_000)
+    # the disbursement voided: the money is back
+    v = client.post(f"/api/v1/programme/deliveries/{d.json()['id']}/void", json={"reason": "hộ từ chối nhận"},
+                    headers=bearer(front))
+    assert v.status_code == 201, v.text
+    check(14_000_000)
+    # a contribution voided while the rest still covers what is spent
+    assert _spend(client, front, ward.escaped, 3_000_000, cid).status_code == 201
+    check(11_000_000)
+    assert client.post(f"/api/v1/programme/fund/contributions/{b}/void", json={"reason": "chuyển nhầm"},
+                       headers=bearer(front)).status_code == 201
+    check(7_000_000)
+    # the console: a contribution typed with thousands dots and a dd/mm/yyyy day, then one voided there
+    client.cookies.set("rasoat_session", officer)
+    page = client.get("/console/programme/fund")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/console/programme/fund/contributions", follow_redirects=False, data={
+        "csrf_token": csrf, "campaign_id": str(cid), "donor_name": "Bà Trần Thị Thu", "donor_kind": "person",
+        "amount_vnd": "2.500.000", "received_on": "20/10/2025"})
+    assert r.status_code == 303, r.text[:400]
+    check(9_500_000)
+    r = client.post(f"/console/programme/fund/contributions/{a}/void", follow_redirects=False,
+                    data={"csrf_token": csrf, "reason": "ghi trùng"})
+    assert r.status_code == 409           # 10.000.000 of 12.500.000 would leave 2.500.000 < 3.000.000 spent
+    assert "Không thể giảm 10.000.000 đồng: quỹ chỉ còn 9.500.000 đồng chưa chi" in r.text
+    check(9_500_000)
+    # the fund page says the same figure, as a Vietnamese number
+    assert "9.500.000" in client.get("/console/programme/fund").text

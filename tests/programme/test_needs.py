@@ -74,3 +74,63 @@ def test_the_tablet_records_needs_item_by_item_and_a_resend_is_safe(client, db, 
     assert seen == {ward.poor}
     last = [c for c in pull["changes"] if c["kind"] == "support"][-1]
     assert sorted(n["need_type"] for n in last["open_needs"]) == ["housing", "job"]
+
+
+def test_needs_are_an_open_list_per_body_each_closed_by_a_delivery_or_a_reason(client, db, ward, partners, officer):
+    from .helpers import delivery
+    noted = {}
+    for need, member, who in (("health_insurance", "m2", officer), ("housing", None, partners["residential_groups"]),
+                              ("job", "m1", officer), ("schooling", "m3", partners["schools"]),
+                              ("policy_credit", None, officer)):
+        r = client.post(f"/api/v1/programme/households/{ward.poor}/needs", headers=bearer(who),
+                        json={"need_type": need, **({"member_id": member} if member else {})})
+        assert r.status_code == 201, r.text
+        noted[need] = r.json()["id"]
+
+    def open_for(body, token=officer):
+        got = client.get("/api/v1/programme/needs", params={"body": body} if token == officer else {},
+                         headers=bearer(token)).json()["needs"]
+        return sorted(n["need_type"] for n in got)
+
+    # one open list per body: the office filters by body, each partner sees its own list only
+    assert open_for("health_station") == ["health_insurance"] == open_for(None, partners["health_station"])
+    assert open_for("fatherland_front") == ["housing"] == open_for(None, partners["fatherland_front"])
+    assert open_for("schools") == ["schooling"] == open_for(None, partners["schools"])
+    assert open_for("social_policy_bank") == ["policy_credit"] == open_for(None, partners["social_policy_bank"])
+    assert open_for("labour_social") == ["job"]
+    client.cookies.set("rasoat_session", officer)
+    page = client.get("/console/programme/needs?status=open&body=health_station").text
+    assert "Chưa có thẻ bảo hiểm y tế" in page and "Lê Thị Hoa" in page
+    assert "Nhà ở không an toàn" not in page and "Cần việc làm" not in page
+    # closed by a delivery: the health station's card closes its need
+    card = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", json=delivery(),
+                       headers=bearer(partners["health_station"])).json()
+    assert card["closed_needs"] == [noted["health_insurance"]]
+    # closed by a reason: the front with the console's form, the bank through the API
+    client.cookies.set("rasoat_session", partners["fatherland_front"])
+    h = client.get(f"/console/programme/households/{ward.poor}")
+    csrf = h.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post(f"/console/programme/needs/{noted['housing']}/close", follow_redirects=False,
+                    data={"csrf_token": csrf, "reason": "resolved_otherwise", "note": "con cháu sửa nhà"})
+    assert r.status_code == 303, r.text[:300]
+    client.cookies.clear()
+    assert client.post(f"/api/v1/programme/needs/{noted['policy_credit']}/close", json={"reason": "declined"},
+                       headers=bearer(partners["social_policy_bank"])).status_code == 200
+    # a reason outside the catalogue, or none, closes nothing
+    for bad in ({"reason": ""}, {"reason": "bored"}):
+        r = client.post(f"/api/v1/programme/needs/{noted['job']}/close", json=bad, headers=bearer(officer))
+        assert r.status_code == 422, r.text
+    # the open lists now; how each closed need was closed
+    assert open_for("health_station") == open_for("fatherland_front") == open_for("social_policy_bank") == []
+    assert open_for("labour_social") == ["job"] and open_for("schools") == ["schooling"]
+    closed = {n["need_type"]: n for n in client.get("/api/v1/programme/needs", params={"status": "closed"},
+                                                    headers=bearer(officer)).json()["needs"]}
+    assert set(closed) == {"health_insurance", "housing", "policy_credit"}
+    assert (closed["health_insurance"]["close_delivery_id"], closed["health_insurance"]["close_reason"]) == (
+        card["id"], None)
+    assert (closed["housing"]["close_delivery_id"], closed["housing"]["close_reason"]) == (None, "resolved_otherwise")
+    assert closed["housing"]["close_reason_vi"] == "Đã được giải quyết bằng nguồn khác"
+    # never closed without one or the other (the table as a whole)
+    assert db.value("SELECT COUNT(*) FROM needs WHERE status = 'closed' AND close_delivery_id IS NULL "
+                    "AND COALESCE(close_reason, '') = ''") == 0
+    assert db.value("SELECT COUNT(*) FROM audit_log WHERE action = 'need.close'") >= 2

@@ -145,22 +145,7 @@ def test_the_xlsx_read_back_equals_the_printable_page(app, client, db, ward, par
     assert x.status_code == 200 and x.content[:2] == b"PK"
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
     data = report.build(app.state.db, 2025, app.state.clock().date())
-    assert len(wb.sheetnames) == len(report.tables(data)) == len(parsed.tables)
-    compared = 0
-    for ws, tbl in zip(wb.worksheets, report.tables(data)):
-        page_rows = parsed.tables[tbl["id"]]
-        assert ws.cell(2, 1).value == tbl["title"]
-        sheet = list(ws.iter_rows(min_row=4, max_row=4 + len(page_rows) - 1))
-        for page_row, sheet_row in zip(page_rows, sheet):
-            # a percentage is a number shown with one decimal (number format 0.0), a count with thousands
-            cells = [c.value if isinstance(c.value, str) else
-                     report.cell_text(float(c.value) if c.number_format == "0.0" else int(c.value))
-                     for c in sheet_row[:len(page_row)]]
-            assert cells == page_row, (tbl["id"], page_row, [c.value for c in sheet_row])
-            compared += 1
-        for row in ws.iter_rows():
-            for c in row:
-                assert c.data_type != "f", (ws.title, c.coordinate, c.value)      # nothing is a formula
+    compared = assert_xlsx_matches_page(page.text, x.content, report.tables(data), 2025)
     assert compared > 40
     names = [c.value for c in wb["Hộ chưa đạt"]["C"]]
     assert "=SUM(1,2) Trần Văn Nam" in names                # kept as the text it is
@@ -169,3 +154,51 @@ def test_the_xlsx_read_back_equals_the_printable_page(app, client, db, ward, par
     assert body[2:6] == ["2", "1", "2", "250.000"]
     fund = {r[0]: r[1] for r in parsed.tables["fund"][1:]}
     assert fund["Vận động được trong năm"] == "2.000.000" and fund["Số dư Quỹ"] == "765.433"
+
+
+def _shown(c) -> str:
+    """How a sheet cell reads on the page: a percentage is a number with one decimal (format 0.0), a count
+    or amount a whole number with thousands dots, text as it is."""
+    if isinstance(c.value, str):
+        return c.value
+    return report.cell_text(float(c.value) if c.number_format == "0.0" else int(c.value))
+
+
+def assert_xlsx_matches_page(page_html: str, xlsx: bytes, tables: list, year: int) -> int:
+    """Every sheet of the XLSX, in the page's order, against the printable page: on each every row and every
+    cell (the page shows the first PAGE_ROWS rows of a table and says how many more the file holds), its
+    notes below it, nothing else, no formula. Returns the rows compared."""
+    import html
+
+    from server.programme.web import PAGE_ROWS
+    page_text = html.unescape(page_html)
+    parsed = _Tables()
+    parsed.feed(page_html)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert set(parsed.tables) == {t["id"] for t in tables}             # no table only in one of them
+    assert [ws.cell(2, 1).value for ws in wb.worksheets] == [t["title"] for t in tables]
+    compared = 0
+    for ws, tbl in zip(wb.worksheets, tables):
+        page_rows = parsed.tables[tbl["id"]]
+        assert ws.cell(1, 1).value == report.TITLE.format(year=year) and ws.cell(3, 1).value == report.NOTE
+        total = [tbl["total"]] if tbl["total"] else []
+        width = len(tbl["columns"])
+        n_sheet = 1 + len(tbl["rows"]) + len(total)                     # heading, rows, total
+        sheet = [[_shown(c) for c in row[:width]] for row in ws.iter_rows(min_row=4, max_row=3 + n_sheet)]
+        assert all(c.value is None for row in ws.iter_rows(min_row=4, max_row=3 + n_sheet) for c in row[width:])
+        if len(tbl["rows"]) <= PAGE_ROWS:
+            assert sheet == page_rows, tbl["id"]
+        else:                                                           # the page: the first rows and the total
+            assert page_rows == sheet[:1 + PAGE_ROWS] + sheet[n_sheet - len(total):], tbl["id"]
+            more = f"{len(tbl['rows']) - PAGE_ROWS:,}".replace(",", ".")
+            assert f"… và {more} dòng nữa trong tệp Excel." in page_text, tbl["id"]
+        # below the table: its notes only (a blank row before each), the same as the page's
+        below = [[c.value for c in row] for row in ws.iter_rows(min_row=4 + n_sheet)]
+        notes = [r[0] for r in below if r and r[0] is not None]
+        assert notes == tbl["notes"] and all(n in page_text for n in notes), tbl["id"]
+        assert all(all(v is None for v in r[1:]) for r in below)
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)      # nothing is a formula
+        compared += len(page_rows)
+    return compared
