@@ -72,6 +72,7 @@ def iter_list(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt
         yield {"household_id": hid, "group_code": last["group_code"], "group_name": last["group_name"],
                "head_name": last["head_name"], "address": last["address"], "basis": e.basis,
                "basis_vi": STATUS_LABELS[e.basis][0] if e.basis in STATUS_LABELS else e.basis,
+               "basis_en": STATUS_LABELS[e.basis][1] if e.basis in STATUS_LABELS else e.basis,
                "decision_date": decided.decision_date.isoformat(),
                "window_end": e.window_end.isoformat() if e.window_end else None}
 

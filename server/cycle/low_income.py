@@ -143,7 +143,8 @@ def count_identified(conn: sqlite3.Connection, year: int) -> dict[str, int]:
 def rule_summary() -> dict[str, Any]:
     rule = load_rule()
     return {"legal_basis": rule["legal_basis"], "criteria": rule["criteria"], "procedure": rule.get("procedure"),
-            "periods": rule["periods"], "policies": [{"id": p, "vi": POLICY_LABELS.get(p, (p, p))[0]}
+            "periods": rule["periods"], "policies": [{"id": p, "vi": POLICY_LABELS.get(p, (p, p))[0],
+                                                      "en": POLICY_LABELS.get(p, (p, p))[1]}
                                                       for p in rule["policies"]],
             "marks": {"criteria": rule.get("criteria_mark", "U")}}
 

@@ -102,8 +102,9 @@ def _register_ctx() -> dict[str, Any]:
     from ..register import columns
     from . import register_template
     from ..process.status_history import STATUS_LABELS
-    return {"columns": register_template.fields(), "labels": columns.LABELS,
-            "status_labels": {k: v[0] for k, v in STATUS_LABELS.items()}}
+    return {"columns": register_template.fields(), "labels": columns.LABELS, "labels_en": columns.LABELS_EN,
+            "status_labels": {k: v[0] for k, v in STATUS_LABELS.items()},
+            "status_labels_en": {k: v[1] for k, v in STATUS_LABELS.items()}}
 
 
 @router.get(BASE + "/register/template.xlsx")

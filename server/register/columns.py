@@ -44,6 +44,13 @@ LABELS = {
     "ethnicity": "Dân tộc", "decision_number": "Số quyết định", "decision_date": "Ngày quyết định",
     "address": "Địa chỉ",
 }
+LABELS_EN = {
+    "household_code": "Household code", "head_name": "Head's full name", "birth_date": "Date of birth",
+    "birth_year": "Year of birth", "sex": "Sex", "citizen_id": "Citizen ID (CCCD)", "old_id_number": "Old ID (CMND)",
+    "house_number": "House number", "street": "Street", "group": "Residential group", "members_count": "Members",
+    "phone": "Phone", "status": "Class", "ethnicity": "Ethnicity", "decision_number": "Decision number",
+    "decision_date": "Decision date", "address": "Address",
+}
 _SPACES = re.compile(r"[\s_./()-]+")
 
 

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from shared import identity
 
-from .columns import LABELS, REQUIRED, detect_columns, find_header_row, norm_header
+from .columns import LABELS, LABELS_EN, REQUIRED, detect_columns, find_header_row, norm_header
 
 STATUS_WORDS = (  # folded phrase -> status, longest first ("khong ngheo" before "ngheo")
     ("thoat can ngheo", "escaped_near_poverty"), ("thoat ngheo", "escaped_poverty"),
@@ -290,7 +290,7 @@ def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[
 
     for f in REQUIRED:
         if not c.get(f):
-            bad(f, "required", f"Thiếu {LABELS[f].lower()}", f"{f} is missing")
+            bad(f, "required", f"Thiếu {LABELS[f].lower()}", f"{LABELS_EN.get(f, 'A required column')} is missing")
     status = parse_status(c.get("status"))
     if c.get("status") and status is None:
         bad("status", "choice", f"Không hiểu phân loại '{c['status']}' (hộ nghèo / hộ cận nghèo / thoát nghèo…)",
@@ -354,7 +354,8 @@ def _check_row(n: int, c: dict[str, str | None], res: ParseResult, groups: dict[
             bad("decision_date", "type", f"Ngày quyết định '{c['decision_date']}' không hợp lệ (dd/mm/yyyy)",
                 f"Invalid decision date '{c['decision_date']}'")
         elif today and ddate > today.isoformat():
-            bad("decision_date", "future", f"Ngày quyết định {ddate} ở tương lai", f"Decision date {ddate} is in the future")
+            shown = f"{ddate[8:10]}/{ddate[5:7]}/{ddate[:4]}"
+            bad("decision_date", "future", f"Ngày quyết định {shown} ở tương lai", f"Decision date {shown} is in the future")
     if len(res.problems) > before:
         return None
     house, street = c.get("house_number"), c.get("street")
