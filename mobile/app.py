@@ -103,7 +103,7 @@ class RasoatApp(App):
         self.has_camera = has_camera(platform)
         self.form_p = FormPresenter(self.collection, gps=gps_provider(platform),
                                     post=lambda fn: Clock.schedule_once(lambda _dt: fn(), 0))
-        self.form_p.on_finished = self.request_sync
+        self.form_p.on_finished = self._finished
         self.summary_p = SummaryPresenter(self.collection)
         self.sync_p = SyncPresenter(self.store, self.worker)
         self.sync_p.listeners_after.append(self._after_sync)
@@ -170,6 +170,7 @@ class RasoatApp(App):
         self.sm.current = "summary"
 
     def open_household(self, hid: str) -> None:
+        self.list_p.notice_hid = None          # the banner of the last finished household has been read
         self.form_p.open(hid)
         self.sm.current = "form"
 
@@ -263,7 +264,7 @@ class RasoatApp(App):
 
     def _after_sync(self, event: dict[str, Any]) -> None:
         self._update_badge()
-        if event.get("phase") in ("done", "error"):
+        if event.get("phase") in ("done", "error", "cancelled"):
             if self.sm.current == "households":
                 self.list_p.reload()
             elif self.sm.current == "form" and self.form_p.hid:
@@ -271,6 +272,12 @@ class RasoatApp(App):
             if event.get("error_code") in ("token_revoked", "token_expired", "unauthorized") or \
                     self.store.get("auth_error"):
                 self.sm.get_screen("households").banner = self.store.get("auth_error") or ""
+
+    def _finished(self) -> None:
+        """'Hoàn thành và gửi' went through: back to the list, a banner naming the household and its state."""
+        self.list_p.notice_hid = self.form_p.hid
+        self.show_list()
+        self.request_sync()
 
     def request_sync(self) -> None:
         self.worker.request(manual=True)

@@ -142,6 +142,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.idle": ("Phiếu được giữ trên máy cho đến khi máy chủ xác nhận đã nhận.",
                   "Forms stay on the tablet until the server confirms receipt."),
     "sync.running": ("Đang đồng bộ…", "Syncing…"),
+    "sync.records": ("Phiếu: {done}/{total}", "Records: {done}/{total}"),
+    "sync.photos": ("Ảnh: {done}/{total} ({sent} / {size})", "Photos: {done}/{total} ({sent} / {size})"),
+    "sync.elapsed": ("Thời gian: {t}", "Time: {t}"),
+    "sync.cancel": ("Dừng đồng bộ (phiếu chưa gửi vẫn giữ trên máy)", "Stop syncing (unsent forms stay on the tablet)"),
+    "sync.cancelling": ("Đang dừng sau bước đang gửi…", "Stopping after the step in flight…"),
+    "sync.cancelled": ("Đã dừng đồng bộ; phiếu chưa gửi vẫn giữ trên máy.", "Sync stopped; unsent forms stay on the tablet."),
+    "sync.state_queued": ("chờ gửi lên máy chủ phường", "waiting to be sent to the ward server"),
+    "sync.state_failed": ("chưa gửi được ({n} lần): {why} Phiếu vẫn giữ trên máy và sẽ tự gửi lại.",
+                          "not sent yet ({n} tries): {why} The form stays on the tablet and is sent again."),
+    "sync.state_received": ("máy chủ phường đã nhận lúc {at} (biên nhận, lần {rev})",
+                            "received by the ward server at {at} (receipt, revision {rev})"),
+    "sync.state_rejected": ("máy chủ trả lại, cần sửa", "refused by the server, to fix"),
+    "list.finished": ("Đã hoàn thành hộ {name}: {state}", "Finished household {name}: {state}"),
 }
 
 

@@ -217,6 +217,25 @@ class ScanPresenter(Presenter):
 
 # --- household list ----------------------------------------------------------------------------
 
+def sync_state_text(entry: dict[str, Any] | None, lang: str = "vi") -> str:
+    """Where a household's latest submission is, in words a collaborator reads ('' without one)."""
+    if not entry:
+        return ""
+    state, attempts = entry.get("state"), entry.get("attempts") or 0
+    if state == st.OB_DELIVERED:
+        receipt = entry.get("receipt") or {}
+        return tr("sync.state_received", lang, at=vnclock.vn_text(entry.get("delivered_at")),
+                  rev=receipt.get("server_revision") or "?")
+    if state == st.OB_REJECTED:
+        return entry.get("last_error_vi") or tr("sync.state_rejected", lang)
+    if state == st.OB_FAILED or (state == st.OB_QUEUED and attempts):
+        return tr("sync.state_failed", lang, n=attempts, why=entry.get("last_error_vi") or "")
+    if state == st.OB_QUEUED:
+        return tr("sync.state_queued", lang)
+    return ""
+
+
+
 STATUS_ORDER = (st.NOT_STARTED, st.DRAFT, st.READY, st.WAITING, st.SYNCED, st.RETURNED)
 
 
@@ -244,6 +263,7 @@ class HouseholdListPresenter(Presenter):
 
     def reload(self) -> None:
         self.groups = self.store.groups()
+        self._outbox = self.store.latest_outbox()
         self.rows = [self._row(r) for r in self.store.household_rows()]
         self._last = None
         self._counts_for = None
@@ -257,6 +277,9 @@ class HouseholdListPresenter(Presenter):
             r.get("server_note") or "")
         subtitle = " · ".join(x for x in (r["address"], r["group_code"],
                                           self.t("list.members", n=r["member_count"] or 0)) if x)
+        sync = sync_state_text(getattr(self, "_outbox", {}).get(r["household_id"]), self.lang)
+        if sync and r["status"] in (st.WAITING, st.SYNCED):
+            note = " · ".join(x for x in (sync, note) if x)
         view = {"household_id": r["household_id"], "title": name,
                 "detail": f"{subtitle}   {note}" if note else subtitle,
                 "status": r["status"], "status_text": self.t(f"status.{r['status']}")}
@@ -318,6 +341,20 @@ class HouseholdListPresenter(Presenter):
 
     def count_text(self) -> str:
         return self.t("list.count", shown=len(self.visible), total=len(self.rows))
+
+    # the banner after "finish": which household, and where its form is now --------------------
+
+    notice_hid: str | None = None
+
+    def notice(self) -> str:
+        """'Đã hoàn thành hộ …' with its state: queued, sending failed (kept), received (receipt)."""
+        hid = self.notice_hid
+        h = self.store.household(hid) if hid else None
+        if h is None:
+            return ""
+        name = " · ".join(x for x in (h.get("head_name") or self.t("list.no_name"), h.get("address")) if x)
+        entry = self.store.latest_outbox().get(hid)
+        return self.t("list.finished", name=name, state=sync_state_text(entry, self.lang) or self.t("sync.state_queued"))
 
 
 # --- the household form ------------------------------------------------------------------------
@@ -924,6 +961,28 @@ class SyncPresenter(Presenter):
     def running(self) -> bool:
         return self.progress.get("phase") in ("push", "pull")
 
+    def cancel(self) -> None:
+        """'Dừng': the run stops after the step in flight; what is not sent stays queued."""
+        if self.worker is not None and self.running:
+            self.worker.cancel()
+            self.message = self.t("sync.cancelling")
+            self.changed()
+
+    def progress_line(self, now: float | None = None) -> str:
+        """Records n of N, photos and their bytes, and the time taken, while a run goes or after it."""
+        p = self.progress
+        if not p.get("started_at"):
+            return ""
+        parts = [self.t("sync.records", done=p.get("done", 0), total=p.get("total", 0))]
+        if p.get("photos_total"):
+            parts.append(self.t("sync.photos", done=p.get("photos_sent", 0), total=p["photos_total"],
+                                sent=human_bytes(p.get("photo_bytes", 0)),
+                                size=human_bytes(p.get("photo_bytes_total", 0))))
+        end = p.get("finished_at") or (now if now is not None else time.time())
+        secs = max(0, int(end - p["started_at"]))
+        parts.append(self.t("sync.elapsed", t=f"{secs // 60}:{secs % 60:02d}"))
+        return " · ".join(parts)
+
     def fraction(self) -> float:
         p = self.progress
         if p.get("phase") == "done":
@@ -942,6 +1001,8 @@ class SyncPresenter(Presenter):
         """Called on the UI thread with each worker report."""
         self.progress = event
         self.message = event.get("message_vi") or ""
+        if event.get("phase") == "cancelled":
+            self.message = event.get("message_vi") or self.t("sync.cancelled")
         self.refresh()
         for fn in self.listeners_after:
             fn(event)
@@ -977,6 +1038,16 @@ class SyncPresenter(Presenter):
     def clock_note(self) -> str:
         """Where the device clock is not on Vietnam time, say which zone the times are in."""
         return vnclock.device_clock_note(self.lang, self.device_offset)
+
+
+def human_bytes(n: int | float) -> str:
+    """1.234.567 → '1,2 MB' (decimal comma); small sizes in kB."""
+    n = float(n or 0)
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB".replace(".", ",")
+    if n >= 1000:
+        return f"{n / 1000:.0f} kB"
+    return f"{int(n)} B"
 
 
 __all__ = ["EnrollPresenter", "ScanPresenter", "HouseholdListPresenter", "FormPresenter", "SummaryPresenter", "SyncPresenter",

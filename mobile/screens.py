@@ -110,6 +110,7 @@ class HouseholdsScreen(Screen):
     presenter = ObjectProperty(None)
     count_text = StringProperty("")
     banner = StringProperty("")
+    notice = StringProperty("")
 
     def on_presenter(self, *_: Any) -> None:
         self.presenter.bind(self.render)
@@ -159,6 +160,7 @@ class HouseholdsScreen(Screen):
         self.count_text = p.count_text() if p.visible or not p.rows else tr("list.empty", p.lang)
         app = App.get_running_app()
         self.banner = app.store.get("auth_error") or "" if app else ""
+        self.notice = p.notice()
 
     def new_household(self) -> None:
         App.get_running_app().new_household(self.presenter.group)
@@ -470,6 +472,7 @@ class SyncScreen(Screen):
     presenter = ObjectProperty(None)
     fraction = NumericProperty(0)
     counts = StringProperty("")
+    progress_text = StringProperty("")
     last_ok = StringProperty("")
     clock_note = StringProperty("")
     message = StringProperty("")
@@ -481,10 +484,21 @@ class SyncScreen(Screen):
 
     def on_pre_enter(self, *_: Any) -> None:
         self.presenter.refresh()
+        self._tick_ev = Clock.schedule_interval(self._tick, 1.0)       # the time taken, while it runs
+
+    def on_leave(self, *_: Any) -> None:
+        ev = getattr(self, "_tick_ev", None)
+        if ev is not None:
+            ev.cancel()
+
+    def _tick(self, _dt: float) -> None:
+        if self.presenter.running:
+            self.progress_text = self.presenter.progress_line()
 
     def render(self) -> None:
         p = self.presenter
         self.fraction = p.fraction()
+        self.progress_text = p.progress_line()
         self.counts = p.summary_line()
         self.last_ok = p.last_ok_line()
         self.clock_note = p.clock_note()

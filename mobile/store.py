@@ -291,6 +291,13 @@ class LocalStore:
         """Undelivered submissions (queued or failed), oldest first."""
         return self._outbox_dicts("SELECT * FROM outbox WHERE state IN (?, ?) ORDER BY seq", PENDING_STATES)
 
+    def latest_outbox(self) -> dict[str, dict[str, Any]]:
+        """Household id -> its latest submission that was not superseded (the list's sync state)."""
+        rows = self._outbox_dicts(
+            "SELECT * FROM outbox WHERE seq IN (SELECT MAX(seq) FROM outbox WHERE state != ? GROUP BY household_id)",
+            (OB_SUPERSEDED,))
+        return {r["household_id"]: r for r in rows}
+
     def outbox_counts(self) -> dict[str, int]:
         counts = {s: 0 for s in (OB_QUEUED, OB_FAILED, OB_DELIVERED, OB_REJECTED)}
         for state, n in self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):

@@ -460,7 +460,11 @@ class Progress:
     photos_total: int = 0
     photos_sent: int = 0
     photo_bytes: int = 0
+    photo_bytes_total: int = 0          # bytes of the photos this run sends (sizes on the tablet)
     photo_errors: int = 0
+    started_at: float = 0.0             # epoch of the run's start (the screen shows the time taken)
+    finished_at: float = 0.0
+    cancelled: bool = False
     results: list[dict[str, Any]] = field(default_factory=list)    # per record: household, status, message
 
     def as_dict(self) -> dict[str, Any]:
@@ -486,6 +490,7 @@ class SyncWorker:
         self._manual = False
         self._thread: threading.Thread | None = None
         self._tried: set[int] = set()
+        self._cancel = threading.Event()
         self.running = False
 
     def start(self) -> None:
@@ -503,6 +508,12 @@ class SyncWorker:
     def request(self, manual: bool = True) -> None:
         self._manual = self._manual or manual
         self._wake.set()
+
+    def cancel(self) -> None:
+        """Stop the run after the step in flight (a batch whose answer is awaited gets its receipts);
+        everything not sent stays queued, unchanged, for the next run."""
+        if self.running:
+            self._cancel.set()
 
     def _loop(self) -> None:
         store = self.open_store()
@@ -542,8 +553,9 @@ class SyncWorker:
 
     def _run(self, store: LocalStore, manual: bool) -> Progress:
         self._tried = set()
+        self._cancel.clear()
         url, token = store.get("server_url"), store.get("token")
-        p = Progress(phase="push")
+        p = Progress(phase="push", started_at=self.clock())
         if not url or not token:
             p.phase, p.error_code = "error", "not_enrolled"
             p.message_vi = "Máy chưa được đăng ký với máy chủ phường."
@@ -563,6 +575,8 @@ class SyncWorker:
             error = SyncError(exc.code, exc.message_vi, exc.message_en, retryable=False)
         pushing = error is None                 # a failed photo upload (network) stops the run here
         while pushing:
+            if self._cancel.is_set():
+                break
             batch = self._next_batch(store, manual)
             if not batch:
                 break
@@ -574,6 +588,13 @@ class SyncWorker:
                                       ("offline", "timeout", "tls", "not_json")):
                 break
             self._report(p)
+        if error is None and self._cancel.is_set():
+            p.phase, p.cancelled, p.finished_at = "cancelled", True, self.clock()
+            left = len(store.pending())
+            p.message_vi = (f"Đã dừng đồng bộ: đã gửi {p.sent} phiếu; {left} phiếu vẫn giữ trên máy, "
+                            "chờ gửi ở lần đồng bộ sau.")
+            self._report(p)
+            return p
         if error is None:
             try:                                 # needs noted at the door (mobile/support.py)
                 from . import support
@@ -602,6 +623,7 @@ class SyncWorker:
             p.message_vi = (f"Đồng bộ xong: đã gửi {p.sent} phiếu" + (f", {p.rejected} phiếu bị trả về cần sửa"
                                                                       if p.rejected else "") + ".")
             store.set(last_sync_ok_at=st.now_iso(), last_sync_error=None, auth_error=None)
+        p.finished_at = self.clock()
         self._report(p)
         return p
 
@@ -627,7 +649,10 @@ class SyncWorker:
                 store.mark_photo(ph["sha256"], True)
         todo = [ph for ph in todo if ph["sha256"] in missing]
         p.photos_total = len(todo)
+        p.photo_bytes_total = sum(int(ph.get("size") or 0) for ph in todo)
         for i, ph in enumerate(todo):
+            if self._cancel.is_set():
+                return None
             p.message_vi = f"Đang gửi ảnh {i + 1}/{len(todo)}…"
             self._report(p)
             path = Path(ph["path"]) if ph.get("path") else None
@@ -641,8 +666,14 @@ class SyncWorker:
                 continue
             try:
                 held = partial.get(ph["sha256"], 0)
+                before = p.photo_bytes
+
+                def chunk_sent(n: int, _offset: int) -> None:
+                    p.photo_bytes += n
+                    self._report(p)
                 sent = upload_file(client, ph["sha256"], data, ph.get("household_id"),
-                                   received=held if isinstance(held, int) else None)
+                                   received=held if isinstance(held, int) else None, on_chunk=chunk_sent)
+                p.photo_bytes = before
             except SyncError as exc:
                 if exc.code in ("offline", "timeout", "tls", "not_json", "network") or exc.auth:
                     return exc
@@ -652,6 +683,8 @@ class SyncWorker:
             p.photo_bytes += sent
             p.photos_sent += 1
             store.mark_photo(ph["sha256"], True)
+            p.message_vi = f"Đã gửi ảnh {p.photos_sent}/{len(todo)}; đang gửi phiếu…"
+            self._report(p)
         return None
 
     def _next_batch(self, store: LocalStore, manual: bool) -> list[dict[str, Any]]:

@@ -206,3 +206,20 @@ def test_a_deleted_member_comes_back_in_place_with_its_kept_text_until_finished(
     coll.set_answer(hid, "members[1].birth_year", "1975")
     assert p.removed_members() and p.finish()
     assert p.removed_members() == []                                   # finished: no undo any more
+
+
+def test_sync_state_words_and_progress_line(store, coll):
+    from mobile.presenters import human_bytes, sync_state_text
+    assert sync_state_text(None) == ""
+    assert sync_state_text({"state": st.OB_QUEUED, "attempts": 0}) == "chờ gửi lên máy chủ phường"
+    assert sync_state_text({"state": st.OB_FAILED, "attempts": 2, "last_error_vi": "Không kết nối được máy chủ."}) == \
+        "chưa gửi được (2 lần): Không kết nối được máy chủ. Phiếu vẫn giữ trên máy và sẽ tự gửi lại."
+    assert sync_state_text({"state": st.OB_DELIVERED, "attempts": 1, "delivered_at": "2026-12-04T08:31:00+00:00",
+                            "receipt": {"server_revision": 2}}) == \
+        "máy chủ phường đã nhận lúc 15:31 04/12/2026 (biên nhận, lần 2)"
+    assert (human_bytes(371_000), human_bytes(1_234_567), human_bytes(12)) == ("371 kB", "1,2 MB", "12 B")
+    p = SyncPresenter(store, None)
+    assert p.progress_line() == ""
+    p.progress = {"phase": "push", "total": 4, "done": 1, "photos_total": 2, "photos_sent": 1,
+                  "photo_bytes": 500_000, "photo_bytes_total": 1_500_000, "started_at": 1000.0, "finished_at": 0}
+    assert p.progress_line(now=1075.0) == "Phiếu: 1/4 · Ảnh: 1/2 (500 kB / 1,5 MB) · Thời gian: 1:15"

@@ -216,3 +216,23 @@ def test_thirty_households_in_two_batches(store, coll, fake):
     w, _ = worker(store)
     p = w.run_once(store)
     assert p.sent == 30 and fake.push_calls == 2 and len(fake.households) == 30
+
+
+def test_a_stopped_run_sends_what_is_in_flight_and_leaves_the_rest_queued(store, coll, fake):
+    enroll(store, fake)
+    finalised(coll, 3)
+    events = []
+    w = SyncWorker(lambda: store, events.append, batch_size=1)
+    w.on_progress = lambda e: (events.append(e), e["sent"] == 1 and w.cancel())   # stop after the first receipt
+    w.running = True
+    p = w._run(store, manual=True)
+    w.running = False
+    assert p.phase == "cancelled" and p.cancelled and p.sent == 1 and p.done == 1 and p.total == 3
+    assert "đã gửi 1 phiếu; 2 phiếu vẫn giữ trên máy" in p.message_vi
+    pending = store.pending()
+    assert len(pending) == 2 and all(e["state"] == st.OB_QUEUED and not e["attempts"] and not e["frozen"]
+                                     for e in pending)
+    assert store.get("last_sync_ok_at") is None                    # a stopped run is not a successful sync
+    assert p.started_at and p.finished_at >= p.started_at
+    w.on_progress = events.append
+    assert w.run_once(store).phase == "done" and not store.pending()  # the next run sends the rest

@@ -197,7 +197,10 @@ async def test_enroll_collect_classify_offline(kivy_app, world):
     server.stop()
     await tap(app, "form:finish")
     assert app.store.household(hid)["status"] == st.WAITING
-    await tap(app, "form:back")
+    await until(app, lambda: app.sm.current == "households", 5, "back on the list after finishing")
+    notice = await widget(app, "list:notice")
+    assert "Đã hoàn thành hộ Trần Văn Hùng" in notice.text
+    await screenshot(app, "08a-finished-banner")
     await tap(app, "list:sync")
     msg = await widget(app, "sync:message")
     await until(app, lambda: "Không kết nối được" in msg.text, 20, "the offline message")
@@ -248,6 +251,10 @@ async def test_restart_sync_return_and_resend(kivy_app, world):
     await until(app, lambda: app.store.household(hid)["status"] == st.SYNCED, 20, "the resend")
     assert server.rows("SELECT server_revision, status FROM households WHERE household_id = ?", hid) == [(2, "submitted")]
     assert server.rows("SELECT COUNT(*) FROM submissions WHERE household_id = ?", hid) == [(2,)]
+    await until(app, lambda: "máy chủ phường đã nhận" in find(app.root, "list:notice").text, 20, "the receipt banner")
+    app.open_household(hid)
+    await until(app, lambda: app.sm.current == "form", 5, "the form again")
+    await app.wait_clock_frames(3)
     assert not find(app.root, "form:returned").text
 
     await tap(app, "lang")                                          # English switch
