@@ -305,6 +305,9 @@ async def test_deleting_a_member_is_red_asks_and_can_be_undone_until_finished(ki
     app.open_household(hid)
     await until(app, lambda: app.form_p.finish(), 5, "the household finished")
     assert app.form_p.removed_members() == []
+    await until(app, lambda: app.sm.current == "households", 5, "the list after finishing")
+    app.open_household(hid)
+    await until(app, lambda: app.sm.current == "form", 5, "the form again")
     await goto(app, "members")
-    await app.wait_clock_frames(3)
+    await widget(app, "member:remove:0")
     assert find(app.root, "member:undo:0") is None                # finished: no undo any more
