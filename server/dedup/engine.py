@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .cluster import cluster
-from .compare import F_HEAD, HEADS_DIFFER, compare
+from .compare import ADDR_SAME, F_ADDRESS, F_HEAD, HEADS_DIFFER, compare
 from .decide import AUTO, HEAD_AGREES, NEW, REVIEW, Candidate, decide, probability
 from .features import Record, make_record
 from .model import Model, fit
@@ -233,7 +233,11 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
     scoring at least ``SUCCESSOR_THRESHOLD``, when it is the only pair of each record with a record
     of the other's round in the review or auto band: the household of one round has one successor in
     the next, and nothing else competes for it. A same-head pair whose address differs (the household
-    moved) or is missing on one side scores in the review band on its own. The score alone puts a head-only register row whose
+    moved) or is missing on one side scores in the review band on its own. A head change without the
+    evidence of one (``head_change_unexplained``, queued only from p ≥ 0.80) at the very same house,
+    when each record is the other's only candidate in the other round, is the house's one household
+    in both rounds (reason ``only_household_at_the_house``; on the tuning set A, 6 of 6 such pairs
+    were one household). The score alone puts a head-only register row whose
     head died, at the very same house, near the review threshold (the head's name, birth year and ID
     all differ); the one-to-one structure of rounds is what makes it sure."""
     # Two records of one round auto-linked to each other (a double survey) are one competitor.
@@ -267,6 +271,9 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
             reason = "successor"
         elif _same_head_only_counterpart(link):
             reason = "only_counterpart"
+        elif link.reasons == ("head_change_unexplained",) and len(link.gamma) > F_ADDRESS \
+                and link.gamma[F_ADDRESS] == ADDR_SAME:
+            reason = "only_household_at_the_house"
         else:
             continue
         if len(rivals.get((link.a, rb), ())) == 1 and len(rivals.get((link.b, ra), ())) == 1:

@@ -65,6 +65,9 @@ REASON_LABELS = {
                          "The old head still heads a household in the other round (a split, not a change of head)"),
     "successor": ("Liên kết tự động: hộ duy nhất khớp ở kỳ kia (thay đổi chủ hộ)",
                   "Linked automatically: the only match in the other round (a change of head)"),
+    "only_household_at_the_house": ("Liên kết tự động: cùng nhà, hộ duy nhất khớp ở kỳ kia (chủ hộ khác)",
+                                    "Linked automatically: the same house, the only match in the other round "
+                                    "(another head)"),
     "only_counterpart": ("Liên kết tự động: cùng chủ hộ, hộ duy nhất khớp ở kỳ kia",
                          "Linked automatically: the same head, the only match in the other round"),
 }
