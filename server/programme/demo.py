@@ -59,6 +59,32 @@ PLAN = (
 )
 
 
+CLOSE_REASONS = (("moved_away", "Cả hộ chuyển vào Nam làm ăn (demo)"),
+                 ("declined", "Hộ cho biết đã tự lo được (demo)"),
+                 ("resolved_otherwise", "Được doanh nghiệp trên địa bàn hỗ trợ (demo)"),
+                 ("not_eligible", "Không đủ điều kiện theo quy định (demo)"))
+AMOUNTS = {type_id: (amounts, qty) for type_id, _n, amounts, qty in PLAN}
+
+
+def _payload(t: dict[str, Any], day: dt.date, rng: random.Random, camp: dict[str, Any], camp_start: dt.date,
+             today: dt.date) -> dict[str, Any]:
+    """A delivery of type ``t`` on ``day`` as the body's officer would enter it (Fund deliveries after the
+    campaign began); ``member_id`` is left to the caller."""
+    amounts, qty = AMOUNTS.get(t["id"], (None, (1, 1)))
+    payload: dict[str, Any] = {"support_type": t["id"], "delivered_on": day.isoformat(),
+                               "quantity": rng.randint(*qty), "fund": t["funds"][0],
+                               "evidence_no": f"{rng.randrange(10, 250)}/QĐ-UBND" if t["funds"][0] != "no_cost"
+                               else "", "note": "dữ liệu demo"}
+    if t["funds"][0] == "fund_for_poor":
+        if day < camp_start + dt.timedelta(days=10):
+            day = camp_start + dt.timedelta(days=10 + rng.randrange(0, 200))
+            payload["delivered_on"] = min(day, today).isoformat()
+        payload["campaign_id"] = camp["id"]
+    if amounts:
+        payload["amount_vnd"] = max(_round(rng.uniform(*amounts)), 50_000) if amounts[1] else None
+    return payload
+
+
 def _round(n: float, step: int = 50_000) -> int:
     return int(round(n / step) * step)
 
@@ -155,17 +181,8 @@ def seed_programme(db: Database, now: dt.datetime, round_year: int, seed: int = 
                                      "support_type = 'credit_appraisal'", (hid,)).fetchone()[0]
                 if first:
                     day = min(today, dt.date.fromisoformat(first) + dt.timedelta(days=rng.randrange(10, 40)))
-            payload: dict[str, Any] = {"support_type": type_id, "delivered_on": day.isoformat(),
-                                       "quantity": rng.randint(*qty), "fund": t["funds"][0],
-                                       "evidence_no": f"{rng.randrange(10, 250)}/QĐ-UBND" if t["funds"][0] != "no_cost"
-                                       else "", "note": "dữ liệu demo"}
-            if t["funds"][0] == "fund_for_poor":
-                if day < camp_start + dt.timedelta(days=10):
-                    day = camp_start + dt.timedelta(days=10 + rng.randrange(0, 200))
-                    payload["delivered_on"] = min(day, today).isoformat()
-                payload["campaign_id"] = camp["id"]
-            if amounts:
-                payload["amount_vnd"] = max(_round(rng.uniform(*amounts)), 50_000) if amounts[1] else None
+            payload = _payload(t, day, rng, camp, camp_start, today)
+            day = dt.date.fromisoformat(payload["delivered_on"])
             if t["recipient"] == "person":
                 m = _member_for(type_id, households.members(conn, hid), day.year, rng)
                 if m is None:
@@ -177,6 +194,40 @@ def seed_programme(db: Database, now: dt.datetime, round_year: int, seed: int = 
                 continue
             done += 1
         made[type_id] = done
+    # 4b. the follow-up of needs: about a third answered by their body's support some days after they were
+    #     noted (the delivery closes them), a few closed with a reason
+    open_rows = [dict(r) for r in conn.execute("SELECT * FROM needs WHERE status = 'open' ORDER BY id")]
+    rng.shuffle(open_rows)
+    third = len(open_rows) // 3
+    answered = 0
+    for n in open_rows[:third]:
+        types = [t for t in cat.types_of(n["body_id"]) if n["need_type"] in t.get("closes", ())]
+        noted_on = dt.date.fromisoformat(n["noted_on"])
+        if not types or noted_on >= today:
+            continue
+        t = rng.choice(types)
+        day = noted_on + dt.timedelta(days=rng.randrange(1, max(2, min(90, (today - noted_on).days + 1))))
+        payload = _payload(t, min(day, today), rng, camp, camp_start, today)
+        if t["recipient"] == "person":
+            m = n["member_id"] or (_member_for(t["id"], households.members(conn, n["household_id"]), day.year, rng)
+                                   or {}).get("member_id")
+            if not m:
+                continue
+            payload["member_id"] = m
+        try:
+            entries.append(ledger.record(db, scopes[t["body"]], n["household_id"], payload, now))
+            answered += 1
+        except ApiError:
+            continue
+    closed_by_reason = 0
+    for n, (reason, note) in zip(open_rows[third:third + 8], CLOSE_REASONS * 2):
+        if conn.execute("SELECT status FROM needs WHERE id = ?", (n["id"],)).fetchone()[0] != "open":
+            continue
+        try:
+            needs.close(db, scopes.get(n["body_id"], officer), n["id"], reason, note, now)
+            closed_by_reason += 1
+        except ApiError:
+            continue
     # 5. a few corrections and one void, as happens
     for e in entries[:: max(1, len(entries) // 4)][:4]:
         body_scope = scopes[e["body_id"]]
@@ -190,5 +241,6 @@ def seed_programme(db: Database, now: dt.datetime, round_year: int, seed: int = 
         e = entries[5]
         ledger.void(db, scopes[e["body_id"]], e["id"], "Ghi trùng (demo)", now)
     return {"partners": users, "needs_derived": derived["needs_created"], "needs_noted": noted,
+            "needs_answered": answered, "needs_closed_by_reason": closed_by_reason,
             "campaign": camp["name"], "deliveries": made, "total_deliveries": sum(made.values()),
             "fund": ledger.fund_balance(conn)}

@@ -84,9 +84,10 @@ def tables(data: dict[str, Any]) -> list[dict[str, Any]]:
     # 1. targets, ward
     trows = []
     for r in data["targets"]["targets"]:
-        value: Any = r["value"] if r.get("measured", True) else None
-        trows.append([r["label_vi"], _goal(r), value, r["part"] if r["unit"] == "percent" else None,
-                      r["whole"] if r["unit"] == "percent" else None, _met(r), len(r["blocking"])])
+        measured = r.get("measured", True)
+        counted = measured and r["unit"] == "percent"           # a target not measured shows no counts
+        trows.append([r["label_vi"], _goal(r), r["value"] if measured else None, r["part"] if counted else None,
+                      r["whole"] if counted else None, _met(r), len(r["blocking"]) if measured else None])
     out.append({"id": "targets", "title": "I. Chỉ tiêu kế hoạch (mục I.2) — toàn phường",
                 "columns": ["Chỉ tiêu", "Mục tiêu", "Kết quả (hộ hoặc %)", "Số đạt", "Tổng số", "Đánh giá",
                             "Số hộ/người chưa đạt"], "rows": trows, "total": None,

@@ -48,7 +48,12 @@ def test_the_demo_has_a_year_of_deliveries_from_every_body(demo):
         assert cin > 0 and cout > 0 and cin - cout == result["programme"]["fund"]["balance"] >= 0
         assert db.value("SELECT COUNT(*) FROM needs WHERE source = 'review'") > 0
         assert db.value("SELECT COUNT(*) FROM needs WHERE status = 'open'") > 0
-        assert db.value("SELECT COUNT(*) FROM needs WHERE close_delivery_id IS NOT NULL") > 0
+        # the follow-up: needs answered by deliveries after they were noted, others closed with a reason
+        assert db.value("SELECT COUNT(*) FROM needs WHERE close_delivery_id IS NOT NULL") >= 10
+        assert db.value("SELECT COUNT(*) FROM needs WHERE close_reason IS NOT NULL") >= 4
+        assert result["programme"]["needs_answered"] >= 10 and result["programme"]["needs_closed_by_reason"] >= 4
+        assert db.value("SELECT MAX(noted_on) FROM needs") <= today.isoformat()
+        assert db.value("SELECT MIN(delivered_on) FROM support_entries") > year_ago
         assert {u["username"] for u in result["users"] if u["role"] == "partner"} >= {"tramyte", "mttq", "kp01"}
     finally:
         db.close()
@@ -79,6 +84,8 @@ def test_each_programme_page_shows_its_job_in_the_demo(demo, tmp_path):
         for url, text in pages.items():
             r = client.get(url)
             assert r.status_code == 200 and text in r.text, url
+        closed = client.get("/console/programme/needs?status=closed").text
+        assert "Hộ đã chuyển đi" in closed or "Hộ không còn nhu cầu / từ chối" in closed
         report = client.get(f"/console/programme/report?year={year}")
         assert "Chưa có hỗ trợ nào" not in report.text
         # the demo's year-end report: the XLSX read back against the page, every sheet, every row
