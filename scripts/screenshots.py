@@ -132,11 +132,22 @@ def main(argv: list[str] | None = None) -> int:
             shot("15-quyet-dinh-in", full=True)
             page.go_back()
             page.wait_for_load_state("networkidle")
-            cert = page.locator("text=Giấy chứng nhận").first
+            # a certificate: the first household of the first list of the decision that has one
+            decision_url = page.url.split("?")[0]
+            cert = page.locator("a[href*='/certificates/']").first
+            for tab in ("", "?list=poor", "?list=near_poor", "?list=escaped_poverty", "?list=escaped_near_poverty"):
+                if tab:
+                    page.goto(decision_url + tab)
+                    page.wait_for_load_state("networkidle")
+                cert = page.locator("a[href*='/certificates/']").first
+                if cert.count():
+                    break
             if cert.count():
                 cert.click()
                 page.wait_for_load_state("networkidle")
                 shot("16-giay-chung-nhan")
+            else:
+                print("no household in the decision: no certificate screenshot", file=sys.stderr)
             go(f"/console/reports?round={work['round']}&standard={work['standard_id']}&report=overall")
             shot("17-bao-cao")
             go(f"/console/cycle/targets?round={work['round']}&standard={work['standard_id']}")

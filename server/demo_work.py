@@ -123,9 +123,11 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
                                                               ago(9)))
     # 0. this year's changes the meetings must discuss: in the first three groups, households on last
     #    year's lists whose income rose (escaping) and others whose income fell (new poor, near-poor)
-    step("changes", lambda: out.update(changed=_changes(db, ago, collected, rng, groups[:3])))
-    # 1. review: accept the forms of the first three groups, leaving a few of each in the queue
-    step("review", lambda: out.update(accepted=_review(db, officer, ago(8), groups[:3])))
+    changed: set[str] = set()
+    step("changes", lambda: out.update(changed=_changes(db, ago, collected, rng, groups[:3], changed)))
+    # 1. review: accept the forms of the first three groups, leaving a few of each in the queue (the
+    #    changed ones accepted first: they are what the meetings, the posting and the decision are about)
+    step("review", lambda: out.update(accepted=_review(db, officer, ago(8), groups[:3], changed)))
     # 2. the first group's meeting: all stand but one (sent back), then its lists are posted
     if std:
         step("meeting", lambda: out.update(_meeting(db, officer, year, std, groups[0], ago, rng)))
@@ -152,13 +154,15 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
     return out
 
 
-def _review(db: Database, officer: UserPrincipal, when: dt.datetime, groups: list[str]) -> int:
+def _review(db: Database, officer: UserPrincipal, when: dt.datetime, groups: list[str],
+            first: set[str] | frozenset[str] = frozenset()) -> int:
     from .process import review
     accepted = 0
     for code in groups:
         rows = db.all("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
                       "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
                       (code,))
+        rows.sort(key=lambda r: r["household_id"] in first)     # ``first`` last: never left waiting
         keep = max(2, len(rows) // 8)
         take = rows[keep:]
         accepted += sum(o.accepted for o in review.accept_many(
@@ -190,7 +194,8 @@ def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: s
     posted = db.all("SELECT household_id, head_name FROM posting_items WHERE posting_id = ? ORDER BY seq",
                     (p["id"],))
     if posted:
-        target = posted[rng.randrange(len(posted))]
+        # a complaint on one posted household; with three or more, another stands settled for the decision
+        target = posted[rng.randrange(len(posted))] if len(posted) < 3 else posted[rng.randrange(len(posted) - 1)]
         filed = max(posted_at, min(ago(0), posted_at + dt.timedelta(minutes=30)))
         c = process_service.record_complaint(
             db, officer, year, target["household_id"], server_date(filed), "Nguyễn Văn Phúc (tổ trưởng tổ 3)",
@@ -224,7 +229,7 @@ def _push(db: Database, collaborator_id: int, envelopes: list[dict[str, Any]], n
 
 
 def _changes(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str],
-             per_group: int = 3) -> int:
+             changed: set[str], per_group: int = 3) -> int:
     """A new revision of a few surveyed households of each group, income changed by the collaborator."""
     from shared import wire
 
@@ -258,7 +263,9 @@ def _changes(db: Database, ago: Any, collected: Any, rng: random.Random, groups:
                    "collected_at": doc["collected_at"], "device_time": doc["collected_at"] + "T09:30:00+07:00",
                    "answers": doc}
             [res] = _push(db, r["collaborator_id"], [env], ago(12))
-            made += res.get("status") == "accepted"
+            if res.get("status") == "accepted":
+                made += 1
+                changed.add(r["household_id"])
     return made
 
 
