@@ -346,7 +346,7 @@ def task_registry(n: int, probes: int, backend: str) -> dict[str, Any]:
     """Match one household at a time against a registry of ``n`` households."""
     import copy
 
-    from server.dedup.defaults import default_model
+    from server.dedup.model import default_model
     from server.dedup.engine import MemoryIndex
     from server.dedup.evalset import Rates, _next_year, _noisy
     from server.dedup.features import make_record

@@ -75,6 +75,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.db = db
     app.state.clock = clock
     app.state.ingest_limiter = anyio.CapacityLimiter(INGEST_THREADS)
+    # A push of new households only is written in bulk (services/rows.py, the same rows as record by
+    # record); tests comparing the two paths turn it off on their app.
+    app.state.bulk_new_households = True
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     # nosniff everywhere; CSP, frame denial on the console; HSTS when published over HTTPS
@@ -84,7 +87,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     for module in (health, session, sync, attachments, households, office):
         app.include_router(module.router)
     from .console import router as console_router
+    from .console.web import not_a_page
     app.include_router(console_router)  # the ward console (HTML pages, docs/console.md)
+    app.state.http_error_pages.append(not_a_page)    # console addresses answer pages, not JSON
     from .dedup.api import router as dedup_router
     from .process.routes import router as process_router
     app.include_router(process_router)  # community meeting, posting, recognition, reports

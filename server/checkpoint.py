@@ -16,12 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from .db import Database, is_disk_full
+from .db import AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT, Database, is_disk_full  # noqa: F401 (re-exported)
 
 log = logging.getLogger("rasoat.checkpoint")
 
-AUTOCHECKPOINT_PAGES = 10_000        # 40 MB of 4 kB pages
-JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 DEFAULT_INTERVAL = 0.5
 
 

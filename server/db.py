@@ -22,6 +22,13 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from .migrations import migrate as run_migrations
+
+# A server's connections (background_checkpoints=True) raise SQLite's autocheckpoint threshold to this
+# (a safety net, reached only when server.checkpoint's thread falls behind) and cap the WAL it keeps.
+AUTOCHECKPOINT_PAGES = 10_000        # 40 MB of 4 kB pages
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
 log = logging.getLogger("rasoat.db")
 
 
@@ -245,10 +252,7 @@ def open_database(path: str | Path, busy_timeout_ms: int = 30000, migrate: bool 
                   background_checkpoints: bool = False, max_mb: int = 0) -> Database:
     """Open (creating if needed) and bring the schema up to date. ``background_checkpoints``: the
     caller runs a ``server.checkpoint.Checkpointer``; commits then rarely checkpoint themselves."""
-    from .migrations import migrate as run_migrations
-
     if background_checkpoints:
-        from .checkpoint import AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT
         db = Database(path, busy_timeout_ms, AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT, max_mb=max_mb)
     else:
         db = Database(path, busy_timeout_ms, max_mb=max_mb)

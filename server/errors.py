@@ -73,6 +73,11 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """The error envelope for every error. ``app.state.http_error_pages``: callables (request, status)
+    giving a page instead of JSON for a 404/405, or None; a feature serving HTML adds its own in
+    ``create_app`` (per app: nothing module-level)."""
+    app.state.http_error_pages = []
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.message_vi, exc.details, exc.headers)
@@ -97,9 +102,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code in (404, 405) and request.url.path.startswith("/console"):
-            from .console.web import not_a_page     # console addresses answer pages, not JSON
-            page = not_a_page(request, exc.status_code)
+        for page_for in request.app.state.http_error_pages:   # e.g. console addresses answer pages
+            page = page_for(request, exc.status_code)
             if page is not None:
                 return page
         code, message, message_vi = _HTTP.get(exc.status_code, ("http_error", "HTTP error", "Lỗi HTTP"))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .db import Database
+if TYPE_CHECKING:                    # the database module imports this one to migrate on open
+    from .db import Database
 
 
 def m001_initial(conn: sqlite3.Connection) -> None:

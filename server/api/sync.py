@@ -41,7 +41,7 @@ async def push(request: Request, device: DeviceDep, body: RawJsonBody, db: DbDep
         # Parsing too is CPU work: here, after stepping aside for this process's writer, not on the event loop.
         db.yield_to_writer()
         items = wire.push_submissions(body.parse_push(), settings.max_push_submissions)
-        return ingest.push(db, actor, device.group, items, now)
+        return ingest.push(db, actor, device.group, items, now, bulk=request.app.state.bulk_new_households)
 
     # CPU-bound (validation, classification): a few threads at a time, not the whole pool fighting for the GIL.
     results = await anyio.to_thread.run_sync(work, limiter=request.app.state.ingest_limiter)

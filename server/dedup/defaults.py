@@ -9,7 +9,7 @@ on one); the review band starts at p ≥ 0.20.
 ``DEFAULT_PARAMS`` is what constrained EM estimated, without a prior, on the
 candidate pairs of ``evalset.generate(2000, seed=7)`` and
 ``evalset.generate(2000, seed=8, rates=evalset.REGISTER_MIX)`` together
-(``estimate_default_params``; rounded, without name frequencies). It is also
+(``evaluate.estimate_default_params``; rounded, without name frequencies). It is also
 the prior every EM fit leans on (``model.PRIOR_PAIRS``). The server scores with it until it has
 households enough to refit on its own data (``review.refit_model``); a batch
 smaller than ``MIN_PAIRS_FOR_EM`` candidate pairs uses it too, because EM on a
@@ -68,35 +68,3 @@ DEFAULT_PARAMS = {
     "review_threshold": REVIEW_THRESHOLD,
     "comparison": 2,
 }
-
-
-def default_model():
-    """A fresh copy of the default model (no name frequencies: no TF adjustment)."""
-    from .model import Model
-    return Model.from_json(DEFAULT_PARAMS)
-
-
-def estimate_default_params(digits: int = 4) -> dict:
-    """Re-estimate ``DEFAULT_PARAMS`` (tuning set A only, never the register-shaped set B)."""
-    from collections import Counter
-
-    from .compare import compare
-    from .engine import candidate_pairs
-    from .evalset import REGISTER_MIX, generate
-    from .features import make_record
-    from .model import COMPARISON_VERSION, fit
-
-    patterns: Counter = Counter()
-    for es in (generate(2000, seed=7), generate(2000, seed=8, rates=REGISTER_MIX)):
-        records = [make_record(d) for d in es.records]
-        patterns.update(compare(records[i], records[j]) for i, j in candidate_pairs(records))
-    model = fit(patterns, None, prior=False)
-    data = model.to_json(with_tf=False)
-
-    def rnd(x: float) -> float:
-        return float(f"{x:.{digits}g}")
-    fields = {name: {lv: {"m": rnd(v["m"]), "u": rnd(v["u"])} for lv, v in levels.items()}
-              for name, levels in data["fields"].items()
-              if name not in ("name", "birth_year", "birth_date", "street", "locality")}   # person fields: none
-    return {"lam": rnd(data["lam"]), "fields": fields, "auto_threshold": AUTO_THRESHOLD,
-            "review_threshold": REVIEW_THRESHOLD, "comparison": COMPARISON_VERSION}

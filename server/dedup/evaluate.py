@@ -2,11 +2,16 @@
 auto-links (clusters), recall by kind of pair, blocking recall, review load."""
 from __future__ import annotations
 
+from collections import Counter
 from itertools import combinations
 from typing import Any
 
+from .compare import compare
+from .defaults import AUTO_THRESHOLD, REVIEW_THRESHOLD
 from .engine import BatchResult, candidate_pairs
-from .evalset import EvalSet
+from .evalset import REGISTER_MIX, EvalSet, generate
+from .features import make_record
+from .model import COMPARISON_VERSION, fit
 
 
 def _prf(predicted: set, truth: set) -> dict[str, float]:
@@ -49,3 +54,21 @@ def blocking_recall(records, es: EvalSet, max_block: int) -> float:
         a, b = sorted(idx[x] for x in pair)
         hit += (a * n + b) in pairs
     return hit / len(truth) if truth else 1.0
+
+
+def estimate_default_params(digits: int = 4) -> dict:
+    """Re-estimate ``DEFAULT_PARAMS`` (tuning set A only, never the register-shaped set B)."""
+    patterns: Counter = Counter()
+    for es in (generate(2000, seed=7), generate(2000, seed=8, rates=REGISTER_MIX)):
+        records = [make_record(d) for d in es.records]
+        patterns.update(compare(records[i], records[j]) for i, j in candidate_pairs(records))
+    model = fit(patterns, None, prior=False)
+    data = model.to_json(with_tf=False)
+
+    def rnd(x: float) -> float:
+        return float(f"{x:.{digits}g}")
+    fields = {name: {lv: {"m": rnd(v["m"]), "u": rnd(v["u"])} for lv, v in levels.items()}
+              for name, levels in data["fields"].items()
+              if name not in ("name", "birth_year", "birth_date", "street", "locality")}   # person fields: none
+    return {"lam": rnd(data["lam"]), "fields": fields, "auto_threshold": AUTO_THRESHOLD,
+            "review_threshold": REVIEW_THRESHOLD, "comparison": COMPARISON_VERSION}

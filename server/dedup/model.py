@@ -24,6 +24,7 @@ from typing import Any, Iterable, Sequence
 
 from .compare import F_HEAD, FIELD_NAMES, FIELDS, HEAD_ACCENT, HEAD_GIVEN_NEAR, HEAD_SAME_NAME, N_LEVELS, \
     NAME_ACCENT, NAME_EXACT, NAME_FOLDED, NAME_GIVEN, NAME_REORDERED
+from .defaults import AUTO_THRESHOLD, DEFAULT_PARAMS, MIN_PAIRS_FOR_EM, REVIEW_THRESHOLD
 from .features import PERSON, Record
 
 TF_CLIP = (-5.0, 5.0)
@@ -399,7 +400,6 @@ def fit(gammas: Iterable[Sequence[int]], records: Iterable[Record] | None, *, au
     (or a {gamma: count} Counter of them); name frequencies from ``records``,
     or given as ``tf`` (``name_frequencies``). ``prior``: EM leans on the
     default model (``PRIOR_PAIRS``); off to re-estimate the default itself."""
-    from .defaults import AUTO_THRESHOLD, MIN_PAIRS_FOR_EM, REVIEW_THRESHOLD, default_model
     patterns: Counter = gammas if isinstance(gammas, Counter) else Counter(tuple(g) for g in gammas)
     n_pairs = sum(patterns.values())
     base = default_model()
@@ -415,3 +415,9 @@ def fit(gammas: Iterable[Sequence[int]], records: Iterable[Record] | None, *, au
     model.auto_threshold = AUTO_THRESHOLD if auto_threshold is None else auto_threshold
     model.review_threshold = REVIEW_THRESHOLD if review_threshold is None else review_threshold
     return model
+
+
+def default_model() -> Model:
+    """A fresh copy of the default model (``defaults.DEFAULT_PARAMS``; no name frequencies: no TF
+    adjustment)."""
+    return Model.from_json(DEFAULT_PARAMS)

@@ -168,7 +168,7 @@ def save_model(conn: sqlite3.Connection, model: Model, now: str, actor: str, rec
 def _default() -> Model:
     global _DEFAULT_MODEL
     if _DEFAULT_MODEL is None:     # built once: matching only reads the model
-        from .defaults import default_model
+        from .model import default_model
         _DEFAULT_MODEL = default_model()
     return _DEFAULT_MODEL
 

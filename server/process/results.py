@@ -27,6 +27,8 @@ from shared.transitions import NEAR_POOR, POOR, Movement, movement, status_of
 
 from ..db import Database
 from . import status_history
+from .lifecycle import gone_before_sql, is_gone
+from .movements import household_movement
 
 CATEGORY_OF = {
     "newly_poor": "new_poor", "relapsed_poor": "new_poor", "near_poor_to_poor": "new_poor",
@@ -94,7 +96,6 @@ def judge(cls: str | None, register_status: str | None, ever_poor: bool, ever_ne
 
     No step can be skipped: a household reaches the meeting, the posting and the decision only
     once its current submission is accepted (not preloaded, not returned, not waiting)."""
-    from ..cycle.transitions import household_movement, is_gone
 
     if is_gone(lifecycle_event):
         return Judgement(None, household_movement(register_status, None, lifecycle_event), None,
@@ -192,7 +193,6 @@ def _row(r: sqlite3.Row) -> ResultRow:
 def iter_results(conn: sqlite3.Connection, round_: int, standard_id: str, group_id: int | None = None,
                  household_ids: list[str] | None = None) -> Iterator[ResultRow]:
     """Stream every household's result (call ``reports.facts.refresh(db)`` first)."""
-    from ..cycle.transitions import gone_before_sql
 
     # a household gone in an earlier round is not part of this one (its decrease was that round's)
     where, params = [f"h.household_id NOT IN ({gone_before_sql(':round')})"], {

@@ -24,6 +24,8 @@ from typing import Any, Iterable
 from shared.eligibility import StatusChange
 from shared.transitions import NEAR_POOR, OTHER, POOR
 
+from .lifecycle import gone_before_sql
+
 STATUSES = ("poor", "near_poor", "escaped_poverty", "escaped_near_poverty", "other")
 SOURCES = ("recognition", "register", "regular_review", "office")
 STATUS_LABELS = {
@@ -118,8 +120,6 @@ def register_sql(before_round_param: str = ":round", start_param: str = ":round_
     ever_poor, ever_near_poor (window functions: latest row by decision date, then id).
     ``extra_where`` narrows the households (e.g. to a group's). Households gone (moved away, dissolved,
     merged) in an earlier round are not on it: their decrease was that round's."""
-    from ..cycle.transitions import gone_before_sql
-
     return f"""SELECT household_id, status, decision_date, ever_poor, ever_near_poor FROM (
         SELECT household_id, status, decision_date,
             ROW_NUMBER() OVER (PARTITION BY household_id ORDER BY decision_date DESC, id DESC) AS rn,

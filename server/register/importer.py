@@ -47,7 +47,7 @@ BATCH = 500
 IMPORT_CACHE_KIB = 256 * 1024     # SQLite page cache while importing (see import_checked)
 POOL_MIN_ROWS = 5000              # from this many rows, validate in a worker process while storing
 POOL_WORKERS = 1
-BULK = True                       # store new households one statement per table per batch (preload.store_new_bulk)
+BULK = True                       # store new households one statement per table per batch (services/rows.py store_new_bulk)
 # register status -> status history status (an "average living standard" household is "other")
 HISTORY_STATUS = {"poor": "poor", "near_poor": "near_poor", "escaped_poverty": "escaped_poverty",
                   "escaped_near_poverty": "escaped_near_poverty", "average": "other", "other": "other"}
@@ -222,7 +222,7 @@ def import_checked(db: Database, checked: Checked, now: dt.datetime, user_id: in
                    bulk: bool | None = None) -> dict[str, Any]:
     """Write a checked file (refused unless it has no problem), all or nothing, in one transaction.
 
-    ``bulk`` (default ``BULK``): new households are stored by ``preload.store_new_bulk`` (executemany per
+    ``bulk`` (default ``BULK``): new households are stored by ``rows.store_new_bulk`` (executemany per
     batch) instead of the per-record ingest path; the database is the same either way (tested)."""
     bulk = BULK if bulk is None else bulk
     if not checked.ok:

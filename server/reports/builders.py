@@ -31,6 +31,7 @@ from shared.standards import load_standards
 from shared.transitions import Movement, movement, movement_report
 
 from ..process import status_history
+from ..process.movements import household_movement
 from ..process.results import LIST_LABELS, LISTS, iter_results
 from .duplicates import json_ids, merged_away_ids
 
@@ -182,7 +183,6 @@ def _register_movements(conn: sqlite3.Connection, scope: Scope, group_ids: list[
     params = {"round": scope.round, "start": status_history.round_start(scope.round).isoformat(),
               "next_round": scope.round + 1, "next_start": status_history.round_start(scope.round + 1).isoformat(),
               "std": scope.standard_id, "merged": json_ids(merged), **{f"g{i}": g for i, g in enumerate(group_ids)}}
-    from ..cycle.transitions import household_movement
 
     for r in conn.execute(sql, params):
         # lifecycle events of the round: gone = other decrease, arrived = other increase (issue 7)

@@ -19,7 +19,7 @@ rolls back that record only and answers it ``rejected`` with ``retry: true``.
 A push whose stored records are all households new to the server (a day's
 work: revision 1, no photo, no lifecycle link to check) skips step 3 per
 record: ``store_new_households`` writes the same rows with one statement per
-table (``preload.bulk_rows``), in one SAVEPOINT; anything unexpected rolls it
+table (``rows.bulk_rows``), in one SAVEPOINT; anything unexpected rolls it
 back and the batch takes the per-record path.
 """
 from __future__ import annotations
@@ -32,8 +32,7 @@ import time
 import unicodedata
 import uuid
 import weakref
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from shared import wire
 from shared.classify import classify_all
@@ -48,41 +47,18 @@ from ..errors import is_disk_full
 from ..dedup import review as dedup_review
 from ..store import audit, changes, classifications, households, returns, submissions
 from . import attachments as attachments_service
+from .records import Actor, Decision, GroupLookup, Prepared, Unreadable, compact_results, decide  # noqa: F401 (re-exported)
+from .rows import bulk_eligible, bulk_rows, write_bulk_rows
 
 log = logging.getLogger("rasoat.ingest")
 
-GroupLookup = Callable[[Any, Any], "DeviceGroup | None"]
 
 
 def _problem(path: str, code: str, vi: str, en: str, severity: str = ERROR) -> dict[str, str]:
     return {"path": path, "code": code, "message_vi": vi, "message_en": en, "severity": severity}
 
 
-@dataclass
-class Prepared:
-    """One record after the pure step."""
-    index: int
-    submission_id: str | None
-    rejected: bool
-    problems: list[dict[str, str]]            # every error when rejected, else the warnings
-    raw: dict[str, Any] | None = None
-    household_id: str | None = None
-    body: str = ""                            # canonical JSON of the hashed fields (what is stored)
-    content_hash: str = ""
-    group: DeviceGroup | None = None
-    head_name: str | None = None
-    results: list[dict[str, Any]] = field(default_factory=list)   # classification results
-    dedup_record: Any = None                  # normalised for matching, built before the write lock
-
-
 # --- 1. the pure step -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A pushed record the JSON parser could not read on its own (server/api/body.py ``split_push``)."""
-    problem: wire.WireProblem
-    submission_id: str | None
-
 
 def _poison(raw: Any) -> list[dict[str, str]]:
     """``wire.json_value_problems`` of a pushed record; paths inside the answers are the household
@@ -191,67 +167,7 @@ def prepare(index: int, raw: Any, find_group: GroupLookup, now: dt.datetime, *,
                     dedup_record=dedup_review.prepare_record(raw["answers"], raw["household_id"]))
 
 
-# --- 3. the pure decision ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Decision:
-    status: str                     # accepted | conflict
-    server_revision: int | None     # the household's revision after an accept
-    conflict_reason: str | None = None
-
-
-def decide(current_revision: int | None, base_revision: int | None) -> Decision:
-    """Transition table for a new submission given the household's server revision.
-
-    | server has        | base_revision       | outcome                 |
-    | no household      | null                | accepted, revision 1    |
-    | no household      | n                   | conflict unknown_base   |
-    | revision r        | r                   | accepted, revision r+1  |
-    | revision r        | null or < r         | conflict stale_base     |
-    | revision r        | > r                 | conflict unknown_base   |
-    """
-    if current_revision is None:
-        if base_revision is None:
-            return Decision(wire.ACCEPTED, 1)
-        return Decision(wire.CONFLICT, None, wire.UNKNOWN_BASE)
-    if base_revision == current_revision:
-        return Decision(wire.ACCEPTED, current_revision + 1)
-    if base_revision is None or base_revision < current_revision:
-        return Decision(wire.CONFLICT, None, wire.STALE_BASE)
-    return Decision(wire.CONFLICT, None, wire.UNKNOWN_BASE)
-
-
-def compact_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a device needs to show a household its result."""
-    out = []
-    for r in results:
-        inc = r.get("income") or {}
-        out.append({"standard_id": r["standard_id"], "class": r["class"],
-                    "deprivation_count": r.get("deprivation_count"), "score_b": r.get("score_b"),
-                    "deprived": [i["number"] for i in r.get("indicators", ()) if i.get("deprived") is True],
-                    "income_method": inc.get("method"), "income_per_person_month": inc.get("per_person_month"),
-                    "explanation_vi": r.get("explanation_vi"), "explanation_en": r.get("explanation_en")})
-    return out
-
-
 # --- 2 + 3. gather, decide, apply ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Actor:
-    source: str                      # device | preload | office
-    device_id: str | None = None
-    collaborator_id: int | None = None
-    user_id: int | None = None
-    allowed_group_ids: frozenset[int] | None = None   # None: any group (preload, office)
-
-    @property
-    def audit_actor(self) -> tuple[str, Any]:
-        if self.device_id:
-            return "device", self.device_id
-        if self.user_id is not None:
-            return "user", self.user_id
-        return "system", None
-
 
 def _rejected(p: Prepared) -> dict[str, Any]:
     return {"submission_id": p.submission_id, "status": wire.REJECTED, "problems": p.problems}
@@ -407,18 +323,12 @@ def apply_batch(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor
     return out
 
 
-# Off in the tests that compare the two paths (tests/server/test_push_bulk.py).
-BULK_NEW_HOUSEHOLDS = True
-
-
 def store_new_households(conn: sqlite3.Connection, prepared: list[Prepared], actor: Actor, now: str,
                          round_ctx: cycle_rounds.RoundContext | None = None) -> list[dict[str, Any]] | None:
     """``apply_batch`` for a batch whose stored records are all new households, written with one statement
     per table; the same rows and the same answers (tested: ``tests/server/test_push_bulk.py``). None when
     the batch does not qualify or the bulk write failed (rolled back): the caller takes the per-record
     path. Call inside one write transaction and ``dedup.review.matching_after_commit()``."""
-    from .preload import bulk_eligible, bulk_rows, write_bulk_rows     # preload builds on this module
-
     ok = [p for p in prepared if not p.rejected]
     if not ok or actor.source != "device":
         return None
@@ -461,8 +371,11 @@ def store_new_households(conn: sqlite3.Connection, prepared: list[Prepared], act
     return out
 
 
-def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
-    """The whole use case: prepare every record, then one write transaction for the batch."""
+def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], now: dt.datetime, *,
+         bulk: bool = True) -> list[dict[str, Any]]:
+    """The whole use case: prepare every record, then one write transaction for the batch. ``bulk``: a
+    batch of new households only is written in bulk (:func:`store_new_households`; the same rows); off,
+    every record goes the per-record way (the tests comparing the two: tests/server/test_push_bulk.py)."""
     # Device pushes belong to the open review round (none defined: the old behaviour).
     round_ctx = cycle_rounds.context_for_push(db.conn) if actor.source == "device" else None
     prepared = []
@@ -477,7 +390,7 @@ def push(db: Database, actor: Actor, find_group: GroupLookup, items: list[Any], 
             if latest is not None and latest.closed:
                 round_ctx = latest
                 prepared = [prepare(i, raw, find_group, now, round_ctx=latest) for i, raw in enumerate(items)]
-        results = store_new_households(conn, prepared, actor, stamp, round_ctx) if BULK_NEW_HOUSEHOLDS else None
+        results = store_new_households(conn, prepared, actor, stamp, round_ctx) if bulk else None
         if results is None:
             results = apply_batch(conn, prepared, actor, stamp, round_ctx)
         if actor.device_id:

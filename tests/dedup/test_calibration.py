@@ -8,7 +8,8 @@ import pytest
 
 from server.dedup import AUTO, run_batch
 from server.dedup.compare import FIELD_NAMES, FIELDS, NULL
-from server.dedup.defaults import MIN_PAIRS_FOR_EM, default_model
+from server.dedup.defaults import MIN_PAIRS_FOR_EM
+from server.dedup.model import default_model
 from server.dedup.evalset import Rates, generate
 from server.dedup.model import AGREEMENT, DISAGREEMENT, constrain, fit
 

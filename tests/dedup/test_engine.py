@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from server.dedup import AUTO, MemoryIndex, make_record, run_batch
 from server.dedup.compare import ADDR_SUFFIX, ROSTER_MOST, compare
-from server.dedup.defaults import default_model
+from server.dedup.model import default_model
 from server.dedup.engine import MAX_BLOCK, candidate_pairs
 from server.dedup.evalset import generate
 from server.dedup.evaluate import blocking_recall, evaluate

@@ -10,7 +10,7 @@ from server.db import open_database
 from server.dedup import AUTO, make_record, run_batch
 from server.dedup.compare import HEADS_DIFFER, compare, F_HEAD
 from server.dedup.decide import head_change_explained
-from server.dedup.defaults import default_model
+from server.dedup.model import default_model
 from server.dedup.engine import score_against
 from server.dedup.evalset import REGISTER_MIX, generate
 from server.dedup.features import Record

@@ -139,7 +139,7 @@ def test_split_decision_is_a_cannot_link_and_queue_is_ranked(conn):
 
 def test_sqlite_index_matches_like_the_memory_index(conn):
     from server.dedup import MemoryIndex, make_record
-    from server.dedup.defaults import default_model
+    from server.dedup.model import default_model
     from server.dedup.evalset import generate
     es = generate(150, seed=2)
     mem = MemoryIndex(default_model())

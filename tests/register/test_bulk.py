@@ -1,4 +1,4 @@
-"""The bulk path of the register import (``preload.store_new_bulk``: one statement per table per batch)
+"""The bulk path of the register import (``services.rows.store_new_bulk``: one statement per table per batch)
 writes the same database as the per-record ingest path, keeps the import all-or-nothing, and a
 re-import still changes nothing."""
 from __future__ import annotations

@@ -221,7 +221,7 @@ def test_a_server_error_in_one_record_rejects_only_that_record(client, device, d
         return real(conn, sid, hid, results)
 
     monkeypatch.setattr(ingest.classifications, "insert_many", flaky)
-    monkeypatch.setattr(ingest, "BULK_NEW_HOUSEHOLDS", False)   # the per-record path (bulk: test_push_bulk.py)
+    client.app.state.bulk_new_households = False            # the per-record path (bulk: test_push_bulk.py)
     results = push(client, device, [submission(d) for d in docs]).json()["results"]
     assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
     assert results[1]["retry"] is True and results[1]["problems"][0]["code"] == "server_error"

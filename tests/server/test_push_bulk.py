@@ -47,7 +47,6 @@ def _scenario() -> list[list[dict]]:
 
 
 def _run(tmp_path, template_db, name: str, bulk: bool, monkeypatch, pushes: list[list[dict]]) -> tuple[dict, list, list[bool]]:
-    monkeypatch.setattr(ingest, "BULK_NEW_HOUSEHOLDS", bulk)
     taken: list[bool] = []
     real = _STORE_NEW
 
@@ -60,6 +59,7 @@ def _run(tmp_path, template_db, name: str, bulk: bool, monkeypatch, pushes: list
     path = tmp_path / f"{name}.db"
     shutil.copyfile(template_db, path)
     app = create_app(Settings(db_path=str(path), secret=SECRET, public_url="http://testserver"), clock=FakeClock())
+    app.state.bulk_new_households = bulk
     try:
         db = app.state.db
         cycle_rounds.open_round(db, "periodic", 2025, [STANDARD, NATIONAL], NOW)
@@ -108,13 +108,13 @@ def test_bulk_and_per_record_device_pushes_write_the_same_rows_and_answers(tmp_p
 def test_a_failure_while_writing_in_bulk_stores_the_batch_record_by_record(client, device, db, monkeypatch, caplog):
     """Everything the bulk write did is rolled back (its savepoint); the per-record path stores each
     record once."""
-    real = preload.write_bulk_rows
+    real = ingest.write_bulk_rows
 
     def fails_after_writing(conn, rows, indexed):
         real(conn, rows, indexed)
         raise RuntimeError("disk hiccup")
 
-    monkeypatch.setattr(preload, "write_bulk_rows", fails_after_writing)
+    monkeypatch.setattr(ingest, "write_bulk_rows", fails_after_writing)
     subs = [submission(d) for d in households(4, seed=13)]
     with caplog.at_level(logging.INFO, logger="rasoat.ingest"):
         results = push(client, device, subs).json()["results"]
