@@ -63,6 +63,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from .. import auth, vnformat
 from ..db import Database
 from ..errors import ApiError
+from ..process.config import PROCESS_SETTINGS
 from ..settings import Settings
 from . import i18n
 
@@ -345,13 +346,9 @@ def field_label(name: str, lang: str = "vi") -> str:
     i = 0 if lang == "vi" else 1
     if stem in FIELD_LABELS:
         return FIELD_LABELS[stem][i]
-    try:
-        from ..process.config import PROCESS_SETTINGS
-        for ps in PROCESS_SETTINGS:
-            if ps.name == stem:
-                return ps.help_vi if i == 0 else ps.help_en
-    except ImportError:       # pragma: no cover - the process package is always installed
-        pass
+    for ps in PROCESS_SETTINGS:
+        if ps.name == stem:
+            return ps.help_vi if i == 0 else ps.help_en
     return ("Một trường của trang", "A field of the page")[i]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from server.dedup import make_record
 from server.dedup.compare import compare
 from server.dedup.decide import AUTO, NEW, REVIEW, decide
-from server.dedup.defaults import default_model
+from server.dedup.model import default_model
 from server.dedup.engine import run_batch
 
 from .helpers import house, person
