@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import json
 import logging
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -484,6 +485,42 @@ class Collection:
         if missing and rnd is not None:
             notes.append(misfit_message(str(form.version), rnd, missing, self.fitting_version(chosen))[0])
         return classify_all(doc, chosen, ref=ref, form=form), " ".join(n for n in notes if n)
+
+    def income_preview(self, hid: str) -> list[dict[str, Any]]:
+        """As the income is typed: income per person per month against each round standard's line
+        (or the B1 score against its cut-off), the way ``shared.classify`` decides the income side."""
+        from shared.classify import INCOME_SOURCES
+        h = self.household(hid)
+        doc = h["doc"]
+        area = doc.get("area") if isinstance(doc.get("area"), dict) else {}
+        area_type = area.get("area_type")
+        n = len([m for m in doc.get("members") or [] if isinstance(m, dict)])
+        inc = doc.get("income") if isinstance(doc.get("income"), dict) else {}
+        given = [v for v in (inc.get(k) for k in INCOME_SOURCES)
+                 if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+        b1 = doc.get("b1_score")
+        out = []
+        for std in self.round_standards(hid, doc):
+            row: dict[str, Any] = {"standard_id": std.id, "label": dict(std.short_name), "area_type": area_type,
+                                   "line": None, "per_person_month": None, "below": None, "missing": None,
+                                   "mark": std.mark("income_line"), "b1_score": None, "b1_cutoff": None}
+            if area_type not in ("urban", "rural"):
+                row["missing"] = "area_type"
+                out.append(row)
+                continue
+            row["line"] = std.income_line[area_type]
+            if isinstance(b1, (int, float)) and not isinstance(b1, bool) and std.b1_cutoff is not None:
+                cut = std.b1_cutoff[area_type]
+                row.update(b1_score=b1, b1_cutoff=cut, below=b1 <= cut)
+            elif not n:
+                row["missing"] = "members"
+            elif not given:
+                row["missing"] = "income"
+            else:
+                per = sum(given) / 12 / n
+                row.update(per_person_month=round(per), below=per <= row["line"])
+            out.append(row)
+        return out
 
     def fitting_version(self, standards: list[Standard]) -> str | None:
         """The newest form version on this tablet that asks every question the standards need."""

@@ -860,6 +860,28 @@ class FormPresenter(Presenter):
             return self.t("form.server_problems", text=text)
         return h.get("server_note") or ""
 
+    def income_lines(self) -> list[str]:
+        """The income section's running lines: income per person per month and each standard's line."""
+        if self.hid is None or self.section.id != "income":
+            return []
+        area = {"urban": self.t("income.urban"), "rural": self.t("income.rural")}
+        out = []
+        for r in self.coll.income_preview(self.hid):
+            name = label(r["label"], self.lang, r["standard_id"])
+            if r["missing"]:
+                out.append(self.t("income.missing_" + r["missing"], std=name))
+                continue
+            mark = {"U": self.t("income.mark_u"), "S": self.t("income.mark_s")}.get(r["mark"], "")
+            if r["b1_score"] is not None:
+                text = self.t("income.b1", std=name, score=f"{r['b1_score']:g}".replace(".", ","),
+                              cut=f"{r['b1_cutoff']:g}".replace(".", ","),
+                              cmp=self.t("income.b1_below" if r["below"] else "income.b1_above"))
+            else:
+                text = self.t("income.line", std=name, per=vnd(r["per_person_month"]), area=area[r["area_type"]],
+                              line=vnd(r["line"]), cmp=self.t("income.below" if r["below"] else "income.above"))
+            out.append(text + mark)
+        return out
+
     def error_count(self) -> int:
         return sum(1 for p in self._problems if p.severity == "error")
 
@@ -886,6 +908,11 @@ class FormPresenter(Presenter):
 
 # --- summary -----------------------------------------------------------------------------------
 
+# Each indicator: a shape and a word (never "[ ]"/"[X]"); the colour is the screen's.
+INDICATOR_ICON = {True: "\u2718", False: "\u2714", None: "?"}          # ✘ deprived, ✔ not deprived, ? unknown
+INDICATOR_WORD = {True: "summary.ind_deprived", False: "summary.ind_ok", None: "summary.ind_unknown"}
+
+
 class SummaryPresenter(Presenter):
     def __init__(self, collection: Collection):
         super().__init__()
@@ -911,10 +938,17 @@ class SummaryPresenter(Presenter):
             else:
                 income = ""
             indicators = [{"label": i["label_en" if en else "label_vi"], "deprived": i["deprived"],
-                           "reason": i["reason_en" if en else "reason_vi"]} for i in r.get("indicators") or []]
+                           "reason": i["reason_en" if en else "reason_vi"], "key": i.get("key") or "",
+                           "icon": INDICATOR_ICON[i["deprived"]],
+                           "word": self.t(INDICATOR_WORD[i["deprived"]]),
+                           "mark": self.t(f"summary.mark_{i['mark']}") if i.get("mark") in ("S", "U") else ""}
+                          for i in r.get("indicators") or []]
             name = r.get("standard_name") or {}
             self.cards.append({"standard_id": r["standard_id"], "class": r["class"],
                                "class_label": cls_en if en else cls_vi,
+                               "class_line": self.t("summary.class_under",
+                                                    std=name.get("en" if en else "vi") or name.get("vi") or r["standard_id"],
+                                                    cls=cls_en if en else cls_vi),
                                "standard_label": name.get("en" if en else "vi") or name.get("vi") or r["standard_id"],
                                "total": r.get("indicator_total") or len(r.get("indicators") or []),
                                "draft": r.get("standard_status") == "draft",

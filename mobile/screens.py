@@ -12,7 +12,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
@@ -21,7 +21,7 @@ from kivy.uix.widget import Widget
 from . import store as st
 from .i18n import tr
 from .presenters import STATUS_ORDER
-from .widgets import DELETE_RGBA, BigButton, BigLabel, BigToggle, FieldRow, SectionButton
+from .widgets import DELETE_RGBA, BigButton, BigLabel, BigToggle, FieldRow, NoteLabel, SectionButton
 
 log = logging.getLogger("rasoat.tablet.screens")
 
@@ -225,6 +225,8 @@ class FormScreen(Screen):
         if getattr(self, "_confirm_label", None) is not None:
             self._confirm_label.text = p.confirm_text()
             self._confirm_button.disabled = p.confirm_state() in ("unchanged", "changed")
+        if getattr(self, "_income_label", None) is not None:
+            self._income_label.text = "\n".join(p.income_lines())
         if getattr(self, "_gps_label", None) is not None:
             self._gps_label.text = p.gps_text() + (("\n" + p.gps_message) if p.gps_message else "")
 
@@ -246,7 +248,9 @@ class FormScreen(Screen):
         fl.add_widget(BigLabel(text=(p.member_title() if section.repeat and p.member_index is not None
                                      else section.label.get(lang) or section.label.get("vi")),
                                font_size="26sp", bold=True))
-        self._confirm_label = self._confirm_button = self._gps_label = None
+        self._confirm_label = self._confirm_button = self._gps_label = self._income_label = None
+        if section.id == "income" and p.member_index is None:
+            self._income_bar(fl)
         if p.confirm_state() is not None and p.member_index is None:
             self._confirm_bar(fl)
         if section.repeat and p.member_index is None:
@@ -278,6 +282,20 @@ class FormScreen(Screen):
             b.bind(on_release=lambda *_: p.next_section())
             fl.add_widget(b)
         self.ids.field_scroll.scroll_y = 1
+
+    # income: the running income per person and the round's lines -----------------------------
+
+    def _income_bar(self, fl: Any) -> None:
+        p = self.presenter
+        lines = p.income_lines()
+        fl.add_widget(BigLabel(text=tr("income.title", p.lang), bold=True, color=(0.06, 0.26, 0.48, 1)))
+        # Two lines kept per standard (it only grows): the questions below never move while typing.
+        lab = NoteLabel(text="\n".join(lines), tid="form:income_line", color=(0.06, 0.26, 0.48, 1), font_size="20sp",
+                        size_hint_y=None, halign="left", valign="top", height=max(1, len(lines)) * 2 * sp(20) * 1.25 + dp(8))
+        lab.bind(width=lambda w, _v: setattr(w, "text_size", (w.width, None)),
+                 texture_size=lambda w, ts: setattr(w, "height", max(w.height, ts[1] + dp(8))))
+        self._income_label = lab
+        fl.add_widget(lab)
 
     # preloaded: the big "Không thay đổi" button ----------------------------------------------
 
@@ -448,17 +466,15 @@ class SummaryScreen(Screen):
                    "not_poor": (0.1, 0.5, 0.3, 1), "unknown": (0.4, 0.4, 0.45, 1)}
         for c in p.cards:
             cl.add_widget(BigLabel(text=c["standard_label"], bold=True, tid=f"summary:standard:{c['standard_id']}"))
-            cl.add_widget(BigLabel(text=c["class_label"] + ("  [DỰ THẢO]" if c["draft"] else ""), font_size="28sp",
-                                   bold=True, color=colours.get(c["class"], (0, 0, 0, 1)),
+            cl.add_widget(BigLabel(text=c["class_line"] + (("  " + tr("summary.draft", lang)) if c["draft"] else ""),
+                                   font_size="28sp", bold=True, color=colours.get(c["class"], (0, 0, 0, 1)),
                                    tid=f"summary:class:{c['standard_id']}"))
             cl.add_widget(BigLabel(text=c["explanation"], tid=f"summary:explain:{c['standard_id']}"))
             if c["income"]:
                 cl.add_widget(BigLabel(text=c["income"], bold=True))
             cl.add_widget(BigLabel(text=tr("summary.deprived", lang, n=c["deprived"], total=c["total"]), bold=True))
             for ind in c["indicators"]:
-                mark = {True: "[X]", False: "[  ]", None: "[?]"}[ind["deprived"]]
-                cl.add_widget(BigLabel(text=f"{mark} {ind['label']}: {ind['reason']}", font_size="18sp",
-                                       color=(0.72, 0.05, 0.05, 1) if ind["deprived"] else (0.2, 0.2, 0.25, 1)))
+                cl.add_widget(_indicator_row(c["standard_id"], ind))
             cl.add_widget(BigLabel(text=" ", height="12dp"))
         cl.add_widget(BigLabel(text=tr("summary.missing", lang), font_size="24sp", bold=True))
         if not p.missing:
@@ -466,6 +482,29 @@ class SummaryScreen(Screen):
         for i, m in enumerate(p.missing):
             cl.add_widget(BigLabel(text="• " + m, color=(0.72, 0.05, 0.05, 1), tid=f"summary:missing:{i}"))
         cl.add_widget(BigLabel(text=tr("summary.preview_note", lang), font_size="17sp"))
+
+
+INDICATOR_RGBA = {True: (0.72, 0.05, 0.05, 1), False: (0.05, 0.45, 0.25, 1), None: (0.45, 0.45, 0.5, 1)}
+
+
+def _indicator_row(standard_id: str, ind: dict[str, Any]) -> BoxLayout:
+    """One indicator: a shape (✘ ✔ ?) and a word in its colour, then the indicator and the rule's reason."""
+    colour = INDICATOR_RGBA[ind["deprived"]]
+    row = BoxLayout(size_hint_y=None, spacing=dp(8))
+    icon = BigLabel(text=ind["icon"], font_name="data/fonts/DejaVuSans.ttf", font_size="26sp", bold=True,
+                    color=colour, size_hint_x=None, width=dp(36), halign="center", pos_hint={"top": 1},
+                    tid=f"summary:icon:{standard_id}:{ind['key']}")
+    word = BigLabel(text=ind["word"], font_size="19sp", bold=True, color=colour, size_hint_x=None, width=dp(170),
+                    pos_hint={"top": 1},
+                    tid=f"summary:word:{standard_id}:{ind['key']}")
+    mark = f" ({ind['mark']})" if ind.get("mark") else ""
+    text = BigLabel(text=f"{ind['label']}: {ind['reason']}{mark}", font_size="19sp", color=(0.15, 0.15, 0.2, 1),
+                    tid=f"summary:ind:{standard_id}:{ind['key']}")
+    for w in (icon, word, text):
+        row.add_widget(w)
+    text.bind(height=lambda _w, h: setattr(row, "height", max(h, dp(40))))
+    row.height = max(text.height, dp(40))
+    return row
 
 
 class SyncScreen(Screen):

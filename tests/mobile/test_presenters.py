@@ -223,3 +223,26 @@ def test_sync_state_words_and_progress_line(store, coll):
     p.progress = {"phase": "push", "total": 4, "done": 1, "photos_total": 2, "photos_sent": 1,
                   "photo_bytes": 500_000, "photo_bytes_total": 1_500_000, "started_at": 1000.0, "finished_at": 0}
     assert p.progress_line(now=1075.0) == "Phiếu: 1/4 · Ảnh: 1/2 (500 kB / 1,5 MB) · Thời gian: 1:15"
+
+
+def test_income_lines_follow_the_typed_income_and_each_standard(store, coll):
+    from shared.classify import vnd
+    hid = coll.new_household("KP01")
+    coll.set_answer(hid, "area.area_type", "rural")
+    p = FormPresenter(coll)
+    p.open(hid)
+    p.go_section([s["id"] for s in p.sections()].index("income"))
+    stds = coll.round_standards(hid)
+    assert p.income_lines() == [f"{s.short_name['vi']}: chưa tính được — chưa có thành viên nào (mục Thành viên)."
+                                for s in stds]
+    for _ in range(3):
+        coll.add_member(hid)
+    coll.set_answer(hid, "income.wages", "18.000.000")
+    coll.set_answer(hid, "income.business", "-1.800.000")            # a loss counts, as in shared.classify
+    per = round(16_200_000 / 12 / 3)
+    for s, text in zip(stds, p.income_lines()):
+        assert text.startswith(f"{s.short_name['vi']}: {vnd(per)}/người/tháng; chuẩn nghèo nông thôn: "
+                               f"{vnd(s.income_line['rural'])}/người/tháng; ")
+        assert text.endswith("không cao hơn chuẩn nghèo" if per <= s.income_line["rural"] else "cao hơn chuẩn nghèo")
+    p.go_section(0)
+    assert p.income_lines() == []                                     # only in the income section

@@ -311,3 +311,78 @@ async def test_deleting_a_member_is_red_asks_and_can_be_undone_until_finished(ki
     await goto(app, "members")
     await widget(app, "member:remove:0")
     assert find(app.root, "member:undo:0") is None                # finished: no undo any more
+
+
+# 9. the income section: income per person per month against the round's lines, as typed ----------
+
+@APP
+async def test_the_income_section_shows_income_per_person_against_the_line_as_it_is_typed(kivy_app):
+    from shared.classify import vnd
+    app = kivy_app
+    hid = await new_household(app)
+    for i, name in enumerate(("Trần Văn Hùng", "Nguyễn Thị Lan")):
+        app.form_p.add_member()
+        app.form_p.answer(f"members[{i}].full_name", name)
+        app.form_p.member_done()
+    standards = app.collection.round_standards(hid)
+    assert standards
+    await goto(app, "income")
+    line = await widget(app, "form:income_line")
+    assert all(f"{s.short_name['vi']}: chưa tính được — chưa nhập khoản thu nhập nào." in line.text for s in standards)
+    below = await widget(app, "field:income.business")
+    await app.wait_clock_frames(3)
+    y0 = depth(app, below)
+
+    await type_into(app, "field:income.wages", "30.000.000")          # 30,000,000 a year for 2 people
+    per = round(30_000_000 / 12 / 2)
+    await until(app, lambda: vnd(per) + "/người/tháng" in line.text, 5, "the running income")
+    for s in standards:
+        expect = f"{s.short_name['vi']}: {vnd(per)}/người/tháng; chuẩn nghèo thành thị: " \
+                 f"{vnd(s.income_line['urban'])}/người/tháng; " + \
+                 ("không cao hơn chuẩn nghèo" if per <= s.income_line["urban"] else "cao hơn chuẩn nghèo")
+        assert expect in line.text, (expect, line.text)
+    await screenshot(app, "51-income-running-line")
+    await type_into(app, "field:income.farming_net", "36000000")
+    per = round(66_000_000 / 12 / 2)
+    await until(app, lambda: vnd(per) + "/người/tháng" in line.text, 5, "the income updated")
+    assert ("cao hơn chuẩn nghèo" if per > standards[0].income_line["urban"] else "không cao hơn") in line.text
+    await app.wait_clock_frames(3)
+    assert depth(app, below) == pytest.approx(y0, abs=1)                # the questions below did not move
+
+
+# 10. the summary: an icon and a word per indicator, per standard by its short name, with the reason -
+
+@APP
+async def test_the_summary_names_each_standard_and_marks_indicators_with_an_icon_and_a_word(kivy_app):
+    from tests.mobile.helpers import fill_household
+    app = kivy_app
+    await until(app, lambda: app.sm.current == "households", 10, "the list")
+    hid = app.collection.new_household("KP01")
+    fill_household(app.collection, hid)
+    app.open_household(hid)
+    await until(app, lambda: app.sm.current == "form", 5, "the form")
+    await tap_until(app, "form:summary", lambda: app.sm.current == "summary", "the summary")
+    await until(app, lambda: app.summary_p.cards, 5, "the cards")
+    await app.wait_clock_frames(3)
+    words = {True: "Thiếu hụt", False: "Không thiếu hụt", None: "Chưa rõ"}
+    icons = {True: "\u2718", False: "\u2714", None: "?"}
+    seen = set()
+    for std, card in zip(app.collection.round_standards(hid), app.summary_p.cards):
+        cls = find(app.root, f"summary:class:{card['standard_id']}")
+        assert cls.text.startswith(f"Theo {std.short_name['vi']}: ")
+        for ind in card["indicators"]:
+            key = f"{card['standard_id']}:{ind['key']}"
+            icon, word = find(app.root, f"summary:icon:{key}"), find(app.root, f"summary:word:{key}")
+            text = find(app.root, f"summary:ind:{key}")
+            assert icon.text == icons[ind["deprived"]] and word.text == words[ind["deprived"]]
+            assert tuple(icon.color) == tuple(word.color)
+            assert text.text.startswith(f"{ind['label']}: {ind['reason']}") and ind["reason"]
+            assert "[X]" not in text.text and "[  ]" not in text.text
+            seen.add(ind["deprived"])
+    assert True in seen and False in seen                       # the filled household has both kinds
+    deprived = next(f"{c['standard_id']}:{i['key']}" for c in app.summary_p.cards for i in c["indicators"] if i["deprived"])
+    assert find(app.root, f"summary:word:{deprived}").color[0] > 0.6        # red
+    await screenshot(app, "52-summary-icons")
+    await tap_until(app, "lang", lambda: app.lang == "en", "English")
+    await until(app, lambda: find(app.root, f"summary:word:{deprived}").text == "Deprived", 5, "English words")
+    await tap_until(app, "lang", lambda: app.lang == "vi", "Vietnamese")
