@@ -25,7 +25,6 @@ back and the batch takes the per-record path.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import sqlite3
 import time
@@ -48,7 +47,8 @@ from ..dedup import review as dedup_review
 from ..store import audit, changes, classifications, households, returns, submissions
 from . import attachments as attachments_service
 from .records import Actor, Decision, GroupLookup, Prepared, Unreadable, compact_results, decide  # noqa: F401 (re-exported)
-from .rows import bulk_eligible, bulk_rows, write_bulk_rows
+from .rows import (accepted_audit, bulk_eligible, bulk_rows, change_payloads, classes_of, household_status,
+                   submission_row, write_bulk_rows)
 
 log = logging.getLogger("rasoat.ingest")
 
@@ -209,13 +209,7 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
         return _duplicate_of(conn, p) or _rejected(Prepared(p.index, p.submission_id, True, [related]))
     d = decide(current[0] if current else None, raw.get("base_revision"))
     sid = p.submission_id or str(uuid.uuid4())
-    row = {"submission_id": sid, "receipt_id": str(uuid.uuid4()), "household_id": hid, "source": actor.source,
-           "device_id": actor.device_id, "collaborator_id": actor.collaborator_id, "status": d.status,
-           "conflict_reason": d.conflict_reason, "revision": raw["revision"], "base_revision": raw.get("base_revision"),
-           "server_revision": d.server_revision, "form_version": raw["form_version"],
-           "collected_at": raw["collected_at"], "device_time": raw.get("device_time"), "received_at": now,
-           "content_hash": p.content_hash,
-           "warnings": json.dumps(p.problems, ensure_ascii=False, separators=(",", ":")), "body": p.body}
+    row = submission_row(p, actor, d, sid, now)
     try:
         submissions.insert(conn, row)
     except sqlite3.IntegrityError:
@@ -234,8 +228,8 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
                      {"submission_id": sid, "reason": d.conflict_reason})
         return {"submission_id": sid, "status": wire.CONFLICT, "receipt": submissions.receipt(row),
                 "conflict": {"reason": d.conflict_reason}, "problems": p.problems}
-    classes = {r["standard_id"]: r["class"] for r in p.results}
-    status = "preloaded" if actor.source == "preload" else "submitted"
+    classes = classes_of(p)
+    status = household_status(actor)
     if current is None:
         households.insert(conn, hid, p.group.group_id, 1, sid, status, p.head_name, classes, now)
     elif not households.advance(conn, hid, current[0], p.group.group_id, sid, status, p.head_name, classes, now):
@@ -250,14 +244,11 @@ def _apply_one(conn: sqlite3.Connection, p: Prepared, actor: Actor, state: dict[
                                    record=p.dedup_record)
     if dedup.get("queued"):
         households.flag_for_review(conn, hid, now)
-    head = {"household_id": hid, "submission_id": sid, "server_revision": d.server_revision}
-    changes.append(conn, wire.KIND_HOUSEHOLD, hid,
-                   {**head, "ward_code": p.group.ward_code, "group_code": p.group.group_code, "status": status},
-                   now, group_id=p.group.group_id)
-    compact = compact_results(p.results)
-    changes.append(conn, wire.KIND_CLASSIFICATION, hid, {**head, "results": compact}, now, group_id=p.group.group_id)
-    audit.record(conn, now, kind, actor_id, f"submission.{actor.source}", "household", hid,
-                 {"submission_id": sid, "server_revision": d.server_revision})
+    household_change, classification_change = change_payloads(p, sid, d, status)
+    changes.append(conn, wire.KIND_HOUSEHOLD, hid, household_change, now, group_id=p.group.group_id)
+    changes.append(conn, wire.KIND_CLASSIFICATION, hid, classification_change, now, group_id=p.group.group_id)
+    action, details = accepted_audit(actor, sid, d)
+    audit.record(conn, now, kind, actor_id, action, "household", hid, details)
     return {"submission_id": sid, "status": wire.ACCEPTED, "receipt": submissions.receipt(row),
             "problems": p.problems, "classifications": [{"standard_id": r["standard_id"], "class": r["class"]}
                                                         for r in p.results]}

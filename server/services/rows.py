@@ -17,11 +17,50 @@ from ..cycle import hooks as cycle_hooks
 from ..dedup import store as dedup_store
 from ..store import submissions
 from .attachments import photos_of
-from .records import Actor, Prepared, compact_results, decide
+from .records import Actor, Decision, Prepared, compact_results, decide
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- the content of each row, built once for both paths ----------------------------------------------
+
+def submission_row(p: Prepared, actor: Actor, d: Decision, sid: str, now: str) -> dict[str, Any]:
+    """The ``submissions`` row of a prepared record (per-record path: ``submissions.insert``; bulk: a tuple
+    in ``submissions._COLUMNS`` order)."""
+    raw = p.raw
+    assert raw is not None
+    return {"submission_id": sid, "receipt_id": str(uuid.uuid4()), "household_id": p.household_id,
+            "source": actor.source, "device_id": actor.device_id, "collaborator_id": actor.collaborator_id,
+            "status": d.status, "conflict_reason": d.conflict_reason, "revision": raw["revision"],
+            "base_revision": raw.get("base_revision"), "server_revision": d.server_revision,
+            "form_version": raw["form_version"], "collected_at": raw["collected_at"],
+            "device_time": raw.get("device_time"), "received_at": now, "content_hash": p.content_hash,
+            "warnings": _dumps(p.problems), "body": p.body}
+
+
+def household_status(actor: Actor) -> str:
+    """The status an accepted submission gives its household."""
+    return "preloaded" if actor.source == "preload" else "submitted"
+
+
+def classes_of(p: Prepared) -> dict[str, str]:
+    """The household row's ``classes``: each standard's class."""
+    return {r["standard_id"]: r["class"] for r in p.results}
+
+
+def change_payloads(p: Prepared, sid: str, d: Decision, status: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two changes devices pull for an accepted submission: the household, its classification."""
+    assert p.group is not None
+    head = {"household_id": p.household_id, "submission_id": sid, "server_revision": d.server_revision}
+    return ({**head, "ward_code": p.group.ward_code, "group_code": p.group.group_code, "status": status},
+            {**head, "results": compact_results(p.results)})
+
+
+def accepted_audit(actor: Actor, sid: str, d: Decision) -> tuple[str, dict[str, Any]]:
+    """The audit action and details of an accepted submission."""
+    return f"submission.{actor.source}", {"submission_id": sid, "server_revision": d.server_revision}
 
 
 def bulk_eligible(items: list[dict[str, Any]]) -> bool:
@@ -62,7 +101,7 @@ def bulk_rows(prepared: list[Prepared], actor: Actor, now: str, round_ctx: Any) 
 
     kind, actor_id = actor.audit_actor
     actor_id = None if actor_id is None else str(actor_id)
-    status = "preloaded" if actor.source == "preload" else "submitted"
+    status = household_status(actor)
     rid = round_ctx.round_id if round_ctx is not None else None
     out = BulkRows([])
     for p in prepared:
@@ -75,12 +114,7 @@ def bulk_rows(prepared: list[Prepared], actor: Actor, now: str, round_ctx: Any) 
         assert d.status == wire.ACCEPTED, "bulk path: new households only"
         hid, answers, gid = p.household_id, raw["answers"], p.group.group_id
         sid = p.submission_id or str(uuid.uuid4())
-        row = {"submission_id": sid, "receipt_id": str(uuid.uuid4()), "household_id": hid, "source": actor.source,
-               "device_id": actor.device_id, "collaborator_id": actor.collaborator_id, "status": d.status,
-               "conflict_reason": None, "revision": raw["revision"], "base_revision": raw.get("base_revision"),
-               "server_revision": d.server_revision, "form_version": raw["form_version"],
-               "collected_at": raw["collected_at"], "device_time": raw.get("device_time"), "received_at": now,
-               "content_hash": p.content_hash, "warnings": _dumps(p.problems), "body": p.body}
+        row = submission_row(p, actor, d, sid, now)
         out.submissions.append(tuple(row.get(c) for c in submissions._COLUMNS))
         event, related = cycle_hooks.lifecycle(answers)
         pre = answers.get("preloaded_from") if isinstance(answers.get("preloaded_from"), str) else None
@@ -88,20 +122,17 @@ def bulk_rows(prepared: list[Prepared], actor: Actor, now: str, round_ctx: Any) 
         conf = answers.get("confirmations")
         if isinstance(conf, dict):
             out.confirmations += [(sid, hid, k, v, rid, now) for k, v in conf.items() if v in ("unchanged", "changed")]
-        classes = {r["standard_id"]: r["class"] for r in p.results}
-        out.households.append((hid, gid, 1, sid, status, p.head_name, json.dumps(classes, separators=(",", ":")),
-                               now, now))
+        out.households.append((hid, gid, 1, sid, status, p.head_name,
+                               json.dumps(classes_of(p), separators=(",", ":")), now, now))
         out.classifications += [(sid, hid, r["standard_id"], r["class"], _dumps(r)) for r in p.results]
         rec = p.dedup_record
         out.dedup_records.append((rec.rid, rec.round, rec.ward, dedup_dumps(rec.to_json()), now))
         out.dedup_keys += [(k, rec.rid) for k in rec.keys]
-        head = {"household_id": hid, "submission_id": sid, "server_revision": d.server_revision}
-        out.changes.append((wire.KIND_HOUSEHOLD, gid, None, hid, _dumps(
-            {**head, "ward_code": p.group.ward_code, "group_code": p.group.group_code, "status": status}), now))
-        out.changes.append((wire.KIND_CLASSIFICATION, gid, None, hid,
-                            _dumps({**head, "results": compact_results(p.results)}), now))
-        out.audit.append((now, kind, actor_id, f"submission.{actor.source}", "household", hid,
-                          _dumps({"submission_id": sid, "server_revision": d.server_revision})))
+        household_change, classification_change = change_payloads(p, sid, d, status)
+        out.changes.append((wire.KIND_HOUSEHOLD, gid, None, hid, _dumps(household_change), now))
+        out.changes.append((wire.KIND_CLASSIFICATION, gid, None, hid, _dumps(classification_change), now))
+        action, details = accepted_audit(actor, sid, d)
+        out.audit.append((now, kind, actor_id, action, "household", hid, _dumps(details)))
         out.results.append({"submission_id": sid, "status": wire.ACCEPTED, "household_id": hid,
                             "problems": p.problems})
     return out
