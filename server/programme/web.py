@@ -137,6 +137,7 @@ def _household_page(request: Request, scope: Scope, household_id: str, errors: l
     need_types = [n for n in cat.data["need_types"] if scope.records_any_need or n["body"] == scope.body_id]
     return render(request, "programme/household.html", status_code=status_code, scope=scope, v=view, cat=cat,
                   types=types, need_types=need_types, campaigns=fund.campaigns(db.conn),
+                  fund_form=any("fund_for_poor" in t["funds"] for t in types),     # the campaign field
                   errors=errors or [], need_errors=need_errors or [], form=form or {},
                   today=server_date(get_now(request)).isoformat(), household_id=household_id)
 

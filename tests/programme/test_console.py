@@ -74,6 +74,7 @@ def test_a_partner_logs_in_to_its_page_and_records_a_delivery_with_the_form(app,
     assert "Chương trình giảm nghèo" in home.text and "Tổng quan</a>" not in home.text.split("<main")[0]
     h = client.get(f"/console/programme/households/{ward.poor}")
     assert h.status_code == 200 and "Cấp thẻ bảo hiểm y tế" in h.text and "Hỗ trợ xây mới" not in h.text
+    assert 'name="campaign_id"' not in h.text            # none of its types is paid from the Fund
     # a mistake keeps what was typed and names the field
     bad = client.post(f"/console/programme/households/{ward.poor}/deliveries", data={
         "csrf_token": _csrf(h.text), "support_type": "health_insurance_card", "delivered_on": "2025-11-05",
