@@ -37,6 +37,8 @@ def _clean(conn: sqlite3.Connection, household_id: str, payload: dict[str, Any],
     cat = eligible.catalogue()
     nt = cat.need_types.get(str(payload.get("need_type") or ""))
     if nt is None:
+        if not payload.get("need_type"):
+            raise _problem("need_type", "required", "Loại nhu cầu: chưa chọn", "need_type: required")
         raise _problem("need_type", "unknown_need", "Loại nhu cầu: không có trong danh mục", "unknown need type")
     mid = payload.get("member_id")
     mid = str(mid).strip() if mid not in (None, "") else None
@@ -51,8 +53,12 @@ def _clean(conn: sqlite3.Connection, household_id: str, payload: dict[str, Any],
     else:
         mid = None
     noted = rules.parse_day(payload.get("noted_on")) if payload.get("noted_on") else today
-    if noted is None or noted > today or noted < rules.EARLIEST:
-        raise _problem("noted_on", "invalid_date", "Ngày ghi nhận: không hợp lệ", "noted_on: not a past date")
+    if noted is not None and noted > today:
+        raise _problem("noted_on", "future_date", f"Ngày ghi nhận: {noted:%d/%m/%Y} chưa tới",
+                       "noted_on: a day in the future")
+    if noted is None or noted < rules.EARLIEST:
+        raise _problem("noted_on", "invalid_date", "Ngày ghi nhận: không hợp lệ (dd/mm/yyyy)",
+                       "noted_on: not a valid date")
     note = str(payload.get("note") or "").strip()
     if len(note) > rules.MAX_TEXT["note"]:
         raise _problem("note", "too_long", "Ghi chú: tối đa 500 ký tự", "note: at most 500 characters")

@@ -114,8 +114,9 @@ def check_delivery(cat: Catalogue, payload: dict[str, Any], today: dt.date, memb
     tid = support_type or str(payload.get("support_type") or "")
     t = cat.types.get(tid)
     if t is None:
-        problems.append(Problem("support_type", "unknown_type", "Loại hỗ trợ: không có trong danh mục",
-                                f"support_type: unknown {tid!r}"))
+        problems.append(Problem("support_type", "unknown_type" if tid else "required",
+                                "Loại hỗ trợ: không có trong danh mục" if tid else "Loại hỗ trợ: chưa chọn",
+                                f"support_type: unknown {tid!r}" if tid else "support_type: required"))
         return {}, problems
     out: dict[str, Any] = {"support_type": tid, "body_id": t["body"], "plan_section": t["section"]}
     out["delivered_on"] = _day(payload, "delivered_on", today, problems, "Ngày hỗ trợ")

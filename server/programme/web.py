@@ -45,6 +45,11 @@ async def _scope_post(request: Request) -> Scope:
     return scope
 
 
+def i18n_lang(request: Request) -> str:
+    from ..console.web import get_lang
+    return get_lang(request)
+
+
 ScopePage = Annotated[Scope, Depends(_scope_page)]
 ScopePost = Annotated[Scope, Depends(_scope_post)]
 
@@ -53,9 +58,9 @@ def _year(request: Request, value: Any) -> int:
     try:
         y = int(value) if value not in (None, "") else server_date(get_now(request)).year
     except (TypeError, ValueError):
-        raise ConsoleError(422, "Năm: cần một số / year: a number") from None
+        raise ConsoleError(422, "Year: a number" if i18n_lang(request) == "en" else "Năm: cần một số") from None
     if not 2000 <= y <= 2100:
-        raise ConsoleError(422, "Năm: 2000–2100")
+        raise ConsoleError(422, "Year: 2000–2100" if i18n_lang(request) == "en" else "Năm: từ 2000 đến 2100")
     return y
 
 
@@ -234,7 +239,8 @@ def delivery_list(request: Request, scope: ScopePage, year: str | None = None, b
 def need_list(request: Request, scope: ScopePage, status: str = "open", body: str | None = None,
               group: str | None = None) -> Response:
     if status not in ("open", "closed", "all"):
-        raise ConsoleError(422, "Trạng thái: open, closed, all")
+        raise ConsoleError(422, "Status: open, closed or all" if i18n_lang(request) == "en"
+                           else "Trạng thái: chọn Đang chờ, Đã đóng hoặc Tất cả")
     cat = eligible.catalogue()
     rows = needs.list_needs(get_db(request).conn, scope, None if status == "all" else status, body or None,
                             _group(request, group))

@@ -141,3 +141,59 @@ def test_every_page_reads_in_vietnamese(app, client, ward, logins, officer):
             assert not SNAKE.findall(text), (caller, path, SNAKE.findall(text)[:5])
             assert not ISO.findall(text), (caller, path, ISO.findall(text)[:5])
             assert not UUID.findall(text), (caller, path)
+
+
+def test_bad_values_on_every_form_and_filter_are_named_in_vietnamese(app, client, db, ward, logins, officer):
+    """What a person can type wrong on the programme's pages: each answered 4xx with the field named in
+    Vietnamese (no English, no key, never a 500), and nothing written."""
+    from .helpers import bearer, delivery
+    e = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", json=delivery(), headers=bearer(officer))
+    n = client.post(f"/api/v1/programme/households/{ward.poor}/needs", json={"need_type": "health", "member_id": "m1"},
+                    headers=bearer(officer)).json()["id"]
+    c = client.post("/api/v1/programme/fund/campaigns", json={"name": "Q", "starts_on": "2025-10-01"},
+                    headers=bearer(officer)).json()["id"]
+    e = e.json()["id"]
+    hh = f"/console/programme/households/{ward.poor}"
+    posts = [
+        (hh + "/deliveries", {}, "Loại hỗ trợ: chưa chọn"),
+        (hh + "/deliveries", {"support_type": "housing", "quantity": "abc", "delivered_on": "32/13/2025"},
+         "Ngày hỗ trợ: ngày không hợp lệ (dd/mm/yyyy)"),
+        (hh + "/deliveries", {"support_type": "essentials", "fund": "fund_for_poor", "delivered_on": "01/11/2025",
+                              "amount_vnd": "999999999999999999999"}, "Số tiền: quá lớn"),
+        (hh + "/needs", {}, "Loại nhu cầu: chưa chọn"),
+        (hh + "/needs", {"need_type": "job", "member_id": "m9"}, "Người có nhu cầu: không phải thành viên của hộ"),
+        (hh + "/needs", {"need_type": "job", "member_id": "m1", "noted_on": "01/01/2099"},
+         "Ngày ghi nhận: 01/01/2099 chưa tới"),
+        (f"/console/programme/needs/{n}/close", {"reason": "bored"}, "Lý do đóng: chọn một lý do trong danh sách"),
+        (f"/console/programme/deliveries/{e}/correct", {"reason": "x", "delivered_on": "abc"},
+         "Ngày hỗ trợ: ngày không hợp lệ (dd/mm/yyyy)"),
+        (f"/console/programme/deliveries/{e}/correct", {"quantity": "2"}, "Lý do sửa: chưa nhập"),
+        (f"/console/programme/deliveries/{e}/void", {}, "Lý do hủy: chưa nhập"),
+        ("/console/programme/needs/derive", {"year": "abc"}, "Năm: cần một số"),
+        ("/console/programme/fund/campaigns", {"name": "x", "starts_on": "01/10/2025", "ends_on": "01/09/2025"},
+         "Ngày kết thúc: không hợp lệ hoặc trước ngày bắt đầu"),
+        ("/console/programme/fund/contributions", {"campaign_id": str(c), "donor_name": "B", "amount_vnd": "-5",
+                                                   "received_on": "x"}, "Số tiền: một số nguyên dương (đồng)"),
+        ("/console/programme/targets", {"year": "2025", "target.health_insurance": "150"}, "ngoài khoảng cho phép"),
+    ]
+    gets = [("/console/programme?year=abc", "Năm: cần một số"), ("/console/programme/deliveries?year=1",
+                                                                 "Năm: từ 2000 đến 2100"),
+            ("/console/programme/needs?status=zzz", "Trạng thái: chọn Đang chờ, Đã đóng hoặc Tất cả"),
+            ("/console/programme/households?group=KP99", "Không tìm thấy khu phố KP99"),
+            ("/console/programme/report.xlsx?year=abc", "Năm: cần một số")]
+    counts = lambda: [db.value(f"SELECT COUNT(*) FROM {t}") for t in ("support_entries", "needs", "fund_entries",  # noqa: E731
+                                                                     "fund_campaigns", "programme_targets", "plan_targets")]
+    before = counts()
+    client.cookies.set("rasoat_session", officer)
+    csrf = _csrf(client.get(hh).text)
+    for url, form, said in posts:
+        r = client.post(url, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert 400 <= r.status_code < 500, (url, form, r.status_code)
+        text = visible_text(r.text)
+        assert said in text, (url, form, text[:600])
+        assert not SNAKE.findall(text) and not ISO.findall(text), (url, SNAKE.findall(text), ISO.findall(text))
+        assert " / year" not in text and "open, closed" not in text
+    for url, said in gets:
+        r = client.get(url)
+        assert 400 <= r.status_code < 500 and said in visible_text(r.text), (url, r.status_code)
+    assert counts() == before
