@@ -33,6 +33,10 @@ def test_the_tablet_shows_support_and_needs_offline_and_sends_a_need(client, db,
                        headers=bearer(officer)).status_code == 201
     worker = SyncWorker(lambda: tablet, lambda _p: None)
     assert worker.run_once(tablet).phase == "done"
+    # from here the tablet is offline: its server address answers nothing
+    from tests.live import _free_port
+    online = tablet.get("server_url")
+    tablet.set(server_url=f"http://127.0.0.1:{_free_port()}")
     p = SupportPresenter(tablet, today=lambda: dt.date(2025, 12, 15))
     p.open(ward.poor)
     assert p.received == ["05/11/2025 · Cấp thẻ bảo hiểm y tế · 1 thẻ · Lê Thị Hoa · Trạm Y tế phường"]
@@ -45,7 +49,15 @@ def test_the_tablet_shows_support_and_needs_offline_and_sends_a_need(client, db,
     assert p.add_need("job", "m1", "muốn làm bảo vệ") is True
     assert any("Cần việc làm · Trần Văn Nam · (chờ gửi)" in n for n in p.needs)
     assert len(pending_needs(tablet)) == 1
-    # the next sync sends it; the office sees it as noted by the collaborator; the tablet shows the server's copy
+    # a sync while offline fails and keeps it; nothing reached the office
+    assert worker.run_once(tablet).phase == "error"
+    assert len(pending_needs(tablet)) == 1
+    assert db.value("SELECT COUNT(*) FROM needs WHERE household_id = ? AND need_type = 'job'", (ward.poor,)) == 0
+    p.refresh()
+    assert any("Cần việc làm · Trần Văn Nam · (chờ gửi)" in n for n in p.needs)
+    assert p.received == ["05/11/2025 · Cấp thẻ bảo hiểm y tế · 1 thẻ · Lê Thị Hoa · Trạm Y tế phường"]
+    tablet.set(server_url=online)
+    # back online: the next sync sends it; the office sees it as noted by the collaborator; the tablet shows the server's copy
     assert worker.run_once(tablet).phase == "done"
     assert pending_needs(tablet) == []
     row = db.one("SELECT need_type, member_id, source, note FROM needs WHERE household_id = ? AND need_type = 'job'",
