@@ -15,14 +15,13 @@ rc=$?
 if [ $rc -ne 0 ]; then tail -30 test-output/tablet-screenshots.log >&2; echo "UI tests failed (rc $rc)" >&2; fi
 mkdir -p docs/images
 missing=0
+# Every picture copied here is shown by a guide (tests/office/test_run_script.py checks it).
 for pair in 01-enroll:01-dang-ky-may 02-households:02-danh-sach-ho 04-member-form:03-thanh-vien \
-            05-bad-input:04-nhap-sai 09-sync-done:05-dong-bo \
-            41-calm-fresh-section:06-muc-moi-mo 42-calm-message-after-leaving:07-loi-sau-khi-roi-cau \
+            42-calm-message-after-leaving:04-nhap-sai 09-sync-done:05-dong-bo \
             43-info-devices-none:08-khong-co-phuong-tien 44-member-delete-ask:09-xoa-thanh-vien \
-            45-member-deleted-undo:10-hoan-tac-xoa 51-income-running-line:11-thu-nhap-binh-quan \
-            52-summary-icons:12-ket-qua 46-finished-queued:13-hoan-thanh-cho-gui \
-            47-finished-received:14-hoan-thanh-da-nhan 48-sync-progress:15-dang-dong-bo \
-            49-sync-stopped:16-dung-dong-bo 50-list-sync-states:17-trang-thai-gui \
+            51-income-running-line:11-thu-nhap-binh-quan 52-summary-icons:12-ket-qua \
+            46-finished-queued:13-hoan-thanh-cho-gui 47-finished-received:14-hoan-thanh-da-nhan \
+            48-sync-progress:15-dang-dong-bo 50-list-sync-states:17-trang-thai-gui \
             40-sync-clock-note:18-gio-viet-nam; do
   src="test-output/screens/${pair%%:*}.png"; dst="docs/images/tablet-${pair##*:}.png"
   if [ -f "$src" ]; then cp "$src" "$dst"; echo "$dst"; else echo "missing: $src" >&2; missing=1; fi
