@@ -82,6 +82,15 @@ def check_standard(conn: sqlite3.Connection, standard_id: str) -> str:
     return standard_id
 
 
+# The fields of the process's forms by their Vietnamese labels (an officer reads the message).
+FIELD_VI = {"held_on": "Ngày họp", "posted_on": "Ngày niêm yết", "received_on": "Ngày nhận khiếu nại",
+            "rechecked_on": "Ngày phúc tra", "decision_date": "Ngày quyết định", "location": "Địa điểm",
+            "chair_name": "Người chủ trì", "front_representative": "Đại diện Mặt trận",
+            "secretary_name": "Thư ký", "notes": "Ghi chú", "place": "Nơi niêm yết", "complainant": "Người khiếu nại",
+            "content": "Nội dung khiếu nại", "note": "Ghi chú", "number": "Số quyết định", "signer_name": "Người ký",
+            "signer_title": "Chức vụ người ký", "override_reason": "Lý do vẫn ban hành"}
+
+
 def _date(value: Any, field: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
@@ -89,15 +98,17 @@ def _date(value: Any, field: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ApiError(422, "invalid_date", f"{field} must be a date YYYY-MM-DD",
-                       f"{field} phải là ngày dạng YYYY-MM-DD") from None
+                       f"{FIELD_VI.get(field, 'Ngày')}: cần chọn một ngày hợp lệ (ngày/tháng/năm)") from None
 
 
 def _text(value: Any, field: str, max_len: int = 500, required: bool = False) -> str:
     text = str(value or "").strip()
+    label = FIELD_VI.get(field, "Một trường của trang")
     if required and not text:
-        raise ApiError(422, "required", f"{field} is required", f"Cần nhập {field}")
+        raise ApiError(422, "required", f"{field} is required", f"{label}: cần nhập")
     if len(text) > max_len:
-        raise ApiError(422, "too_long", f"{field} is longer than {max_len}", f"{field} dài quá {max_len} ký tự")
+        raise ApiError(422, "too_long", f"{field} is longer than {max_len}",
+                       f"{label}: dài quá {max_len} ký tự")
     return text
 
 
@@ -338,7 +349,9 @@ def get_posting(db: Database, posting_id: int, with_items: bool = True) -> dict[
         out["counts"][r["list"]] = r["n"]
     if with_items:
         out["lists"] = {k: [] for k in LISTS}
-        for r in db.all("SELECT * FROM posting_items WHERE posting_id = ? ORDER BY seq", (posting_id,)):
+        for r in db.all("SELECT i.*, g.name AS group_name FROM posting_items i "
+                        "LEFT JOIN area_groups g ON g.code = i.group_code WHERE i.posting_id = ? ORDER BY i.seq",
+                        (posting_id,)):
             out["lists"][r["list"]].append(dict(r))
     return out
 

@@ -62,7 +62,9 @@ def test_a_newcomer_sees_work_waiting_on_every_screen(newcomer):
     assert "Lập danh sách họp" in process                                          # households awaiting a meeting
     assert f'/console/process/meetings/{w["meeting_id"]}' in process and f'/console/process/postings/{w["posting_id"]}' in process
     assert "Chờ phúc tra" in process or "Chưa phúc tra" in process or "chưa phúc tra" in process   # a complaint
-    assert _count(get(f"/console/process/postings/{w['posting_id']}"), r"<tr>\s*<td>\d+</td>") >= 1
+    posting = get(f"/console/process/postings/{w['posting_id']}")
+    assert _count(posting, r"<tr>\s*<td>\d+</td>") >= 1
+    assert "<td>Khu phố 1 (Bãi Cháy cũ)</td>" in posting and "<td>KP01</td>" not in posting   # groups by name
     assert "Đang mở" in get("/console/cycle")                                       # the round in progress
     assert _count(get("/console/cycle/eligibility"), r'href="/console/households/') >= 1
     assert _count(get("/console/cycle/low-income"), r"/reidentify") >= 1            # requests identified

@@ -94,3 +94,15 @@ def test_the_english_page_names_the_field_in_english(office, as_role):
     role, url, data, field, _, _ = _forms(world)["group"]
     r = _post(client, url, {**data, field: "Khu\u202ephố"})
     assert r.status_code == 422 and "Name: holds a control or text-direction character" in r.text
+
+
+def test_a_process_form_names_a_bad_or_missing_field_by_its_label(office, as_role):
+    app, world = office
+    role, url, data, _, _, _ = _forms(world)["complaint"]
+    client = as_role[role]
+    r = _post(client, url, {**data, "complainant": "Bà Hoa", "received_on": "hôm qua"})
+    assert r.status_code == 422 and "Ngày nhận khiếu nại: cần chọn một ngày hợp lệ (ngày/tháng/năm)" in r.text
+    r = _post(client, url, {**data, "complainant": "  "})
+    assert r.status_code == 422 and "Người khiếu nại: cần nhập" in r.text
+    for page in (r.text,):
+        assert "received_on" not in page and "complainant" not in page.split("<main", 1)[1].split('name="', 1)[0]
