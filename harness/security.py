@@ -159,7 +159,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/programme/partners"): "admin", ("POST", "/api/v1/programme/partners"): "admin",
     **{("GET", f"/console/programme{p}"): "console-viewer" for p in (
         "", "/households", "/households/{household_id}", "/deliveries", "/needs", "/fund", "/fund/summary",
-        "/targets", "/report", "/report.xlsx")},
+        "/targets", "/report", "/report.xlsx", "/evidence/{sha256}")},
     **{("POST", f"/console/programme{p}"): "console-officer" for p in (
         "/households/{household_id}/deliveries", "/households/{household_id}/needs", "/needs/{need_id}/close",
         "/deliveries/{entry_id}/correct", "/deliveries/{entry_id}/void", "/needs/derive", "/fund/campaigns",
@@ -177,7 +177,8 @@ PARTNER_ALLOWED: set[tuple[str, str]] = {
         "households/{household_id}/deliveries", "deliveries/{entry_id}/correct", "deliveries/{entry_id}/void",
         "households/{household_id}/needs", "needs/{need_id}/close")),
     *(("GET", f"/console/programme{p}") for p in (
-        "", "/households", "/households/{household_id}", "/deliveries", "/needs", "/fund/summary", "/targets")),
+        "", "/households", "/households/{household_id}", "/deliveries", "/needs", "/fund/summary", "/targets",
+        "/evidence/{sha256}")),
     *(("POST", f"/console/programme{p}") for p in (
         "/households/{household_id}/deliveries", "/households/{household_id}/needs", "/needs/{need_id}/close",
         "/deliveries/{entry_id}/correct", "/deliveries/{entry_id}/void")),

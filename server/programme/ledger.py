@@ -54,8 +54,10 @@ def _campaign_ok(conn: sqlite3.Connection, campaign_id: int | None) -> None:
                          "message_en": "no such campaign"}])
 
 
-def _evidence_ok(conn: sqlite3.Connection, sha256: str | None) -> None:
-    if sha256 and conn.execute("SELECT 1 FROM support_evidence WHERE sha256 = ?", (sha256,)).fetchone() is None:
+def _evidence_ok(conn: sqlite3.Connection, sha256: str | None, scope: Scope | None = None) -> None:
+    from .evidence import may_name
+    if sha256 and (conn.execute("SELECT 1 FROM support_evidence WHERE sha256 = ?", (sha256,)).fetchone() is None
+                   or (scope is not None and not may_name(conn, scope, sha256))):   # another body's: as if absent
         raise ApiError(404, "evidence_not_found", "evidence_sha256: no photo stored with that hash",
                        "Ảnh chứng từ: chưa được tải lên", [{"field": "evidence_sha256", "code": "unknown_evidence",
                                                             "message_vi": "Ảnh chứng từ: chưa được tải lên",
@@ -125,7 +127,7 @@ def record(db: Database, scope: Scope, household_id: str, payload: dict[str, Any
            "recorded_by": scope.user_id, "recorded_at": stamp, "evidence_sha256": payload.get("evidence_sha256") or None}
     with db.write() as w:
         _campaign_ok(w, row["campaign_id"])
-        _evidence_ok(w, row["evidence_sha256"])
+        _evidence_ok(w, row["evidence_sha256"], scope)
         if row["fund"] == FUND:
             _check_fund(w, row["amount_vnd"])
         # a first delivery is its own chain's root: its id is taken in advance (writers are serialised
@@ -210,7 +212,7 @@ def correct(db: Database, scope: Scope, entry_id: int, payload: dict[str, Any], 
            "evidence_sha256": payload.get("evidence_sha256", old["evidence_sha256"])}
     with db.write() as w:
         _campaign_ok(w, row["campaign_id"])
-        _evidence_ok(w, row["evidence_sha256"])
+        _evidence_ok(w, row["evidence_sha256"] if row["evidence_sha256"] != old["evidence_sha256"] else None, scope)
         if row["fund"] == FUND:
             _check_fund(w, row["amount_vnd"], released=old["amount_vnd"] or 0 if old["fund"] == FUND else 0)
         try:

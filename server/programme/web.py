@@ -157,13 +157,30 @@ def _form_dict(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 DELIVERY_FIELDS = ("support_type", "delivered_on", "quantity", "amount_vnd", "fund", "member_id", "campaign_id",
-                   "evidence_no", "note")
+                   "evidence_no", "evidence_sha256", "note")
+
+
+async def _evidence_photo(request: Request, raw: Any, scope: Scope) -> str | None:
+    """The SHA-256 of the photo attached to the form (kept now: the same bytes are kept once), or None."""
+    from ..console.web import get_settings
+    from . import evidence
+    upload = raw.get("evidence_photo")
+    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+        return None
+    settings = get_settings(request)
+    data = await upload.read(settings.max_attachment_bytes + 1)
+    return evidence.save(get_db(request), evidence.root_dir(settings.data_dir), data, upload.content_type or "",
+                         settings.max_attachment_bytes, scope, get_now(request))
 
 
 @router.post(BASE + "/households/{household_id}/deliveries")
 async def deliver(request: Request, household_id: str, scope: ScopePost) -> Response:
-    form = _form_dict(await form_data(request), DELIVERY_FIELDS)
+    raw = await form_data(request)
+    form = _form_dict(raw, DELIVERY_FIELDS)
     try:
+        if scope.may_write_body(eligible.catalogue().types.get(form.get("support_type") or "", {}).get("body", "")):
+            # only for a type it may record; a photo sent with a form that was refused comes back as a hidden field
+            form["evidence_sha256"] = await _evidence_photo(request, raw, scope) or form.get("evidence_sha256")
         e = ledger.record(get_db(request), scope, household_id, form, get_now(request))
     except ApiError as exc:
         if exc.status in (404,):
@@ -175,6 +192,16 @@ async def deliver(request: Request, household_id: str, scope: ScopePost) -> Resp
     if e["closed_needs"]:
         msg += f"; đã đóng {len(e['closed_needs'])} nhu cầu"
     return redirect(f"{BASE}/households/{household_id}", msg)
+
+
+@router.get(BASE + "/evidence/{sha256}")
+def evidence_photo(request: Request, sha256: str, scope: ScopePage) -> Response:
+    from starlette.responses import FileResponse
+
+    from ..console.web import get_settings
+    from . import evidence
+    path, ctype = evidence.readable(get_db(request), evidence.root_dir(get_settings(request).data_dir), scope, sha256)
+    return FileResponse(path, media_type=ctype, headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.post(BASE + "/households/{household_id}/needs")

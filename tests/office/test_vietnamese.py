@@ -20,7 +20,7 @@ from tests.vn_check import page_text, problems
 NOT_PAGES = {"/console/static/{name}", "/console/process/print.js", "/console/lang",
              "/console/attachments/{sha256}", "/console/attachments/{sha256}/thumb", "/console",
              "/console/reports/download/{report_id}", "/console/reports/workbook.xlsx", "/console/cycle/eligibility.xlsx",
-             "/console/programme/report.xlsx"}
+             "/console/programme/report.xlsx", "/console/programme/evidence/{sha256}"}
 
 
 def console_get_routes(app: Any) -> list[str]:

@@ -58,7 +58,22 @@ def world(app, client, ward, partners, officer) -> dict[str, Any]:
         return r.json()["id"]
 
     base = f"/api/v1/programme/households/{ward.poor}"
+    # the health station's card with an evidence photo (sent with the console's form)
+    import io
+
+    from PIL import Image
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 60)).save(photo, "JPEG")
+    client.cookies.set("rasoat_session", partners["health_station"])
+    page = client.get(f"/console/programme/households/{ward.poor}").text
+    r = client.post(f"/console/programme/households/{ward.poor}/deliveries", follow_redirects=False, data={
+        "csrf_token": page.split('name="csrf_token" value="')[1].split('"')[0], "support_type": "health_insurance_card",
+        "delivered_on": "05/11/2025", "quantity": "1", "fund": "state_budget", "member_id": "m2"},
+        files={"evidence_photo": ("bien-nhan.jpg", photo.getvalue(), "image/jpeg")})
+    assert r.status_code == 303, r.text[:300]
+    client.cookies.clear()
     ids = {"entries": [post(base + "/deliveries", delivery()) for _ in range(4)],
+           "photo": app.state.db.value("SELECT evidence_sha256 FROM support_entries WHERE evidence_sha256 IS NOT NULL"),
            "needs": [post(base + "/needs", {"need_type": "health", "member_id": f"m{i}"}) for i in (1, 2, 3)]}
     ids["campaign"] = post("/api/v1/programme/fund/campaigns", {"name": "Quỹ 2025", "starts_on": "2025-10-01"})
     ids["gifts"] = [post("/api/v1/programme/fund/contributions", {
@@ -178,6 +193,8 @@ def _rows(ward, ids) -> list[tuple[str, str, str, Any, dict[str, set[str]]]]:
         ("POST", f"{con}/targets", f"{con}/targets", {"year": "2025", "target.health_insurance": "95"}, who(OFFICE)),
         ("GET", f"{con}/report", f"{con}/report?year=2025", None, who(USERS)),
         ("GET", f"{con}/report.xlsx", f"{con}/report.xlsx?year=2025", None, who(USERS)),
+        ("GET", f"{con}/evidence/{{sha256}}", f"{con}/evidence/{ids['photo']}", None,
+         who(USERS + ("p_health",), hidden=("p_front", "p_group"))),
     ]
     return rows
 
