@@ -81,9 +81,14 @@ def test_each_programme_page_shows_its_job_in_the_demo(demo, tmp_path):
                  "/console/programme/needs?status=open": "Đang chờ", "/console/programme/fund": "Số dư",
                  "/console/programme/fund/summary": "CÔNG KHAI THU, CHI", "/console/programme/targets": "Chỉ tiêu",
                  "/console/programme/report": "BÁO CÁO KẾT QUẢ", "/console/programme/households": "Thuộc diện"}
+        from tests.vn_check import page_text, problems
+        hid = app.state.db.value("SELECT household_id FROM support_current GROUP BY household_id "
+                                 "ORDER BY COUNT(DISTINCT body_id) DESC, household_id LIMIT 1")
+        pages[f"/console/programme/households/{hid}"] = "Đã được hỗ trợ"
         for url, text in pages.items():
             r = client.get(url)
             assert r.status_code == 200 and text in r.text, url
+            assert problems(page_text(r.text), url) == []             # Vietnamese only: no key, ISO date, English
         closed = client.get("/console/programme/needs?status=closed").text
         assert "Hộ đã chuyển đi" in closed or "Hộ không còn nhu cầu / từ chối" in closed
         report = client.get(f"/console/programme/report?year={year}")
@@ -100,5 +105,9 @@ def test_each_programme_page_shows_its_job_in_the_demo(demo, tmp_path):
         assert login("tramyte", PARTNER_PASSWORD) == "/console/programme"
         own = client.get("/console/programme/deliveries").text
         assert "Cấp thẻ bảo hiểm y tế" in own and "Tặng đồ dùng thiết yếu" not in own
+        for url in ("/console/programme", "/console/programme/households", "/console/programme/needs",
+                    f"/console/programme/households/{hid}", "/console/programme/targets"):
+            r = client.get(url)
+            assert r.status_code == 200 and problems(page_text(r.text), url) == [], url
     finally:
         app.state.db.close()
