@@ -1022,6 +1022,10 @@ class SyncPresenter(Presenter):
         if p.get("phase") == "done":
             return 1.0
         total = p.get("total") or 0
+        size = p.get("photo_bytes_total") or 0
+        if size:                       # photos go first: they fill the bar's first part by their bytes
+            photos = min(1.0, (p.get("photo_bytes") or 0) / size)
+            return (photos + (p.get("done", 0) / total if total else 0.0)) / (2 if total else 1)
         return (p.get("done", 0) / total) if total else (0.5 if self.running else 0.0)
 
     def retry(self) -> None:

@@ -223,6 +223,9 @@ def test_sync_state_words_and_progress_line(store, coll):
     p.progress = {"phase": "push", "total": 4, "done": 1, "photos_total": 2, "photos_sent": 1,
                   "photo_bytes": 500_000, "photo_bytes_total": 1_500_000, "started_at": 1000.0, "finished_at": 0}
     assert p.progress_line(now=1075.0) == "Phiếu: 1/4 · Ảnh: 1/2 (500 kB / 1,5 MB) · Thời gian: 1:15"
+    assert p.fraction() == (500_000 / 1_500_000 + 1 / 4) / 2          # photo bytes count on the bar too
+    p.progress = dict(p.progress, photo_bytes_total=0, photos_total=0)
+    assert p.fraction() == 1 / 4
 
 
 def test_income_lines_follow_the_typed_income_and_each_standard(store, coll):

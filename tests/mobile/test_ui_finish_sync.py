@@ -143,6 +143,8 @@ async def test_finishing_says_where_the_form_is_and_sync_can_be_watched_and_stop
     assert size > 100_000
     assert "kB / " in progress.text or "MB / " in progress.text
     assert "Thời gian: 0:" in progress.text
+    bar = app.sm.get_screen("sync").ids.sync_progress
+    assert bar.value == pytest.approx(0.5)                  # the photo's bytes are in, no record yet
     cancel = find(app.root, "sync:cancel")
     assert not cancel.disabled and cancel.text.startswith("Dừng đồng bộ")
     await screenshot(app, "48-sync-progress")
