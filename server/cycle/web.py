@@ -25,9 +25,28 @@ router = make_router()
 BASE = PREFIX + "/cycle"
 add_template_dir(Path(__file__).parent / "templates")
 i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Chỉ tiêu kế hoạch",
-                          "hh.confirmations": "Xác nhận theo phần", "hh.lifecycle": "Biến động hộ"},
+                          "hh.confirmations": "Xác nhận theo phần", "hh.lifecycle": "Biến động hộ",
+                          # what the cycle's forms did (flash messages)
+                          "cycle.opened": "Đã mở đợt {label_vi}", "cycle.closed": "Đã kết thúc đợt {label_vi}",
+                          "cycle.opened_preloaded": "Đã mở đợt {label_vi}; nạp sẵn {n} hộ từ kỳ trước",
+                          "cycle.standards_set": "Đợt {label_vi} áp dụng: {names_vi}",
+                          "cycle.preloaded": "Đã nạp sẵn {n} hộ từ kỳ trước",
+                          "cycle.imported": "Đã nhập {rows} dòng: {new} hộ mới, {status_rows} dòng tình trạng",
+                          "cycle.targets_saved": "Đã lưu {n} chỉ tiêu",
+                          "cycle.targets_unchanged": "Không có chỉ tiêu nào thay đổi",
+                          "cycle.credit_recorded": "Đã ghi nhận đề nghị vay vốn",
+                          "cycle.identified": "{worker}: {outcome_vi}"},
                    "en": {"nav.cycle": "Review rounds", "dash.targets": "Plan targets",
-                          "hh.confirmations": "Section confirmations", "hh.lifecycle": "Household changes"}})
+                          "hh.confirmations": "Section confirmations", "hh.lifecycle": "Household changes",
+                          "cycle.opened": "Opened the {label_en}", "cycle.closed": "Closed the {label_en}",
+                          "cycle.opened_preloaded": "Opened the {label_en}; {n} households preloaded from last round",
+                          "cycle.standards_set": "The {label_en} applies: {names_en}",
+                          "cycle.preloaded": "{n} households preloaded from last round",
+                          "cycle.imported": "Imported {rows} rows: {new} new households, {status_rows} status rows",
+                          "cycle.targets_saved": "{n} targets saved",
+                          "cycle.targets_unchanged": "No target changed",
+                          "cycle.credit_recorded": "Policy credit request recorded",
+                          "cycle.identified": "{worker}: {outcome_en}"}})
 add_nav_item(BASE, "nav.cycle", "viewer", "main")
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "rasoat-register-uploads"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -64,31 +83,32 @@ async def open_round(request: Request, user: OfficerPost) -> Response:
     std = form.getlist("standards")
     r = rounds.open_round(get_db(request), kind, year, std, get_now(request), month=month, note=form.get("note") or "",
                           user_id=user.id)
-    msg = f"Đã mở đợt {r['label_vi']}"
+    labels = {"label_vi": r["label_vi"], "label_en": r["label_en"]}
     if form.get("preload_previous"):
         res = carry.carry_forward(get_db(request), r["id"], get_now(request), user.id)
-        msg += f"; nạp sẵn {res['accepted']} hộ từ kỳ trước"
-    return redirect(BASE, msg)
+        return redirect(BASE, "cycle.opened_preloaded", n=res["accepted"], **labels)
+    return redirect(BASE, "cycle.opened", **labels)
 
 
 @router.post(BASE + "/rounds/{round_id}/standards")
 async def round_standards(request: Request, round_id: int, user: OfficerPost) -> Response:
     form = await form_data(request)
     r = rounds.set_standards(get_db(request), round_id, form.getlist("standards"), get_now(request), user.id)
-    names = ", ".join(d["short_name"]["vi"] for d in r["standard_details"])
-    return redirect(BASE, f"Đợt {r['label_vi']} áp dụng: {names}")
+    return redirect(BASE, "cycle.standards_set", label_vi=r["label_vi"], label_en=r["label_en"],
+                    names_vi=", ".join(d["short_name"]["vi"] for d in r["standard_details"]),
+                    names_en=", ".join(d["short_name"]["en"] for d in r["standard_details"]))
 
 
 @router.post(BASE + "/rounds/{round_id}/close")
 async def close_round(request: Request, round_id: int, user: OfficerPost) -> Response:
     r = rounds.close_round(get_db(request), round_id, get_now(request), user.id)
-    return redirect(BASE, f"Đã kết thúc đợt {r['label_vi']}")
+    return redirect(BASE, "cycle.closed", label_vi=r["label_vi"], label_en=r["label_en"])
 
 
 @router.post(BASE + "/rounds/{round_id}/preload")
 async def preload_round(request: Request, round_id: int, user: OfficerPost) -> Response:
     res = carry.carry_forward(get_db(request), round_id, get_now(request), user.id)
-    return redirect(BASE, f"Đã nạp sẵn {res['accepted']} hộ từ kỳ trước")
+    return redirect(BASE, "cycle.preloaded", n=res["accepted"])
 
 
 # --- register import ----------------------------------------------------------------------------
@@ -182,8 +202,8 @@ async def _register_confirm(request: Request, user: Any, form: Any) -> Response:
                       file_name=form.get("file_name"), **_register_ctx())
     from ..reports.background import wake_after_bulk_load
     wake_after_bulk_load(request.app.state)
-    return redirect(BASE + "/register", f"Đã nhập {report['rows']} dòng: {report['new_households']} hộ mới, "
-                                        f"{report['status_rows_added']} dòng tình trạng")
+    return redirect(BASE + "/register", "cycle.imported", rows=report["rows"], new=report["new_households"],
+                    status_rows=report["status_rows_added"])
 
 
 # --- eligibility --------------------------------------------------------------------------------
@@ -257,7 +277,7 @@ async def save_targets(request: Request, user: OfficerPost) -> Response:
     notes = {k[len("note:"):]: v for k, v in form.multi_items() if k.startswith("note:")}
     n = plan_targets.save(get_db(request), user.id, year, std, values, notes, get_now(request))
     return redirect(f"{BASE}/targets?round={year}&standard={std}",
-                    f"Đã lưu {n} chỉ tiêu" if n else "Không có chỉ tiêu nào thay đổi")
+                    "cycle.targets_saved" if n else "cycle.targets_unchanged", n=n)
 
 
 @router.post(BASE + "/credit")
@@ -266,7 +286,7 @@ async def credit(request: Request, user: OfficerPost) -> Response:
     targets.add_credit(get_db(request), str(form.get("household_id") or ""), str(form.get("requested_on") or ""),
                        get_now(request), form.get("received_on") or None,
                        _int(form.get("amount"), "amount", required=False), str(form.get("note") or ""), user.id)
-    return redirect(BASE + "/targets", "Đã ghi nhận đề nghị vay vốn")
+    return redirect(BASE + "/targets", "cycle.credit_recorded")
 
 
 # --- low-income workers (Decree 30/2025/NĐ-CP) ---------------------------------------------------
@@ -299,8 +319,8 @@ async def low_income_request(request: Request, user: OfficerPost) -> Response:
     r = low_income.record_request(get_db(request), hid, str(form.get("member_id") or ""),
                                   str(form.get("requested_by") or ""), str(form.get("requested_on") or ""),
                                   get_now(request), str(form.get("note") or ""), user.id)
-    return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}",
-                    f"{r['worker_name']}: {r['outcome_vi']}")
+    return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}", "cycle.identified",
+                    worker=r["worker_name"], outcome_vi=r["outcome_vi"], outcome_en=r["outcome_en"])
 
 
 @router.post(BASE + "/low-income/{request_id}/reidentify")
@@ -308,4 +328,5 @@ async def low_income_reidentify(request: Request, request_id: int, user: Officer
     from . import low_income
 
     r = low_income.reidentify(get_db(request), request_id, get_now(request), user.id)
-    return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}", f"{r['worker_name']}: {r['outcome_vi']}")
+    return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}", "cycle.identified",
+                    worker=r["worker_name"], outcome_vi=r["outcome_vi"], outcome_en=r["outcome_en"])

@@ -87,3 +87,17 @@ def test_the_register_problems_name_columns_in_english(office, as_role, tmp_path
                     files={"file": ("bad.xlsx", _files(tmp_path)["bad"])})
     text = page_text(r.text)
     assert "Head's full name is missing" in text and "head_name" not in text
+
+
+@pytest.mark.parametrize("lang, said", [("vi", "Đã kết thúc đợt rà soát định kỳ năm 2026"),
+                                        ("en", "Closed the periodic review 2026")])
+def test_what_a_cycle_form_did_is_said_in_the_readers_language(office, as_role, lang, said):
+    app, _ = office
+    client = as_role["officer"]
+    client.cookies.set("rasoat_lang", lang)
+    rid = app.state.db.value("SELECT id FROM review_rounds WHERE status = 'open'")
+    r = client.post(f"/console/cycle/rounds/{rid}/close", data={"csrf_token": csrf_of(client, "/console/cycle")})
+    assert r.status_code == 303
+    page = page_text(client.get(r.headers["location"]).text)
+    assert said in page
+    assert not problems(page, f"{lang} after closing", lang=lang)
