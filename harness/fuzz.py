@@ -137,6 +137,14 @@ def _valid_contribution(case: Any) -> None:
         _clamp_day(b, "received_on")
 
 
+def _valid_evidence(case: Any) -> None:
+    """An evidence photo is an image of the type it is sent as: a positive case sends a small real JPEG."""
+    case.body = _photo(repr(sorted((case.query or {}).items())) + "evidence")
+    case.media_type = "image/jpeg"
+    if case.headers:
+        case.headers.pop("Content-Type", None)
+
+
 def _valid_partner(case: Any) -> None:
     """A residential group's account names its group; other bodies' accounts name none."""
     b = case.body if isinstance(case.body, dict) else None
@@ -155,7 +163,8 @@ FIXUPS = {("PUT", "/api/v1/attachments/{sha256}"): _valid_upload,
           ("POST", "/api/v1/process/meetings/{meeting_id}/votes"): _valid_votes,
           ("POST", "/api/v1/programme/fund/campaigns"): _valid_campaign,
           ("POST", "/api/v1/programme/fund/contributions"): _valid_contribution,
-          ("POST", "/api/v1/programme/partners"): _valid_partner}
+          ("POST", "/api/v1/programme/partners"): _valid_partner,
+          ("POST", "/api/v1/programme/evidence"): _valid_evidence}
 
 
 PARTNER_SCOPE = "/api/v1/programme/"      # what a partner identity is fuzzed on (the rest is a 403: security)

@@ -155,6 +155,7 @@ ROUTES: dict[tuple[str, str], str] = {
         "households/{household_id}/needs", "needs/{need_id}/close", "needs/derive", "fund/campaigns",
         "fund/contributions", "fund/contributions/{entry_id}/correct", "fund/contributions/{entry_id}/void")},
     ("PUT", "/api/v1/programme/targets/{year}"): "officer",
+    ("POST", "/api/v1/programme/evidence"): "officer", ("GET", "/api/v1/programme/evidence/{sha256}"): "viewer",
     ("POST", "/api/v1/programme/device/needs"): "device",
     ("GET", "/api/v1/programme/partners"): "admin", ("POST", "/api/v1/programme/partners"): "admin",
     **{("GET", f"/console/programme{p}"): "console-viewer" for p in (
@@ -175,7 +176,8 @@ PARTNER_ALLOWED: set[tuple[str, str]] = {
         "fund/summary", "targets")),
     *(("POST", f"/api/v1/programme/{p}") for p in (
         "households/{household_id}/deliveries", "deliveries/{entry_id}/correct", "deliveries/{entry_id}/void",
-        "households/{household_id}/needs", "needs/{need_id}/close")),
+        "households/{household_id}/needs", "needs/{need_id}/close", "evidence")),
+    ("GET", "/api/v1/programme/evidence/{sha256}"),
     *(("GET", f"/console/programme{p}") for p in (
         "", "/households", "/households/{household_id}", "/deliveries", "/needs", "/fund/summary", "/targets",
         "/evidence/{sha256}")),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..api.deps import DbDep, DeviceDep, NowDep, ok
+from ..api.deps import DbDep, DeviceDep, NowDep, SettingsDep, ok
 from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
@@ -255,6 +255,41 @@ def derive(body: DeriveRequest, scope: OfficeDep, db: DbDep, now: NowDep):
 def device_needs(body: DeviceNeedsRequest, device: DeviceDep, db: DbDep, now: NowDep):
     from shared import wire
     return ok({"protocol": wire.PROTOCOL_VERSION, "results": needs.record_from_device(db, device, body.needs, now)})
+
+
+# --- evidence photos ---------------------------------------------------------------------------------
+
+_EVIDENCE_BODY = {"requestBody": {"required": True, "description": "The photo's bytes: a JPEG, PNG or WebP image "
+                                  "as its Content-Type says (at most the server's attachment size)",
+                                  "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                              for t in ("image/jpeg", "image/png", "image/webp")}}}
+
+
+@router.post("/evidence", status_code=201, openapi_extra=_EVIDENCE_BODY,
+             summary="Store an evidence photo (the body is the image); name its sha256 on a delivery")
+async def evidence_upload(request: Request, scope: WriterDep, db: DbDep, now: NowDep, settings: SettingsDep):
+    from starlette.concurrency import run_in_threadpool
+
+    from ..api.body import read_bounded
+    from . import evidence
+    limit = settings.max_attachment_bytes
+    data = await read_bounded(request, limit, ApiError(
+        413, "attachment_too_large", f"An evidence photo may have at most {limit} bytes",
+        f"Ảnh chứng từ quá lớn: tối đa {limit // 1024:,} KB".replace(",", ".")))
+    sha = await run_in_threadpool(evidence.save, db, evidence.root_dir(settings.data_dir), data,
+                                  request.headers.get("content-type", ""), limit, scope, now)
+    return ok({"sha256": sha, "size": len(data)}, 201)
+
+
+@router.get("/evidence/{sha256}", summary="An evidence photo (office users; a partner: its own body's entries')",
+            responses={200: {"content": {t: {} for t in ("image/jpeg", "image/png", "image/webp")}}})
+def evidence_read(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], scope: ReaderDep, db: DbDep,
+                  settings: SettingsDep):
+    from starlette.responses import FileResponse
+
+    from . import evidence
+    path, ctype = evidence.readable(db, evidence.root_dir(settings.data_dir), scope, sha256)
+    return FileResponse(path, media_type=ctype, headers={"Cache-Control": "private, max-age=86400"})
 
 
 # --- the Fund for the Poor ----------------------------------------------------------------------------

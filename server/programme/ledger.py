@@ -139,7 +139,8 @@ def record(db: Database, scope: Scope, household_id: str, payload: dict[str, Any
         audit.record(w, stamp, "user", scope.user_id, "support.deliver", "household", household_id,
                      {"entry": entry_id, "type": row["support_type"], "body": row["body_id"],
                       "on": row["delivered_on"], "quantity": row["quantity"], "amount": row["amount_vnd"],
-                      "fund": row["fund"], "closed_needs": closed, "basis": why})
+                      "fund": row["fund"], "evidence": row["evidence_no"], "photo": row["evidence_sha256"],
+                      "closed_needs": closed, "basis": why})
         tablet.publish(w, household_id, stamp)
     return {**get(db.conn, entry_id), "closed_needs": closed}
 

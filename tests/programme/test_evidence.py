@@ -88,3 +88,34 @@ def test_an_evidence_photo_with_the_delivery_form(app, client, db, ward, partner
     fix = client.post(f"/api/v1/programme/deliveries/{entry['id']}/correct", headers=bearer(hs),
                       json={"evidence_no": "QĐ 42/QĐ-TYT", "reason": "sai số"})
     assert fix.status_code == 201 and fix.json()["evidence_sha256"] == sha
+
+
+def test_an_evidence_photo_through_the_api(client, db, ward, partners, viewer):
+    hs, front = partners["health_station"], partners["fatherland_front"]
+    photo = _jpeg((20, 90, 200))
+    r = client.post("/api/v1/programme/evidence", content=photo,
+                    headers={**bearer(hs), "Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.text
+    sha = r.json()["sha256"]
+    assert sha == hashlib.sha256(photo).hexdigest() and r.json()["size"] == len(photo)
+    # not an image, the wrong type, too large: refused with the error envelope, nothing kept
+    for content, ctype, status in ((b"hello", "image/jpeg", 422), (photo, "text/plain", 415),
+                                   (photo, "image/png", 422)):
+        bad = client.post("/api/v1/programme/evidence", content=content,
+                          headers={**bearer(hs), "Content-Type": ctype})
+        assert bad.status_code == status, (ctype, bad.text)
+        assert bad.json()["error"]["message_vi"].startswith("Ảnh chứng từ")
+    assert db.value("SELECT COUNT(*) FROM support_evidence") == 1
+    # named on the health station's delivery; read by the office and the body, not by another body
+    d = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(hs),
+                    json=delivery(evidence_sha256=sha))
+    assert d.status_code == 201 and d.json()["evidence_sha256"] == sha
+    for token, want in ((hs, 200), (viewer, 200), (front, 404)):
+        got = client.get(f"/api/v1/programme/evidence/{sha}", headers=bearer(token))
+        assert got.status_code == want, got.text[:200]
+        if want == 200:
+            assert got.content == photo and got.headers["content-type"] == "image/jpeg"
+    # the front stores its own and cannot name the health station's
+    r = client.post(f"/api/v1/programme/households/{ward.poor}/deliveries", headers=bearer(front), json=delivery(
+        support_type="housing", member_id=None, amount_vnd=10_000_000, fund="socialised", evidence_sha256=sha))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "evidence_not_found"

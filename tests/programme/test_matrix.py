@@ -156,6 +156,10 @@ def _rows(ward, ids) -> list[tuple[str, str, str, Any, dict[str, set[str]]]]:
         ("PUT", f"{api}/targets/{{year}}", f"{api}/targets/2025", {"values": {"health_insurance": 95}}, who(OFFICE)),
         ("GET", f"{api}/report", f"{api}/report?year=2025", None, who(USERS)),
         ("GET", f"{api}/report.xlsx", f"{api}/report.xlsx?year=2025", None, who(USERS)),
+        # evidence photos: any body may store one (a JSON body is refused as 415, past the access check)
+        ("POST", f"{api}/evidence", f"{api}/evidence", {}, who(OFFICE + PARTNERS)),
+        ("GET", f"{api}/evidence/{{sha256}}", f"{api}/evidence/{ids['photo']}", None,
+         who(USERS + ("p_health",), hidden=("p_front", "p_group"))),
         # the console's pages and forms
         ("GET", con, con, None, who(READ_ALL)),
         ("GET", f"{con}/households", f"{con}/households", None, who(READ_ALL)),
