@@ -4,8 +4,11 @@ record lacks the house number), is linked automatically when nothing else compet
 record in the other's round — and not when another record does (issue 19)."""
 from __future__ import annotations
 
+import dataclasses
+
 from server.dedup import AUTO, run_batch
 from server.dedup.decide import REVIEW
+from server.dedup.model import default_model
 
 from .helpers import house, person
 
@@ -85,9 +88,6 @@ def _register_ward_model():
     """The default model with a larger prior (λ 0.5), so that a head change at the same house, with
     nothing else shared, scores in the review band (p ≥ 0.80), as EM puts it on register-shaped
     wards; with the default's λ it scores below and is no candidate at all."""
-    import dataclasses
-
-    from server.dedup.defaults import default_model
     return dataclasses.replace(default_model(), lam=0.5)
 
 
