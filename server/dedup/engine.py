@@ -208,20 +208,23 @@ def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
     household in the other's round (a same-head pair in the review or auto band): the old head's own
     household is still there, so the other is a split-off or a neighbour, not its successor; the
     new head's household was already there, so it is that one's successor (in place: band review,
-    reason ``head_still_heads``)."""
-    heads: set[tuple[str, int]] = set()
+    reason ``head_still_heads``). Only a same-head pair scoring at least as high as the head change
+    counts: a weaker one is more likely a namesake at another house (on the tuning set A-register,
+    every head change this rule held back because of a weaker same-head pair was true)."""
+    heads: dict[tuple[str, int], float] = {}       # (record, other round) -> best same-head probability
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb or len(link.gamma) <= F_HEAD:
             continue
         if link.gamma[F_HEAD] in HEAD_AGREES:
-            heads.add((link.a, rb))
-            heads.add((link.b, ra))
+            for key in ((link.a, rb), (link.b, ra)):
+                heads[key] = max(heads.get(key, 0.0), link.probability)
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb or len(link.gamma) <= F_HEAD or link.gamma[F_HEAD] not in HEADS_DIFFER:
             continue
-        if (link.a, rb) in heads or (link.b, ra) in heads:
+        # A same-head pair weaker than the head change itself is more likely a namesake elsewhere.
+        if max(heads.get((link.a, rb), -1.0), heads.get((link.b, ra), -1.0)) >= link.probability:
             if link.band == AUTO:
                 link.band = REVIEW
             link.reasons = tuple(r for r in link.reasons if r != "head_change_explained") + ("head_still_heads",)

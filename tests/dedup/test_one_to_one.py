@@ -109,3 +109,23 @@ def test_another_household_at_the_house_keeps_an_unexplained_head_change_for_a_p
     result = run_batch(docs, model=_register_ward_model())
     link = _pair(result, "h25", "h26")
     assert link.band == REVIEW and "only_household_at_the_house" not in link.reasons
+
+
+def test_a_weaker_namesake_elsewhere_does_not_hold_back_a_head_change():
+    """The 2025 head's wife heads the household in 2026 (same house, same phone); a man of the old
+    head's name and birth year heads a household at another house in 2026 — a namesake, whose pair
+    with the old head scores far below the head change: it does not count as the old head still
+    heading a household."""
+    def row(hid, name, year, sex, count, round_, number="98", street="Hoàng Quốc Việt", phone="0987170304"):
+        doc = house(hid, [person(name, "head", year, sex)], number=number, street=street, phone=phone, year=round_)
+        doc["member_count"] = count
+        return doc
+    docs = [row("a25", "Tạ Ngọc Huy", 1992, "male", 5, 2025),
+            row("a26", "Phạm Thu Nhung", 1996, "female", 4, 2026),
+            row("n26", "TA NGOC HUY", 1992, "male", 5, 2026, number="7", street="Trần Phú", phone=None)]
+    result = run_batch(docs)
+    namesake = _pair(result, "a25", "n26")
+    change = _pair(result, "a25", "a26")
+    assert namesake.probability < change.probability
+    assert "head_still_heads" not in change.reasons
+    assert result.cluster_of["a25"] == result.cluster_of["a26"] != result.cluster_of["n26"]
