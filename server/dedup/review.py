@@ -271,34 +271,43 @@ def _other_rounds(conn: sqlite3.Connection, rid: str, exclude: str) -> set[int]:
     return {r for r in _rounds(conn, others).values() if r is not None} if others else set()
 
 
-def _heads_elsewhere(conn: sqlite3.Connection, rid: str, round_: int, exclude: str) -> bool:
+def _heads_elsewhere(conn: sqlite3.Connection, rid: str, round_: int, exclude: str, at_least: float = 0.0) -> bool:
     """Whether household ``rid`` has an open or linked pair, with the same head, with a record of
-    ``round_`` (other than ``exclude``)."""
-    rows = conn.execute("SELECT a, b, gamma FROM dedup_candidates WHERE (a = ? OR b = ?) AND status IN "
-                        "('open', 'linked')", (rid, rid)).fetchall()
-    others = {}
-    for a, b, gamma in rows:
+    ``round_`` (other than ``exclude``); an open pair only when it scores ``at_least`` (a linked one
+    was decided: it always counts)."""
+    rows = conn.execute("SELECT a, b, gamma, probability, status FROM dedup_candidates WHERE (a = ? OR b = ?) "
+                        "AND status IN ('open', 'linked')", (rid, rid)).fetchall()
+    others: dict[str, float] = {}
+    for a, b, gamma, p, status in rows:
         other = b if a == rid else a
         g = json.loads(gamma)
         if other != exclude and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES:
-            others[other] = True
-    return bool(others) and round_ in _rounds(conn, others).values()
+            others[other] = max(others.get(other, 0.0), 1.0 if status == "linked" else p)
+    if not others:
+        return False
+    rounds = _rounds(conn, others)
+    return any(rounds.get(o) == round_ and p >= at_least for o, p in others.items())
 
 
 def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:
     """The registry's form of ``engine.heads_still_head``: a head change is not linked automatically
     when either head heads a household in the other's round (a same-head candidate here, or one
-    stored for the other household)."""
+    stored for the other household) — by a pair scoring at least as high as the head change (a
+    weaker one is more likely a namesake elsewhere; a linked one always counts)."""
     if record.round is None:
         return candidates
-    mine = {c.other.round for c in candidates if c.other is not None and len(c.gamma) > F_HEAD
-            and c.gamma[F_HEAD] in HEAD_AGREES}
+    mine: dict[int, float] = {}
+    for c in candidates:
+        if c.other is not None and c.other.round is not None and len(c.gamma) > F_HEAD \
+                and c.gamma[F_HEAD] in HEAD_AGREES:
+            mine[c.other.round] = max(mine.get(c.other.round, 0.0), c.probability)
     out = []
     for c in candidates:
         other = c.other
         if other is not None and other.round is not None and other.round != record.round \
                 and len(c.gamma) > F_HEAD and c.gamma[F_HEAD] in HEADS_DIFFER \
-                and (other.round in mine or _heads_elsewhere(conn, c.rid, record.round, record.rid)):
+                and (mine.get(other.round, -1.0) >= c.probability
+                     or _heads_elsewhere(conn, c.rid, record.round, record.rid, c.probability)):
             c = dataclasses.replace(c, band=REVIEW if c.band == AUTO else c.band,
                                     reasons=(*(r for r in c.reasons if r != "head_change_explained"), "head_still_heads"))
         out.append(c)

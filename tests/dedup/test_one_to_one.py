@@ -5,10 +5,14 @@ record in the other's round — and not when another record does (issue 19)."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 
-from server.dedup import AUTO, run_batch
+import pytest
+
+from server.dedup import AUTO, review, run_batch
 from server.dedup.decide import REVIEW
 from server.dedup.model import default_model
+from server.dedup.schema import apply_schema
 
 from .helpers import house, person
 
@@ -111,21 +115,39 @@ def test_another_household_at_the_house_keeps_an_unexplained_head_change_for_a_p
     assert link.band == REVIEW and "only_household_at_the_house" not in link.reasons
 
 
+def _namesake_docs():
+    def row(hid, name, year, sex, count, round_, number="98", street="Hoàng Quốc Việt", phone="0987170304"):
+        doc = house(hid, [person(name, "head", year, sex)], number=number, street=street, phone=phone, year=round_)
+        doc["member_count"] = count
+        return doc
+    return [row("a25", "Tạ Ngọc Huy", 1992, "male", 5, 2025),
+            row("a26", "Phạm Thu Nhung", 1996, "female", 4, 2026),
+            row("n26", "TA NGOC HUY", 1992, "male", 5, 2026, number="7", street="Trần Phú", phone=None)]
+
+
 def test_a_weaker_namesake_elsewhere_does_not_hold_back_a_head_change():
     """The 2025 head's wife heads the household in 2026 (same house, same phone); a man of the old
     head's name and birth year heads a household at another house in 2026 — a namesake, whose pair
     with the old head scores far below the head change: it does not count as the old head still
     heading a household."""
-    def row(hid, name, year, sex, count, round_, number="98", street="Hoàng Quốc Việt", phone="0987170304"):
-        doc = house(hid, [person(name, "head", year, sex)], number=number, street=street, phone=phone, year=round_)
-        doc["member_count"] = count
-        return doc
-    docs = [row("a25", "Tạ Ngọc Huy", 1992, "male", 5, 2025),
-            row("a26", "Phạm Thu Nhung", 1996, "female", 4, 2026),
-            row("n26", "TA NGOC HUY", 1992, "male", 5, 2026, number="7", street="Trần Phú", phone=None)]
-    result = run_batch(docs)
+    result = run_batch(_namesake_docs())
     namesake = _pair(result, "a25", "n26")
     change = _pair(result, "a25", "a26")
     assert namesake.probability < change.probability
     assert "head_still_heads" not in change.reasons
     assert result.cluster_of["a25"] == result.cluster_of["a26"] != result.cluster_of["n26"]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (2, 1, 0)], ids=["change first", "namesake first",
+                                                                       "2026 first"])
+def test_the_registry_does_not_let_a_weaker_namesake_hold_back_the_head_change_either(order):
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    apply_schema(conn)
+    docs = _namesake_docs()
+    for i in order:
+        conn.execute("BEGIN IMMEDIATE")
+        review.on_ingest(conn, docs[i]["household_id"], docs[i], "2026-10-01T00:00:00Z")
+        conn.execute("COMMIT")
+    row = conn.execute("SELECT reasons FROM dedup_candidates WHERE a = 'a25' AND b = 'a26'").fetchone()
+    assert row is not None and "head_still_heads" not in row[0]
+    assert review.cluster_of(conn, "a25") == {"a25", "a26"}
