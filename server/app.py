@@ -12,10 +12,25 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from shared import wire
 
-from .clock import Clock, system_clock
+from .api import attachments, health, households, office, openapi, session, sync
+from .checkpoint import Checkpointer
+from .clock import Clock, iso, system_clock
+from .console import router as console_router
+from .console.web import install as install_console, not_a_page
+from .cycle.rounds import publish as publish_round
+from .cycle.routes import router as cycle_router
+from .cycle.web import CONSOLE as cycle_console
 from .db import open_database
+from .dedup.api import router as dedup_router
 from .errors import install_error_handlers
+from .process.routes import router as process_router
+from .process.web import CONSOLE as process_console
+from .programme.routes import router as programme_router
+from .programme.web import CONSOLE as programme_console
+from .reports.background import FactsRefresher, interval_setting
+from .reports.web import CONSOLE as reports_console
 from .security_headers import SecurityHeadersMiddleware
+from .services.ingest import match_leftovers
 from .services.publish import publish_bundled
 from .settings import Settings
 
@@ -39,26 +54,21 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     db = open_database(settings.db_path, settings.busy_timeout_ms, background_checkpoints=True,
                        max_mb=settings.db_max_mb)
     publish_bundled(db, clock())
-    from .clock import iso
-    from .cycle.rounds import publish as publish_round
     with db.write() as conn:      # the round devices work in (a server upgraded with a round already open)
         publish_round(conn, iso(clock()))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Households a crash left indexed but unmatched (between a push's commit and its dedup match).
-        from .services.ingest import match_leftovers
         leftovers = await anyio.to_thread.run_sync(match_leftovers, db, clock())
         if leftovers:
             log.info("matched %d household(s) left pending by an interrupted push", leftovers)
         # Report facts kept current in the background (after start and after bulk loads), so the
         # first report does not wait for them (server/reports/background.py; 0 turns it off).
-        from .reports.background import FactsRefresher, interval_setting
         interval = interval_setting(settings)
         refresher = FactsRefresher(db, interval).start() if interval > 0 else None
         app.state.facts_refresher = refresher
         # WAL checkpoints outside the write lock (server/checkpoint.py).
-        from .checkpoint import Checkpointer
         checkpointer = Checkpointer(db).start()
         app.state.checkpointer = checkpointer
         try:
@@ -83,21 +93,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     # nosniff everywhere; CSP, frame denial on the console; HSTS when published over HTTPS
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
 
-    from .api import attachments, health, households, office, session, sync
     for module in (health, session, sync, attachments, households, office):
         app.include_router(module.router)
-    from .console import router as console_router
-    from .console.web import not_a_page
     app.include_router(console_router)  # the ward console (HTML pages, docs/console.md)
     app.state.http_error_pages.append(not_a_page)    # console addresses answer pages, not JSON
-    from .dedup.api import router as dedup_router
-    from .process.routes import router as process_router
     app.include_router(process_router)  # community meeting, posting, recognition, reports
     app.include_router(dedup_router)    # duplicates review queue (JSON API)
-    from .cycle.routes import router as cycle_router
     app.include_router(cycle_router)    # review rounds, register import, eligibility, targets (issue 7)
-    from .programme.routes import router as programme_router
     app.include_router(programme_router)  # support ledger, partners, needs, fund, year-end report (issue 20)
-    from .api import openapi
+    # The console's menu and templates, per app: the core's, then each feature's in this order.
+    install_console(app, (reports_console, process_console, cycle_console, programme_console))
     openapi.install(app)                # a complete /openapi.json: refs resolve, errors and enums documented
     return app

@@ -35,7 +35,7 @@ def index(request: Request) -> Response:
     """``/`` and ``/console`` lead to the console: the user's home when logged in (the dashboard; a
     partner's own page), else the login page."""
     user = optional_user(request)
-    return RedirectResponse(home_for(user) if user else PREFIX + "/login", status_code=303)
+    return RedirectResponse(home_for(request, user) if user else PREFIX + "/login", status_code=303)
 
 
 @router.get(PREFIX + "/lang")
@@ -88,7 +88,7 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", status_code=401, next=target, username=username,
                       error=t(lang, "login.failed"))
     if target == PREFIX + "/dashboard":
-        target = home_for(user)         # a partner lands on its own page (server/programme)
+        target = home_for(request, user)    # a partner lands on its own page (server/programme)
     resp = RedirectResponse(target, status_code=303)
     set_session_cookie(request, resp, token, get_settings(request).session_ttl_hours * 3600)
     return resp

@@ -23,12 +23,12 @@ Rendering
         ``nav`` (menu items visible to the user), ``request``, ``path``, ``can(role)``.
     Templates extend ``base.html`` (blocks: ``title``, ``content``, ``head``); ``{{ csrf_field() }}``
     inside every ``<form method="post">``. Jinja2 autoescape is on for everything.
-    ``add_template_dir(path)``       make another directory's templates loadable. ``server/process/
-                                     templates`` and ``server/reports/templates`` are searched already.
+    ``ConsolePart(nav=..., templates=..., home_by_role=...)`` what a feature adds (its menu entries,
+                                     its template directory): a constant of its web module, installed per
+                                     app by ``create_app`` (``install``); nothing module-level is mutated.
     ``redirect(url, flash=None, kind="ok")`` → 303 with an optional one-shot flash message.
     ``flash(response, message, kind="ok")`` add a flash to any response (kinds: ok, error, info).
     ``ConsoleError(status, message_key_or_text, **kw)`` raise it anywhere in a console route.
-    ``add_nav_item(href, label_key, role="viewer", section="main")`` a menu entry (i18n key).
     ``i18n.add_messages({"vi": {...}, "en": {...}})`` your strings (see server/console/i18n.py).
 
 Request helpers
@@ -49,7 +49,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, Coroutine
+from typing import Annotated, Any, Callable, Coroutine, Iterable
 from urllib.parse import quote
 
 import anyio
@@ -101,20 +101,7 @@ i18n.add_messages({
                                 "Please log in again."},
 })
 
-TEMPLATE_DIRS: list[str] = [str(Path(__file__).parent / "templates")]
-for _pkg in ("process", "reports"):
-    TEMPLATE_DIRS.append(str(Path(__file__).parent.parent / _pkg / "templates"))
-
-env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIRS), autoescape=True,
-                         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
-
-
-def add_template_dir(path: str | Path) -> None:
-    """Search ``path`` for templates too (after the directories already known)."""
-    p = str(path)
-    if p not in TEMPLATE_DIRS:
-        TEMPLATE_DIRS.append(p)
-        env.loader = jinja2.FileSystemLoader(TEMPLATE_DIRS)
+CONSOLE_TEMPLATES = str(Path(__file__).parent / "templates")
 
 
 # --- small filters --------------------------------------------------------------------------------
@@ -148,20 +135,25 @@ def _pct(part: Any, whole: Any) -> int:
         return 0
 
 
-env.filters["vntime"] = _fmt_time
-env.filters["vndate"] = lambda v: _fmt_time(v, False)
-env.filters["num"] = _fmt_num
-# Vietnamese formatting (server/vnformat.py): "ngày 03 tháng 12 năm 2026", 50,5 / 50,5%, standards by name
-env.filters["longdate"] = vnformat.long_date
-env.filters["dec"] = vnformat.decimal
-env.filters["pct"] = vnformat.percent
-env.filters["stdname"] = vnformat.standard
-env.filters["stdshort"] = vnformat.standard_short
-env.filters["source"] = vnformat.source
-env.filters["cell"] = vnformat.cell
-env.filters["vntext"] = vnformat.text
-env.filters["short"] = lambda v, n=8: (str(v)[:n] if v else "")
-env.globals["pct"] = _pct
+def make_env(template_dirs: list[str]) -> jinja2.Environment:
+    """The Jinja environment of one app's console: its template directories, the console's filters."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dirs), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
+    env.filters["vntime"] = _fmt_time
+    env.filters["vndate"] = lambda v: _fmt_time(v, False)
+    env.filters["num"] = _fmt_num
+    # Vietnamese formatting (server/vnformat.py): "ngày 03 tháng 12 năm 2026", 50,5 / 50,5%, standards by name
+    env.filters["longdate"] = vnformat.long_date
+    env.filters["dec"] = vnformat.decimal
+    env.filters["pct"] = vnformat.percent
+    env.filters["stdname"] = vnformat.standard
+    env.filters["stdshort"] = vnformat.standard_short
+    env.filters["source"] = vnformat.source
+    env.filters["cell"] = vnformat.cell
+    env.filters["vntext"] = vnformat.text
+    env.filters["short"] = lambda v, n=8: (str(v)[:n] if v else "")
+    env.globals["pct"] = _pct
+    return env
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -628,31 +620,56 @@ class NavItem:
     section: str = "main"
 
 
-NAV: list[NavItem] = []
 ANY_USER = "any"          # a nav item's role: every logged-in user, partners included (server/programme)
-# Where a role lands after login instead of the dashboard (a partner has no dashboard: server/programme).
-HOME_BY_ROLE: dict[str, str] = {}
+
+CORE_NAV = tuple(NavItem(*item) for item in (
+    ("/console/dashboard", "nav.dashboard", "viewer", "main"),
+    ("/console/households", "nav.households", "viewer", "main"),
+    ("/console/review", "nav.review", "viewer", "main"),
+    ("/console/duplicates", "nav.duplicates", "viewer", "main"),
+    ("/console/admin/users", "nav.users", "admin", "admin"),
+    ("/console/admin/collaborators", "nav.collaborators", "admin", "admin"),
+    ("/console/admin/groups", "nav.groups", "admin", "admin"),
+    ("/console/admin/devices", "nav.devices", "admin", "admin")))
 
 
-def home_for(user: auth.UserPrincipal | None) -> str:
-    return HOME_BY_ROLE.get(user.role, PREFIX + "/dashboard") if user is not None else PREFIX + "/dashboard"
+@dataclass(frozen=True)
+class ConsolePart:
+    """What a feature adds to the console, declared as a constant of its web module and installed per
+    app by ``create_app`` (:func:`install`): its menu entries, its template directory, and where a role
+    lands after login instead of the dashboard (a partner has no dashboard: server/programme)."""
+    nav: tuple[NavItem, ...] = ()
+    templates: str | None = None
+    home_by_role: tuple[tuple[str, str], ...] = ()
 
 
-def add_nav_item(href: str, label_key: str, role: str = "viewer", section: str = "main") -> None:
-    if not any(n.href == href for n in NAV):
-        NAV.append(NavItem(href, label_key, role, section))
+@dataclass(frozen=True)
+class ConsoleSite:
+    """One app's console: the menu, the templates (a Jinja environment), the landing page per role."""
+    nav: tuple[NavItem, ...]
+    env: jinja2.Environment
+    home_by_role: dict[str, str]
 
 
-for _href, _key, _role, _section in (
-        ("/console/dashboard", "nav.dashboard", "viewer", "main"),
-        ("/console/households", "nav.households", "viewer", "main"),
-        ("/console/review", "nav.review", "viewer", "main"),
-        ("/console/duplicates", "nav.duplicates", "viewer", "main"),
-        ("/console/admin/users", "nav.users", "admin", "admin"),
-        ("/console/admin/collaborators", "nav.collaborators", "admin", "admin"),
-        ("/console/admin/groups", "nav.groups", "admin", "admin"),
-        ("/console/admin/devices", "nav.devices", "admin", "admin")):
-    add_nav_item(_href, _key, _role, _section)
+def install(app: Any, parts: Iterable[ConsolePart]) -> ConsoleSite:
+    """Build the app's console from the core and the features' parts (in order) into ``app.state.console``."""
+    parts = list(parts)
+    nav = list(CORE_NAV)
+    for part in parts:
+        nav += [n for n in part.nav if all(m.href != n.href for m in nav)]
+    dirs = [CONSOLE_TEMPLATES] + [p.templates for p in parts if p.templates]
+    site = ConsoleSite(tuple(nav), make_env(dirs), {r: href for p in parts for r, href in p.home_by_role})
+    app.state.console = site
+    return site
+
+
+def site_of(request: Request) -> ConsoleSite:
+    return request.app.state.console
+
+
+def home_for(request: Request, user: auth.UserPrincipal | None) -> str:
+    home = PREFIX + "/dashboard"
+    return site_of(request).home_by_role.get(user.role, home) if user is not None else home
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -672,11 +689,11 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
         "tr": lambda vi, en: vi if lang == "vi" else en,      # inline bilingual text of one page
         "csrf_field": lambda: csrf_field(request), "csrf_token": csrf_token(request),
         "flashes": flashes, "can": can,
-        "nav": [n for n in NAV if can(n.role)],
+        "nav": [n for n in site_of(request).nav if can(n.role)],
         "lang_url": f"{PREFIX}/lang?to={'en' if lang == 'vi' else 'vi'}&next="
                     + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe=""),
     }
-    html = env.get_template(template).render({**base, **ctx})
+    html = site_of(request).env.get_template(template).render({**base, **ctx})
     resp = HTMLResponse(html, status_code=status_code, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",

@@ -16,14 +16,13 @@ from shared.standards import load_standards
 
 from ..clock import server_date
 from ..console import i18n
-from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, add_template_dir, form_data,
+from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data,
                            get_db, get_now, make_router, redirect, render)
 from ..errors import ApiError
 from . import carry, eligibility, plan_targets, rounds, targets
 
 router = make_router()
 BASE = PREFIX + "/cycle"
-add_template_dir(Path(__file__).parent / "templates")
 i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Chỉ tiêu kế hoạch",
                           "hh.confirmations": "Xác nhận theo phần", "hh.lifecycle": "Biến động hộ",
                           # what the cycle's forms did (flash messages)
@@ -47,7 +46,8 @@ i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Ch�
                           "cycle.targets_unchanged": "No target changed",
                           "cycle.credit_recorded": "Policy credit request recorded",
                           "cycle.identified": "{worker}: {outcome_en}"}})
-add_nav_item(BASE, "nav.cycle", "viewer", "main")
+CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.cycle", "viewer", "main"),),
+                      templates=str(Path(__file__).parent / "templates"))
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "rasoat-register-uploads"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 

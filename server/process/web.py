@@ -4,6 +4,8 @@
 Uses the console plumbing of ``server.console.web`` (routes, auth, CSRF, render) unchanged."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Any
 
 from fastapi import Request
@@ -13,7 +15,8 @@ from .. import vnformat
 from ..clock import server_date
 from ..errors import ApiError
 from ..console import i18n
-from ..console.web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, add_nav_item, form_data, get_db, get_lang,
+from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data, get_db,
+                           get_lang,
                            get_now, make_router, redirect, render)
 from . import config, service
 from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS
@@ -29,7 +32,8 @@ i18n.add_messages({
            "process.title": "Community meetings, posting, recognition", "process.round": "Round (year)",
            "process.standard": "Standard", "process.show": "Show"},
 })
-add_nav_item(BASE, "nav.process", "viewer", "main")
+CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.process", "viewer", "main"),),
+                      templates=str(Path(__file__).parent / "templates"))
 
 PRINT_JS = "document.addEventListener('DOMContentLoaded',function(){var b=document.getElementById('print');" \
            "if(b){b.addEventListener('click',function(){window.print();});}});"

@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from ..clock import server_date
 from ..console import i18n
-from ..console.web import (ANY_USER, HOME_BY_ROLE, PREFIX, ConsoleError, add_nav_item, add_template_dir, csrf_protect,
-                           current_user, form_data, get_db, get_now, make_router, optional_user_async, redirect,
+from ..console.web import (ANY_USER, PREFIX, ConsoleError, ConsolePart, NavItem, csrf_protect,
+                           current_user, form_data, get_db, get_lang, get_now, make_router, optional_user_async, redirect,
                            render)
 from ..errors import ApiError
 from . import eligible, fund, households, ledger, needs, partners
@@ -21,11 +21,10 @@ from .access import Scope, scope_of
 
 router = make_router()
 BASE = PREFIX + "/programme"
-add_template_dir(Path(__file__).parent / "templates")
 i18n.add_messages({"vi": {"nav.programme": "Chương trình giảm nghèo", "role.partner": "Đơn vị phối hợp"},
                    "en": {"nav.programme": "Poverty programme", "role.partner": "Partner body"}})
-add_nav_item(BASE, "nav.programme", ANY_USER, "main")
-HOME_BY_ROLE["partner"] = BASE
+CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.programme", ANY_USER, "main"),),
+                      templates=str(Path(__file__).parent / "templates"), home_by_role=(("partner", BASE),))
 
 
 async def _scope_page(request: Request) -> Scope:
@@ -46,7 +45,6 @@ async def _scope_post(request: Request) -> Scope:
 
 
 def i18n_lang(request: Request) -> str:
-    from ..console.web import get_lang
     return get_lang(request)
 
 

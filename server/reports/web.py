@@ -2,10 +2,12 @@
 it as a table; download it (XLSX with the column-code row, or CSV) or the whole workbook."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import Request
 from starlette.responses import Response
 
-from ..console.web import PREFIX, ViewerUser, add_nav_item, get_db, get_now, make_router, render
+from ..console.web import PREFIX, ConsolePart, NavItem, ViewerUser, get_db, get_now, make_router, render
 from ..process import service as process_service
 from ..process.results import LIST_LABELS, LISTS
 from . import export, service
@@ -15,7 +17,8 @@ from .layouts import load_layouts
 router = make_router()
 BASE = PREFIX + "/reports"
 NAMED_PAGE = 200
-add_nav_item(BASE, "nav.reports", "viewer", "main")
+CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.reports", "viewer", "main"),),
+                      templates=str(Path(__file__).parent / "templates"))
 
 
 def _scope(request: Request, round: int | None, standard: str | None) -> tuple[int, str, list]:
