@@ -12,6 +12,8 @@ from ..api.deps import DbDep, DeviceDep, NowDep, SettingsDep, ok
 from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
+from ..api.body import read_bounded
+from . import evidence
 from . import eligible, fund, households, ledger, needs, partners, rules
 from . import targets as targets_mod
 from .access import (AdminScopeDep, FundReaderDep, FundWriterDep, OfficeDep, ReaderDep, ReportReaderDep, Scope,
@@ -270,8 +272,6 @@ _EVIDENCE_BODY = {"requestBody": {"required": True, "description": "The photo's 
 async def evidence_upload(request: Request, scope: WriterDep, db: DbDep, now: NowDep, settings: SettingsDep):
     from starlette.concurrency import run_in_threadpool
 
-    from ..api.body import read_bounded
-    from . import evidence
     limit = settings.max_attachment_bytes
     data = await read_bounded(request, limit, ApiError(
         413, "attachment_too_large", f"An evidence photo may have at most {limit} bytes",
@@ -287,7 +287,6 @@ def evidence_read(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], scope:
                   settings: SettingsDep):
     from starlette.responses import FileResponse
 
-    from . import evidence
     path, ctype = evidence.readable(db, evidence.root_dir(settings.data_dir), scope, sha256)
     return FileResponse(path, media_type=ctype, headers={"Cache-Control": "private, max-age=86400"})
 

@@ -21,6 +21,7 @@ from ..errors import ApiError
 from ..store import audit
 from . import eligible, households, rules, tablet
 from .access import Scope, denied
+from .evidence import may_name
 
 FUND = "fund_for_poor"
 _COLUMNS = ("kind", "supersedes", "root_id", "household_id", "member_id", "person_name", "support_type", "body_id",
@@ -55,7 +56,6 @@ def _campaign_ok(conn: sqlite3.Connection, campaign_id: int | None) -> None:
 
 
 def _evidence_ok(conn: sqlite3.Connection, sha256: str | None, scope: Scope | None = None) -> None:
-    from .evidence import may_name
     if sha256 and (conn.execute("SELECT 1 FROM support_evidence WHERE sha256 = ?", (sha256,)).fetchone() is None
                    or (scope is not None and not may_name(conn, scope, sha256))):   # another body's: as if absent
         raise ApiError(404, "evidence_not_found", "evidence_sha256: no photo stored with that hash",

@@ -13,9 +13,10 @@ from starlette.responses import Response
 from ..clock import server_date
 from ..console import i18n
 from ..console.web import (ANY_USER, PREFIX, ConsoleError, ConsolePart, NavItem, csrf_protect,
-                           current_user, form_data, get_db, get_lang, get_now, make_router, optional_user_async, redirect,
+                           current_user, form_data, get_db, get_lang, get_settings, get_now, make_router, optional_user_async, redirect,
                            render)
 from ..errors import ApiError
+from . import evidence
 from . import eligible, fund, households, ledger, needs, partners
 from .access import Scope, scope_of
 
@@ -160,8 +161,6 @@ DELIVERY_FIELDS = ("support_type", "delivered_on", "quantity", "amount_vnd", "fu
 
 async def _evidence_photo(request: Request, raw: Any, scope: Scope) -> str | None:
     """The SHA-256 of the photo attached to the form (kept now: the same bytes are kept once), or None."""
-    from ..console.web import get_settings
-    from . import evidence
     upload = raw.get("evidence_photo")
     if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
         return None
@@ -196,8 +195,6 @@ async def deliver(request: Request, household_id: str, scope: ScopePost) -> Resp
 def evidence_photo(request: Request, sha256: str, scope: ScopePage) -> Response:
     from starlette.responses import FileResponse
 
-    from ..console.web import get_settings
-    from . import evidence
     path, ctype = evidence.readable(get_db(request), evidence.root_dir(get_settings(request).data_dir), scope, sha256)
     return FileResponse(path, media_type=ctype, headers={"Cache-Control": "private, max-age=86400"})
 
