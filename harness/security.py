@@ -663,6 +663,21 @@ def partner_scope(env: Env) -> list[str]:
     card = {"support_type": "health_insurance_card", "delivered_on": w["day"], "quantity": 1, "fund": "state_budget",
             "member_id": w["head"]}
     api = "/api/v1/programme"
+    # the front's own delivery with its evidence photo (stored through the API)
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (90, 10, 10)).save(buf, "JPEG")
+    up = env.client.post(f"{api}/evidence", content=buf.getvalue(), headers={**front_p, "Content-Type": "image/jpeg"})
+    if up.status_code != 201:
+        return [f"setup: evidence upload {up.status_code} {up.text[:200]}"]
+    photo = up.json()["sha256"]
+    fd = env.client.post(f"{api}/households/{listed}/deliveries", headers=front_p, json={
+        "support_type": "housing", "delivered_on": w["day"], "quantity": 1, "amount_vnd": 5_000_000,
+        "fund": "socialised", "evidence_sha256": photo})
+    if fd.status_code != 201:
+        return [f"setup: the front's delivery {fd.status_code} {fd.text[:200]}"]
     # (who, method, path, body, statuses that are right)
     cases: list[tuple[str, str, str, Any, set[int]]] = [
         # the health station: a household outside every list is as if unknown; another body's entry/need too
@@ -682,6 +697,8 @@ def partner_scope(env: Env) -> list[str]:
         ("health", "GET", f"{api}/report", None, {403}),
         ("health", "GET", f"{api}/report.xlsx", None, {403}),
         ("health", "POST", f"{api}/fund/campaigns", {"name": "x", "starts_on": w["day"]}, {403}),
+        ("health", "GET", f"{api}/evidence/{photo}", None, {404}),           # another body's evidence photo
+        ("health", "POST", f"{api}/households/{listed}/deliveries", {**card, "evidence_sha256": photo}, {404}),
         # the office's own routes with the household's answers
         ("health", "GET", f"/api/v1/households/{listed}", None, {403}),
         ("health", "GET", f"/api/v1/cycle/households/{listed}", None, {403}),
@@ -710,6 +727,7 @@ def partner_scope(env: Env) -> list[str]:
                ("health", "GET", "/console/programme/report", {403}),
                ("health", "GET", "/console/programme/report.xlsx", {403}),
                ("health", "GET", f"/console/households/{listed}", {403}),
+               ("health", "GET", f"/console/programme/evidence/{photo}", {404}),
                ("front", "POST", f"/console/programme/deliveries/{w['card']}/void", {404})]
     tokens = {"health": hs, "front": front_p["Authorization"].removeprefix("Bearer ")}
     for who, method, path, want in console:

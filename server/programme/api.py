@@ -338,8 +338,10 @@ def partner_create(body: PartnerRequest, scope: AdminScopeDep, db: DbDep, now: N
 # --- targets and the year-end report ---------------------------------------------------------------------
 
 def _goal_field(d: dict[str, Any]) -> Any:
-    hi = 100 if d["unit"] == "percent" else 10 ** 7
-    return (float | None, Field(None, ge=0, le=hi, description=f"{d['label_vi']} ({'%' if hi == 100 else 'hộ'})"))
+    if d["unit"] == "percent":
+        return (float | None, Field(None, ge=0, le=100, description=f"{d['label_vi']} (%)"))
+    # a number of households: whole, bounded as the cycle's plan_targets bounds it (one goal, two pages)
+    return (int | None, Field(None, ge=0, le=targets_mod.COUNT_MAX, description=f"{d['label_vi']} (hộ)"))
 
 
 TargetValues = create_model("TargetValues", __config__=ConfigDict(extra="forbid"),

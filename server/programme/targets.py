@@ -70,6 +70,7 @@ DEFINITIONS: tuple[dict[str, Any], ...] = (
 NOT_MEASURED = ("Tuyên truyền, vận động thay đổi nhận thức; huy động tổ chức, doanh nghiệp tham gia "
                 "(Kế hoạch mục I.2) — không đo bằng dữ liệu rà soát")
 INCOME_LINE = "income_line_vnd"      # entered per year: the monthly amount the income target compares with
+COUNT_MAX = 1_000_000      # households: the bound of the cycle's plan_targets (server/cycle/plan_targets.KINDS)
 ENTERABLE = tuple(d["id"] for d in DEFINITIONS) + (INCOME_LINE,)
 
 
@@ -119,7 +120,8 @@ def enter_goals(db: Database, scope: Scope, year: int, values: dict[str, Any], n
             problems.append({"field": k, "message_vi": f"{_label(k)}: cần một số"})
             continue
         d = next((d for d in DEFINITIONS if d["id"] == k), None)
-        if x < 0 or (d and d["unit"] == "percent" and x > 100):
+        if x < 0 or (d and d["unit"] == "percent" and x > 100) or (d and d["unit"] != "percent" and (
+                x > COUNT_MAX or not x.is_integer())):
             problems.append({"field": k, "message_vi": f"{_label(k)}: ngoài khoảng cho phép"})
             continue
         clean[k] = x
