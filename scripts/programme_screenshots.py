@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("04-nhu-cau", "/console/programme/needs")])
             session("mttq", PARTNER_PASSWORD, "mttq", [("01-quy", "/console/programme/fund"),
                                                         ("02-so-ho-tro", "/console/programme/deliveries")])
+            session("kp01", PARTNER_PASSWORD, "khu-pho-1", [("01-trang-don-vi", "/console/programme"),
+                                                            ("02-ho", "/console/programme/households"),
+                                                            ("03-nhu-cau", "/console/programme/needs")])
             browser.close()
     print(f"{bad} page(s) with problems; pictures in {out}")
     return 1 if bad else 0

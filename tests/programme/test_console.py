@@ -73,6 +73,9 @@ def test_a_partner_logs_in_to_its_page_and_records_a_delivery_with_the_form(app,
     home = client.get("/console/programme")
     assert home.status_code == 200 and "Trạm Y tế phường" in home.text
     assert "Chương trình giảm nghèo" in home.text and "Tổng quan</a>" not in home.text.split("<main")[0]
+    # no link to what it may not open (the fund's ledger, the year-end report, accounts)
+    for href in ("/console/programme/report", "/console/programme/fund\"", "/console/programme/partners"):
+        assert f'href="{href}' not in home.text, href
     h = client.get(f"/console/programme/households/{ward.poor}")
     assert h.status_code == 200 and "Cấp thẻ bảo hiểm y tế" in h.text and "Hỗ trợ xây mới" not in h.text
     assert 'name="campaign_id"' not in h.text            # none of its types is paid from the Fund
