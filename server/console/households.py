@@ -16,7 +16,7 @@ from ..process import review
 from ..services import people
 from ..services import returns as returns_service
 from ..store import submissions
-from . import diff as diffs
+from ..services import diff as diffs
 from . import evidence as evidence_page
 from . import formtext, i18n, queries, search
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.console import diff
+from server.services import diff
 
 from .conftest import client_as, csrf_of
 
