@@ -107,6 +107,13 @@ def _valid_votes(case: Any) -> None:
                                                                               or seen.add(v.get("household_id"))))]
 
 
+def _valid_decision(case: Any) -> None:
+    """A decision issued over households not settled says why, in at least 10 characters."""
+    b = case.body if isinstance(case.body, dict) else None
+    if b and b.get("allow_unsettled") is True and len(str(b.get("override_reason") or "").strip()) < 10:
+        b["override_reason"] = "Các hộ còn lại được rà soát bổ sung"
+
+
 def _clamp_day(b: dict[str, Any], name: str) -> None:
     """A date of the programme is a past day since 2000 (the schema says only "a date")."""
     import datetime as dt
@@ -161,6 +168,7 @@ FIXUPS = {("PUT", "/api/v1/attachments/{sha256}"): _valid_upload,
           ("POST", "/api/v1/cycle/credit"): _valid_credit,
           ("POST", "/api/v1/process/complaints/{complaint_id}/outcome"): _valid_outcome,
           ("POST", "/api/v1/process/meetings/{meeting_id}/votes"): _valid_votes,
+          ("POST", "/api/v1/process/decisions"): _valid_decision,
           ("POST", "/api/v1/programme/fund/campaigns"): _valid_campaign,
           ("POST", "/api/v1/programme/fund/contributions"): _valid_contribution,
           ("POST", "/api/v1/programme/partners"): _valid_partner,

@@ -70,6 +70,9 @@ def _round_and_standard(db, round_: int | None, standard_id: str | None, now: dt
     cur = db.conn.execute("SELECT standards FROM review_rounds WHERE year = ? ORDER BY status = 'open' DESC, "
                           "kind = 'periodic' DESC, id DESC LIMIT 1", (year,)).fetchone()
     ids = json.loads(cur["standards"]) if cur and cur["standards"] else []
+    if not ids:                 # a year without a round (a past or a later year): the current round's standards
+        now_round = rounds.current(db.conn)
+        ids = (now_round or {}).get("standards") or []
     std = standard_id or (ids[0] if ids else None)
     if std is None:
         ids = rounds.suggested_standards(year) or rounds.suggested_standards(year - 1)

@@ -68,3 +68,12 @@ def test_the_default_round_is_documented(office):
     for path in ("/api/v1/cycle/transitions", "/api/v1/reports/{report_id}", "/api/v1/process/candidates"):
         [param] = [p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "round"]
         assert "default: the open round" in param.get("description", "") + param["schema"].get("description", ""), path
+
+
+def test_a_year_without_a_round_uses_the_current_rounds_standard(office):
+    """``?round=2090`` (no round that year, no standard in force): the current round's standard, not a
+    422 "name a standard" for a request the document calls valid (found by the harness's fuzzing)."""
+    app, world = office
+    r = _api(app).get("/api/v1/cycle/transitions", params={"round": 2090, "limit": 1})
+    assert r.status_code == 200, r.text
+    assert r.json()["round"] == 2090 and r.json()["standard_id"] == world["work"]["standard_id"]
