@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .cluster import cluster
-from .compare import ADDR_SAME, F_ADDRESS, F_HEAD, HEADS_DIFFER, compare
+from .compare import ADDR_DIFFERENT, ADDR_SAME, ADDR_STREET, F_ADDRESS, F_HEAD, HEADS_DIFFER, compare
 from .decide import AUTO, HEAD_AGREES, NEW, REVIEW, Candidate, decide, probability
 from .features import Record, make_record
 from .model import Model, fit
@@ -208,17 +208,21 @@ def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
     household in the other's round (a same-head pair in the review or auto band): the old head's own
     household is still there, so the other is a split-off or a neighbour, not its successor; the
     new head's household was already there, so it is that one's successor (in place: band review,
-    reason ``head_still_heads``). Only a same-head pair scoring at least as high as the head change
-    counts: a weaker one is more likely a namesake at another house (on the tuning set A-register,
-    every head change this rule held back because of a weaker same-head pair was true)."""
+    reason ``head_still_heads``). A same-head pair at another house counts only when it scores at
+    least as high as the head change: a weaker one is more likely a namesake there (on the tuning
+    set A-register, every head change held back by such a pair was true); one at the same house, or
+    with an address unknown, always counts (a split child's parents)."""
     heads: dict[tuple[str, int], float] = {}       # (record, other round) -> best same-head probability
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb or len(link.gamma) <= F_HEAD:
             continue
         if link.gamma[F_HEAD] in HEAD_AGREES:
+            # at another house a namesake is as likely as the old head: that pair counts only as strong
+            # as it scores; at the same house (or an address unknown) it always counts
+            strength = link.probability if link.gamma[F_ADDRESS] in (ADDR_STREET, ADDR_DIFFERENT) else 1.0
             for key in ((link.a, rb), (link.b, ra)):
-                heads[key] = max(heads.get(key, 0.0), link.probability)
+                heads[key] = max(heads.get(key, 0.0), strength)
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb or len(link.gamma) <= F_HEAD or link.gamma[F_HEAD] not in HEADS_DIFFER:

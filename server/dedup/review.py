@@ -24,11 +24,11 @@ import sqlite3
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from shared import identity as idn
 
-from .compare import F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare
+from .compare import ADDR_DIFFERENT, ADDR_STREET, F_ADDRESS, F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare
 from .decide import AUTO, HEAD_AGREES, REVIEW, Candidate, review_priority
 from .engine import SUCCESSOR_THRESHOLD, score_against
 from .features import Record, make_record
@@ -271,6 +271,15 @@ def _other_rounds(conn: sqlite3.Connection, rid: str, exclude: str) -> set[int]:
     return {r for r in _rounds(conn, others).values() if r is not None} if others else set()
 
 
+def _same_head_strength(gamma: Sequence[int], probability_: float, linked: bool = False) -> float:
+    """How strongly a same-head pair says that its head still heads a household: a linked pair or one
+    at the same house (or an address unknown) fully; one at another house as strong as it scores (a
+    namesake there is as likely as the old head) — as ``engine.heads_still_head``."""
+    if linked or gamma[F_ADDRESS] not in (ADDR_STREET, ADDR_DIFFERENT):
+        return 1.0
+    return probability_
+
+
 def _heads_elsewhere(conn: sqlite3.Connection, rid: str, round_: int, exclude: str, at_least: float = 0.0) -> bool:
     """Whether household ``rid`` has an open or linked pair, with the same head, with a record of
     ``round_`` (other than ``exclude``); an open pair only when it scores ``at_least`` (a linked one
@@ -282,7 +291,7 @@ def _heads_elsewhere(conn: sqlite3.Connection, rid: str, round_: int, exclude: s
         other = b if a == rid else a
         g = json.loads(gamma)
         if other != exclude and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES:
-            others[other] = max(others.get(other, 0.0), 1.0 if status == "linked" else p)
+            others[other] = max(others.get(other, 0.0), _same_head_strength(g, p, status == "linked"))
     if not others:
         return False
     rounds = _rounds(conn, others)
@@ -300,7 +309,7 @@ def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list
     for c in candidates:
         if c.other is not None and c.other.round is not None and len(c.gamma) > F_HEAD \
                 and c.gamma[F_HEAD] in HEAD_AGREES:
-            mine[c.other.round] = max(mine.get(c.other.round, 0.0), c.probability)
+            mine[c.other.round] = max(mine.get(c.other.round, 0.0), _same_head_strength(c.gamma, c.probability))
     out = []
     for c in candidates:
         other = c.other
