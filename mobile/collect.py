@@ -384,8 +384,7 @@ class Collection:
             status = st.DRAFT if errors else st.READY
         with self.store.tx() as c:
             # A finalised submission that was never attempted is replaced by this edit.
-            c.execute("UPDATE outbox SET state = ? WHERE household_id = ? AND frozen = 0 AND state IN (?, ?)",
-                      (st.OB_SUPERSEDED, hid, *st.PENDING_STATES))
+            self.store.supersede_open(hid, c)
             self.store.save_household(hid, conn=c, doc=doc, raw=raw, status=status,
                                       form_version=h.get("form_version") or doc.get("form_version"),
                                       **summary_columns(doc))
@@ -561,8 +560,7 @@ class Collection:
             raise ValueError(f"{len(errs)} errors remain")
         revision = max(h["revision"] or 0, h["server_revision"] or 0) + 1
         with self.store.tx() as c:
-            c.execute("UPDATE outbox SET state = ? WHERE household_id = ? AND frozen = 0 AND state IN (?, ?)",
-                      (st.OB_SUPERSEDED, hid, *st.PENDING_STATES))
+            self.store.supersede_open(hid, c)
             sid = self.store.enqueue(hid, revision, h["form_version"] or h["doc"]["form_version"], h["doc"], c)
             self.store.save_household(hid, conn=c, revision=revision, status=st.WAITING, server_problems=None)
         return sid

@@ -36,6 +36,8 @@ import sqlite_utils
 
 from shared import wire
 
+from . import outbox
+
 DB_NAME = "rasoat-tablet.db"
 DATA_DIR_ENV = "RASOAT_TABLET_DATA_DIR"
 
@@ -44,13 +46,10 @@ NOT_STARTED, DRAFT, READY, WAITING, SYNCED, RETURNED = (
     "not_started", "draft", "ready", "waiting", "synced", "returned")
 STATUSES = (NOT_STARTED, DRAFT, READY, WAITING, SYNCED, RETURNED)
 
-# Outbox states.
-OB_QUEUED = "queued"          # finalised, not yet delivered (maybe attempted: see ``frozen``)
-OB_FAILED = "failed"          # last attempt failed (network, server error); retried with back-off
-OB_DELIVERED = "delivered"    # the server's receipt is stored
-OB_REJECTED = "rejected"      # the server refused it (validation); kept, the collaborator fixes and resends
-OB_SUPERSEDED = "superseded"  # never attempted and replaced by a later edit (only unfrozen rows)
-PENDING_STATES = (OB_QUEUED, OB_FAILED)
+# Outbox states: the table of moves is mobile/outbox.py (the names here are kept for the callers).
+OB_QUEUED, OB_FAILED, OB_DELIVERED = outbox.QUEUED, outbox.FAILED, outbox.DELIVERED
+OB_REJECTED, OB_SUPERSEDED = outbox.REJECTED, outbox.SUPERSEDED
+PENDING_STATES = outbox.PENDING
 
 
 class StoreError(Exception):
@@ -341,10 +340,37 @@ class LocalStore:
                       (base_revision, body, wire.content_hash(sub), device_time, seq))
         return sub
 
-    def update_entry(self, seq: int, conn: sqlite3.Connection | None = None, **fields: Any) -> None:
+    def move_entry(self, seq: int, event: str, conn: sqlite3.Connection | None = None, **fields: Any) -> bool:
+        """Move an outbox entry by ``event`` (``outbox.MOVES``), setting ``fields`` too; False (nothing
+        written) when the entry is not in a state the event may move it from."""
+        sources, target = outbox.MOVES[event]
+        fields = self._entry_fields(fields)
+        sets = ", ".join(["state = ?"] + [f"{k} = ?" for k in fields])
+        sql = f"UPDATE outbox SET {sets} WHERE seq = ? AND state IN ({', '.join('?' * len(sources))})"
+        args = (target, *fields.values(), seq, *sources)
+        if conn is not None:
+            return conn.execute(sql, args).rowcount == 1
+        with self.tx() as c:
+            return c.execute(sql, args).rowcount == 1
+
+    def supersede_open(self, household_id: str, conn: sqlite3.Connection) -> None:
+        """An edit replaces the household's finalised submissions never attempted (unfrozen)."""
+        sources, target = outbox.MOVES["supersede"]
+        conn.execute(f"UPDATE outbox SET state = ? WHERE household_id = ? AND frozen = 0 "
+                     f"AND state IN ({', '.join('?' * len(sources))})", (target, household_id, *sources))
+
+    @staticmethod
+    def _entry_fields(fields: dict[str, Any]) -> dict[str, Any]:
+        if "state" in fields:
+            raise outbox.OutboxMoveError("an outbox state changes only by a move (move_entry)")
         for k in ("receipt", "problems"):
             if k in fields and fields[k] is not None and not isinstance(fields[k], str):
                 fields[k] = json.dumps(fields[k], ensure_ascii=False)
+        return fields
+
+    def update_entry(self, seq: int, conn: sqlite3.Connection | None = None, **fields: Any) -> None:
+        """Set an entry's other fields (attempts, errors); its state only moves by :meth:`move_entry`."""
+        fields = self._entry_fields(fields)
         sets = ", ".join(f"{k} = ?" for k in fields)
         if conn is not None:
             conn.execute(f"UPDATE outbox SET {sets} WHERE seq = ?", (*fields.values(), seq))

@@ -302,9 +302,9 @@ def apply_result(store: LocalStore, entry: dict[str, Any], result: dict[str, Any
     latest = later == 0
     if status in wire.DELIVERED and receipt_problem(entry, result) is None:
         receipt = result["receipt"]
-        store.update_entry(entry["seq"], conn=conn, state=st.OB_DELIVERED, result_status=status, receipt=receipt,
-                           problems=result.get("problems") or [], delivered_at=st.now_iso(now),
-                           last_error_code=None, last_error_vi=None)
+        store.move_entry(entry["seq"], "deliver", conn=conn, result_status=status, receipt=receipt,
+                         problems=result.get("problems") or [], delivered_at=st.now_iso(now),
+                         last_error_code=None, last_error_vi=None)
         fields: dict[str, Any] = {}
         srv = receipt.get("server_revision")
         if isinstance(srv, int) and (h is None or (h[1] or 0) < srv):
@@ -333,24 +333,24 @@ def apply_result(store: LocalStore, entry: dict[str, Any], result: dict[str, Any
         if closed is not None:
             # The review round is closed: the server's own Vietnamese message, nothing to fix on the form.
             msg = str(closed.get("message_vi") or "Kỳ rà soát đã đóng: máy chủ không nhận phiếu mới.")
-            store.update_entry(entry["seq"], conn=conn, state=st.OB_REJECTED, result_status=status,
-                               problems=problems, last_error_code=ROUND_CLOSED, last_error_vi=msg)
+            store.move_entry(entry["seq"], "reject", conn=conn, result_status=status,
+                             problems=problems, last_error_code=ROUND_CLOSED, last_error_vi=msg)
             if h is not None and latest and h[0] == st.WAITING:
                 store.save_household(hid, conn=conn, status=st.DRAFT, server_note=msg)
             return st.OB_REJECTED
-        store.update_entry(entry["seq"], conn=conn, state=st.OB_REJECTED, result_status=status, problems=problems,
-                           last_error_code="rejected",
-                           last_error_vi="Máy chủ chưa nhận phiếu: " + "; ".join(
-                               str(p.get("message_vi") or p.get("path")) for p in problems[:3] if isinstance(p, dict)))
+        store.move_entry(entry["seq"], "reject", conn=conn, result_status=status, problems=problems,
+                         last_error_code="rejected",
+                         last_error_vi="Máy chủ chưa nhận phiếu: " + "; ".join(
+                             str(p.get("message_vi") or p.get("path")) for p in problems[:3] if isinstance(p, dict)))
         if h is not None and latest and h[0] == st.WAITING:
             store.save_household(hid, conn=conn, status=st.DRAFT, server_problems=problems,
                                  server_note="Máy chủ trả lại: phiếu còn lỗi, xin sửa rồi gửi lại.")
         return st.OB_REJECTED
     why = receipt_problem(entry, result) if status in wire.DELIVERED else f"unknown status {status!r}"
     attempts = entry["attempts"]
-    store.update_entry(entry["seq"], conn=conn, state=st.OB_FAILED, last_error_code="bad_receipt",
-                       last_error_vi=f"Máy chủ trả lời không hợp lệ cho phiếu này ({why}); sẽ gửi lại.",
-                       next_attempt_at=now + backoff_delay(attempts))
+    store.move_entry(entry["seq"], "fail", conn=conn, last_error_code="bad_receipt",
+                     last_error_vi=f"Máy chủ trả lời không hợp lệ cho phiếu này ({why}); sẽ gửi lại.",
+                     next_attempt_at=now + backoff_delay(attempts))
     return st.OB_FAILED
 
 
@@ -726,9 +726,9 @@ class SyncWorker:
             with store.tx() as c:
                 for e in batch:
                     attempts = (e["attempts"] or 0) + 1
-                    store.update_entry(e["seq"], conn=c, state=st.OB_FAILED, attempts=attempts,
-                                       last_error_code=exc.code, last_error_vi=exc.message_vi,
-                                       next_attempt_at=now + backoff_delay(attempts))
+                    store.move_entry(e["seq"], "fail", conn=c, attempts=attempts,
+                                     last_error_code=exc.code, last_error_vi=exc.message_vi,
+                                     next_attempt_at=now + backoff_delay(attempts))
             p.failed += len(batch)
             p.done += len(batch)
             for e in batch:
@@ -742,9 +742,9 @@ class SyncWorker:
                 result = by_id.get(e["submission_id"])
                 if result is None:
                     state = st.OB_FAILED
-                    store.update_entry(e["seq"], conn=c, state=state, last_error_code="missing_result",
-                                       last_error_vi="Máy chủ không trả lời cho phiếu này; sẽ gửi lại.",
-                                       next_attempt_at=now + backoff_delay(e["attempts"]))
+                    store.move_entry(e["seq"], "fail", conn=c, last_error_code="missing_result",
+                                     last_error_vi="Máy chủ không trả lời cho phiếu này; sẽ gửi lại.",
+                                     next_attempt_at=now + backoff_delay(e["attempts"]))
                 else:
                     state = apply_result(store, e, result, now, c)
                 if state == st.OB_DELIVERED:
