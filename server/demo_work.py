@@ -8,7 +8,8 @@ part of the ward surveyed from the tablets' side), the ward office has been at w
 * the first group held its community meeting: every household's result stood but one, which went
   back to its collaborator (< 50 % agreed) — a returned household; its lists are posted, and a
   resident filed a complaint not yet re-checked;
-* the second and third groups have accepted households waiting for their meeting;
+* the second group has accepted households waiting for their meeting; the third group's meeting
+  was held yesterday and its votes are still to be recorded;
 * the officer returned one form for a missing health-insurance number;
 * a few households were collected twice (a second visit under a slightly different name, no phone,
   a house-number suffix): pairs wait in the duplicates queue.
@@ -41,7 +42,7 @@ STEPS_VI = {
     "review": "duyệt phiếu", "meeting": "họp dân, niêm yết và khiếu nại",
     "return": "trả phiếu cho cộng tác viên", "conflict": "xung đột giữa hai máy tính bảng",
     "duplicates": "hồ sơ có thể trùng", "standard": "chuẩn nghèo của đợt", "counts": "đếm việc đang chờ",
-    "work": "công việc của phường", "programme": "một năm thực hiện chương trình giảm nghèo",
+    "work": "công việc của phường", "pending_meeting": "cuộc họp chưa ghi biểu quyết", "programme": "một năm thực hiện chương trình giảm nghèo",
 }
 
 
@@ -104,6 +105,7 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
     out: dict[str, Any] = {"added": True, "round": year, "standard_id": None, "failed": [],
                            "changed": 0, "accepted": 0, "meeting_id": None, "posting_id": None,
                            "complaint_id": None, "returned_by_meeting": None, "returned_by_officer": None,
+                           "pending_meeting_id": None,
                            "conflict": None, "duplicate_pairs": 0, "awaiting_meeting": {}, "waiting_review": 0}
 
     def step(name: str, fn: Any) -> None:
@@ -131,6 +133,10 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
     # 2. the first group's meeting: all stand but one (sent back), then its lists are posted
     if std:
         step("meeting", lambda: out.update(_meeting(db, officer, year, std, groups[0], ago, rng)))
+    # 2b. the third group's meeting is held, its votes not yet recorded (the second group still waits)
+    if std and len(groups) > 2:
+        step("pending_meeting", lambda: out.update(pending_meeting_id=_pending_meeting(db, officer, year, std,
+                                                                                     groups[2], ago)))
     # 3. one form returned by the officer from the review queue (a later group)
     step("return", lambda: out.update(returned_by_officer=_return(db, officer, groups[min(3, len(groups) - 1)],
                                                                    ago(1))))
@@ -203,6 +209,18 @@ def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: s
             filed, p["id"])
         out["complaint_id"] = c["id"]
     return out
+
+
+def _pending_meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: str, ago: Any) -> int | None:
+    from .process import service as process_service
+    from .reports import facts
+    facts.refresh(db)
+    if not process_service.candidates(db, year, std, group):
+        return None
+    held = ago(1)
+    m = process_service.create_meeting(db, officer, year, std, group, server_date(held), held,
+                                       location=f"Nhà văn hóa {group}", chair_name="Đỗ Văn Hùng")
+    return m["id"]
 
 
 def _return(db: Database, officer: UserPrincipal, group: str, when: dt.datetime) -> str | None:

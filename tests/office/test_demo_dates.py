@@ -25,7 +25,7 @@ def _seed(tmp_path: Path, day: dt.date):
 
 def _work_waiting(db, w) -> None:
     assert w["accepted"] > 0 and w["waiting_review"] > 0
-    assert w["meeting_id"] and w["posting_id"] and w["complaint_id"]
+    assert w["meeting_id"] and w["posting_id"] and w["complaint_id"] and w["pending_meeting_id"]
     assert w["returned_by_meeting"] and w["returned_by_officer"] and w["conflict"]
     assert sum(w["awaiting_meeting"].values()) > 0
     assert w["duplicate_pairs"] >= 2

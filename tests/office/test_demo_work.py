@@ -38,6 +38,8 @@ def test_the_dashboard_shows_the_work(office, as_role):
     app, world = office
     page = as_role["viewer"].get("/console/dashboard").text
     work = page[page.index('id="work"'):page.index("</section>", page.index('id="work"'))]
-    for label in ("phiếu chờ duyệt", "cặp hồ sơ có thể trùng", "khiếu nại chưa phúc tra", "xung đột chờ xử lý"):
+    for label in ("phiếu chờ duyệt", "cặp hồ sơ có thể trùng", "khiếu nại chưa phúc tra", "xung đột chờ xử lý",
+                  "cuộc họp chưa ghi xong biểu quyết"):
         assert label in work
+        assert f"<strong>0</strong> {label}" not in work, label
     assert "<strong>0</strong> phiếu chờ duyệt" not in work and "<strong>0</strong> cặp hồ sơ" not in work
