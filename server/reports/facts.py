@@ -38,36 +38,10 @@ from shared.dates import age_on, parse_date
 
 from ..db import Database
 
-STATEMENTS = (
-    """CREATE TABLE IF NOT EXISTS report_facts (
-        household_id TEXT PRIMARY KEY REFERENCES households(household_id),
-        submission_id TEXT NOT NULL,
-        group_id INTEGER NOT NULL,
-        persons INTEGER NOT NULL,
-        head_name TEXT,
-        address TEXT,
-        ethnic_minority INTEGER NOT NULL,
-        person_of_merit INTEGER NOT NULL,
-        no_labour INTEGER NOT NULL,
-        farm INTEGER NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS report_facts_group ON report_facts (group_id)",
-    """CREATE TABLE IF NOT EXISTS report_class_facts (
-        standard_id TEXT NOT NULL,
-        household_id TEXT NOT NULL,
-        class TEXT NOT NULL,
-        deprived_mask INTEGER NOT NULL,
-        PRIMARY KEY (standard_id, household_id)) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS report_class_facts_household ON report_class_facts (household_id)",
-)
 
 WORKING_AGE = (15, 60)      # [U] working age used for "no labour capacity"
 CHUNK = 2000
 _DEPRIVED = re.compile(rb'"deprived":(true|false|null)')
-
-
-def apply_schema(conn: sqlite3.Connection) -> None:
-    for sql in STATEMENTS:
-        conn.execute(sql)
 
 
 def no_labour_capacity(members: list[dict[str, Any]], ref: Any, working_age: tuple[int, int] = WORKING_AGE) -> bool:

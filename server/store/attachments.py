@@ -11,52 +11,6 @@ import json
 import sqlite3
 from typing import Any, Iterable
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS attachments (
-        sha256 TEXT PRIMARY KEY,
-        size INTEGER NOT NULL,
-        content_type TEXT NOT NULL,
-        device_id TEXT,
-        stored_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS attachment_uploads (
-        sha256 TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        received INTEGER NOT NULL DEFAULT 0,
-        content_type TEXT NOT NULL,
-        household_id TEXT,
-        started_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (sha256, device_id))""",
-    """CREATE TABLE IF NOT EXISTS attachment_usage (
-        device_id TEXT NOT NULL,
-        day TEXT NOT NULL,
-        bytes INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (device_id, day))""",
-    # Which submission names which file (and for which question): one row per (submission, file).
-    """CREATE TABLE IF NOT EXISTS attachment_refs (
-        submission_id TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        household_id TEXT NOT NULL,
-        question TEXT,
-        PRIMARY KEY (submission_id, sha256))""",
-    "CREATE INDEX IF NOT EXISTS attachment_refs_sha ON attachment_refs (sha256)",
-    "CREATE INDEX IF NOT EXISTS attachment_refs_household ON attachment_refs (household_id)",
-    # A submission accepted while some of its photos were missing: held until the last one arrives.
-    """CREATE TABLE IF NOT EXISTS incomplete_submissions (
-        submission_id TEXT PRIMARY KEY,
-        household_id TEXT NOT NULL,
-        missing TEXT NOT NULL,
-        held_at TEXT NOT NULL,
-        completed_at TEXT)""",
-    "CREATE INDEX IF NOT EXISTS incomplete_open ON incomplete_submissions (household_id) WHERE completed_at IS NULL",
-)
-
-
-def apply_schema(conn: sqlite3.Connection) -> None:
-    for sql in SCHEMA:
-        conn.execute(sql)
-
 
 def ready(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments'").fetchone() \
