@@ -67,7 +67,10 @@ async def accept_selected(request: Request, user: OfficerPost) -> Response:
 def conflict_page(request: Request, submission_id: str, user: ViewerUser) -> Response:
     db = get_db(request)
     with db.snapshot() as conn:
-        c = conflicts.load(conn, submission_id)
+        try:
+            c = conflicts.load(conn, submission_id)
+        except conflicts.Refused:
+            raise ConsoleError(404) from None
         collab = conn.execute("SELECT full_name FROM collaborators WHERE id = ?",
                               (c["submission"]["collaborator_id"],)).fetchone()
     lang = get_lang(request)

@@ -12,6 +12,7 @@ from shared import wire
 
 from ..clock import iso
 from ..db import Database
+from ..errors import ApiError
 from ..store import audit, households, submissions
 from . import diff as diffs
 from .ingest import Actor, apply_batch, prepare
@@ -20,13 +21,22 @@ from .preload import all_groups_lookup
 RESOLUTIONS = ("keep_server", "take_device", "merge")
 
 
-class Refused(Exception):
+_REFUSALS = {
+    404: ("conflict_not_found", "No such conflict", "Không có xung đột này"),
+    409: ("conflict_changed", "The conflict was resolved or the household changed meanwhile: reload the page",
+          "Xung đột đã được xử lý hoặc hộ vừa thay đổi: tải lại trang"),
+    422: ("conflict_invalid", "The merged version is invalid", "Bản gộp không hợp lệ"),
+}
+
+
+class Refused(ApiError):
     """The resolution cannot be stored: 404 (no such conflict), 409 (resolved already, or the server's
-    version changed while the officer compared), 422 with the problems of an invalid merged version."""
+    version changed while the officer compared), 422 with the problems of an invalid merged version.
+    An ApiError: wherever it escapes, it is a 4xx page or envelope, never a 500."""
 
     def __init__(self, status: int, details: list[str] | None = None):
-        super().__init__(status)
-        self.status, self.details = status, details or []
+        code, message, message_vi = _REFUSALS[status]
+        super().__init__(status, code, message, message_vi, details or [])
 
 
 def load(conn, submission_id: str) -> dict[str, Any]:
