@@ -16,24 +16,20 @@ import pytest
 if not os.environ.get("DISPLAY"):
     pytest.skip("UI tests need a display: run under xvfb-run -a", allow_module_level=True)
 
-from kivy.tests.async_common import UnitKivyApp  # noqa: E402
 from kivy.tests.fixtures import kivy_app  # noqa: E402,F401  (the fixture)
 
 from mobile import store as st  # noqa: E402
-from mobile.app import RasoatApp  # noqa: E402  (loads every .kv before the first app)
 from mobile.widgets import find  # noqa: E402
 
 from .realserver import RealServer  # noqa: E402
 from .helpers import fill_disk  # noqa: E402
-from .uikit import screenshot, tap, type_into, until, widget  # noqa: E402
+from .uikit import TabletApp, skip_kivy_leak_check, screenshot, tap, type_into, until, widget  # noqa: E402,F401  (the fixture)
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 
 WORLD: dict = {}
 
 
-class TabletApp(UnitKivyApp, RasoatApp):
-    pass
 
 
 def make_app():
@@ -43,13 +39,6 @@ def make_app():
 APP = pytest.mark.parametrize("kivy_app", [(make_app,)], indirect=True)
 
 
-@pytest.fixture(autouse=True)
-def _skip_kivy_leak_check():
-    """kivy_app asserts the previous test's app was garbage collected. Ours is still reachable
-    from Kivy internals after on_stop (no Python-level root found; see docs/tablet.md, known
-    debt); its store and worker are closed, which is what the restart test needs."""
-    from kivy.tests import fixtures
-    fixtures.apps.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)

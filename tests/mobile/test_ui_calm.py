@@ -17,22 +17,18 @@ if not os.environ.get("DISPLAY"):
 
 from kivy.core.window import Window  # noqa: E402
 from kivy.metrics import dp, sp  # noqa: E402
-from kivy.tests.async_common import UnitKivyApp  # noqa: E402
 from kivy.tests.fixtures import kivy_app  # noqa: E402,F401  (the fixture)
 
 from mobile import store as st  # noqa: E402
-from mobile.app import RasoatApp  # noqa: E402  (loads every .kv before the first app)
 from mobile.widgets import find  # noqa: E402
 from mobile.window import screen_size  # noqa: E402
 
-from .uikit import screenshot, tap, type_into, until, widget  # noqa: E402
+from .uikit import TabletApp, skip_kivy_leak_check, screenshot, tap, type_into, until, widget  # noqa: E402,F401  (the fixture)
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 WORLD: dict = {}
 
 
-class TabletApp(UnitKivyApp, RasoatApp):
-    pass
 
 
 def make_app():
@@ -42,11 +38,6 @@ def make_app():
 APP = pytest.mark.parametrize("kivy_app", [(make_app,)], indirect=True)
 
 
-@pytest.fixture(autouse=True)
-def _skip_kivy_leak_check():
-    """See test_ui.py: the previous app stays reachable from Kivy internals after it stops."""
-    from kivy.tests import fixtures
-    fixtures.apps.clear()
 
 
 @pytest.fixture(autouse=True)

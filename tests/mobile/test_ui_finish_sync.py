@@ -17,18 +17,16 @@ if not os.environ.get("DISPLAY"):
     pytest.skip("UI tests need a display: run under xvfb-run -a", allow_module_level=True)
 
 import requests  # noqa: E402
-from kivy.tests.async_common import UnitKivyApp  # noqa: E402
 from kivy.tests.fixtures import kivy_app  # noqa: E402,F401  (the fixture)
 
 from mobile import store as st  # noqa: E402
-from mobile.app import RasoatApp  # noqa: E402  (loads every .kv before the first app)
 from mobile.collect import Collection  # noqa: E402
 from mobile.presenters import EnrollPresenter, run_inline  # noqa: E402
 from mobile.widgets import find  # noqa: E402
 
 from .helpers import HOUSEHOLD_ANSWERS, MEMBERS  # noqa: E402
 from .realserver import RealServer  # noqa: E402
-from .uikit import screenshot, tap, until, widget  # noqa: E402
+from .uikit import TabletApp, skip_kivy_leak_check, screenshot, tap, until, widget  # noqa: E402,F401  (the fixture)
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 WORLD: dict = {}
@@ -45,8 +43,6 @@ class GatedSession(requests.Session):
         return super().request(method, url, *a, **kw)
 
 
-class TabletApp(UnitKivyApp, RasoatApp):
-    pass
 
 
 def make_app():
@@ -54,10 +50,6 @@ def make_app():
     return app
 
 
-@pytest.fixture(autouse=True)
-def _skip_kivy_leak_check():
-    from kivy.tests import fixtures
-    fixtures.apps.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -11,16 +11,14 @@ if not os.environ.get("DISPLAY"):
     pytest.skip("UI tests need a display: run under xvfb-run -a", allow_module_level=True)
 
 from kivy.metrics import dp  # noqa: E402
-from kivy.tests.async_common import UnitKivyApp  # noqa: E402
 from kivy.tests.fixtures import kivy_app  # noqa: E402,F401  (the fixture)
 
 from mobile import store as st  # noqa: E402
-from mobile.app import RasoatApp  # noqa: E402  (loads every .kv before the first app)
 from mobile.collect import summary_columns  # noqa: E402
 from mobile.widgets import HouseholdRow, find  # noqa: E402
 from shared.synthetic import generate_ward  # noqa: E402
 
-from .uikit import screenshot, tap, type_into, until  # noqa: E402
+from .uikit import TabletApp, skip_kivy_leak_check, screenshot, tap, type_into, until  # noqa: E402,F401  (the fixture)
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 
@@ -28,19 +26,12 @@ N = 300
 WORLD: dict = {}
 
 
-class TabletApp(UnitKivyApp, RasoatApp):
-    pass
 
 
 def make_app():
     return TabletApp(data_dir=WORLD["dir"], auto_sync_interval=3600)
 
 
-@pytest.fixture(autouse=True)
-def _skip_kivy_leak_check():
-    """See test_ui.py: the previous app stays reachable from Kivy internals after it stops."""
-    from kivy.tests import fixtures
-    fixtures.apps.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)

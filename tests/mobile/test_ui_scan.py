@@ -16,25 +16,21 @@ if not os.environ.get("DISPLAY"):
 
 import qrcode  # noqa: E402
 from kivy.graphics.texture import Texture  # noqa: E402
-from kivy.tests.async_common import UnitKivyApp  # noqa: E402
 from kivy.tests.fixtures import kivy_app  # noqa: E402,F401  (the fixture)
 from kivy.uix.image import Image as KivyImage  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from mobile.app import RasoatApp  # noqa: E402  (loads every .kv before the first app)
 from mobile.camera import KivyCamera  # noqa: E402
 from mobile.widgets import find  # noqa: E402
 
 from .realserver import RealServer  # noqa: E402
-from .uikit import screenshot, tap, type_into, until, widget  # noqa: E402
+from .uikit import TabletApp, skip_kivy_leak_check, screenshot, tap, type_into, until, widget  # noqa: E402,F401  (the fixture)
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 
 WORLD: dict = {}
 
 
-class TabletApp(UnitKivyApp, RasoatApp):
-    pass
 
 
 def rgba_bottom_up(png: bytes) -> tuple[bytes, int, int]:
@@ -102,11 +98,6 @@ def make_camera_app():
     return TabletApp(data_dir=WORLD["camera_dir"], auto_sync_interval=3600, camera=WORLD["camera"])
 
 
-@pytest.fixture(autouse=True)
-def _skip_kivy_leak_check():
-    """See test_ui.py: the previous app stays reachable from Kivy internals after it stops."""
-    from kivy.tests import fixtures
-    fixtures.apps.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)

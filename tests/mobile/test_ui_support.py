@@ -9,35 +9,27 @@ import pytest
 if not os.environ.get("DISPLAY"):
     pytest.skip("UI tests need a display: run under xvfb-run -a", allow_module_level=True)
 
-from kivy.tests.async_common import UnitKivyApp  # noqa: E402
 from kivy.tests.fixtures import kivy_app  # noqa: E402,F401  (the fixture)
 
 from mobile import store as st  # noqa: E402
-from mobile.app import RasoatApp  # noqa: E402  (loads every .kv before the first app)
 from mobile.collect import summary_columns  # noqa: E402
 from mobile.support import apply_change, pending_needs  # noqa: E402
 from mobile.widgets import find  # noqa: E402
 from tests.factories import household, member  # noqa: E402
 
-from .uikit import screenshot, tap, until  # noqa: E402
+from .uikit import TabletApp, skip_kivy_leak_check, screenshot, tap, until  # noqa: E402,F401  (the fixture)
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 WORLD: dict = {}
 HID = "5a5a5a5a-0000-4000-8000-000000000001"
 
 
-class TabletApp(UnitKivyApp, RasoatApp):
-    pass
 
 
 def make_app():
     return TabletApp(data_dir=WORLD["dir"], auto_sync_interval=3600)
 
 
-@pytest.fixture(autouse=True)
-def _skip_kivy_leak_check():
-    from kivy.tests import fixtures
-    fixtures.apps.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)
