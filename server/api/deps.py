@@ -7,12 +7,13 @@ a ward user with at least that role; ``PrincipalDep`` admits either.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .. import auth
+from ..access import Surface, require_role
 from ..db import Database
 from ..errors import ApiError
 from ..settings import Settings
@@ -71,23 +72,22 @@ def require_device(p: PrincipalDep) -> auth.DevicePrincipal:
     return p
 
 
-def require_role(role: str) -> Callable[..., auth.UserPrincipal]:
-    def dependency(p: PrincipalDep) -> auth.UserPrincipal:
-        if not isinstance(p, auth.UserPrincipal):
-            raise ApiError(403, "user_only", "Only a ward user may call this",
-                           "Chỉ cán bộ phường mới được dùng chức năng này")
-        if not p.has_role(role):
-            raise ApiError(403, "role_required", f"This needs the {role} role",
-                           f"Cần quyền {role} để thực hiện", [{"required_role": role, "your_role": p.role}])
-        return p
-    dependency.__name__ = f"require_{role}"
-    return dependency
+def _refuse(p: auth.UserPrincipal | auth.DevicePrincipal, role: str) -> ApiError:
+    if not isinstance(p, auth.UserPrincipal):
+        return ApiError(403, "user_only", "Only a ward user may call this",
+                        "Chỉ cán bộ phường mới được dùng chức năng này")
+    return ApiError(403, "role_required", f"This needs the {role} role",
+                    f"Cần quyền {role} để thực hiện", [{"required_role": role, "your_role": p.role}])
+
+
+# The JSON API's callers: a bearer token; refused with the JSON envelope (server/access.py).
+API = Surface("require", get_principal, _refuse)
 
 
 DeviceDep = Annotated[auth.DevicePrincipal, Depends(require_device)]
-ViewerDep = Annotated[auth.UserPrincipal, Depends(require_role("viewer"))]
-OfficerDep = Annotated[auth.UserPrincipal, Depends(require_role("officer"))]
-AdminDep = Annotated[auth.UserPrincipal, Depends(require_role("admin"))]
+ViewerDep = Annotated[auth.UserPrincipal, Depends(require_role("viewer", API))]
+OfficerDep = Annotated[auth.UserPrincipal, Depends(require_role("officer", API))]
+AdminDep = Annotated[auth.UserPrincipal, Depends(require_role("admin", API))]
 
 
 def bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str | None:

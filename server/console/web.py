@@ -9,9 +9,10 @@ Routers
 Who is calling (FastAPI dependencies, ``Annotated`` aliases)
     ``current_user(request)``        the logged-in ward user (``server.auth.UserPrincipal``) from the
                                      session cookie; raises ``LoginRequired`` (→ 303 to /console/login).
-    ``require_role(role, post=False)``  a dependency factory: logged in and at least ``role``
-                                     (viewer < officer < admin), else 403 page. With ``post=True`` it also
-                                     checks the CSRF token of the form (403 page when missing or wrong).
+    ``require_role(role, CONSOLE_SURFACE, post=False)``  (server/access.py, the server's one factory)
+                                     logged in and at least ``role`` (viewer < officer < admin), else the
+                                     403 page. With ``post=True`` it also checks the CSRF token of the
+                                     form (403 page when missing or wrong).
     ``ViewerUser`` / ``OfficerUser`` / ``AdminUser``        GET pages (Annotated[UserPrincipal, ...]).
     ``OfficerPost`` / ``AdminPost``  POST handlers: role + CSRF. A viewer can never POST anything.
     ``csrf_protect(request)``        the CSRF check alone (a dependency), e.g. for a login-like form.
@@ -61,6 +62,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import auth, vnformat
+from ..access import Surface, require_role
 from ..db import Database
 from ..errors import ApiError
 from ..process.config import PROCESS_SETTINGS
@@ -542,29 +544,26 @@ async def csrf_protect(request: Request) -> None:
         raise ConsoleError(403, "error.403_csrf")
 
 
-def require_role(role: str, post: bool = False) -> Callable[..., Any]:
-    if role not in auth.ROLE_RANK:
-        raise ValueError(f"unknown role {role!r}")
+async def _console_caller(request: Request) -> auth.UserPrincipal:
+    """The logged-in user (the session's deadline slid off the event loop), else ``LoginRequired``."""
+    await optional_user_async(request)
+    return current_user(request)
 
-    async def dependency(request: Request) -> auth.UserPrincipal:
-        await optional_user_async(request)
-        user = current_user(request)
-        if not user.has_role(role):
-            raise ConsoleError(403, "error.403")
-        if post:
-            await csrf_protect(request)
-        return user
 
-    dependency.__name__ = f"console_{role}{'_post' if post else ''}"
-    return dependency
+def _refuse(user: auth.UserPrincipal, role: str) -> ConsoleError:
+    return ConsoleError(403, "error.403")
+
+
+# The console's callers: the session cookie; refused with the HTML error page; forms CSRF-checked.
+CONSOLE_SURFACE = Surface("console", _console_caller, _refuse, csrf_protect)
 
 
 UserDep = Annotated[auth.UserPrincipal, Depends(current_user)]
-ViewerUser = Annotated[auth.UserPrincipal, Depends(require_role("viewer"))]
-OfficerUser = Annotated[auth.UserPrincipal, Depends(require_role("officer"))]
-AdminUser = Annotated[auth.UserPrincipal, Depends(require_role("admin"))]
-OfficerPost = Annotated[auth.UserPrincipal, Depends(require_role("officer", post=True))]
-AdminPost = Annotated[auth.UserPrincipal, Depends(require_role("admin", post=True))]
+ViewerUser = Annotated[auth.UserPrincipal, Depends(require_role("viewer", CONSOLE_SURFACE))]
+OfficerUser = Annotated[auth.UserPrincipal, Depends(require_role("officer", CONSOLE_SURFACE))]
+AdminUser = Annotated[auth.UserPrincipal, Depends(require_role("admin", CONSOLE_SURFACE))]
+OfficerPost = Annotated[auth.UserPrincipal, Depends(require_role("officer", CONSOLE_SURFACE, post=True))]
+AdminPost = Annotated[auth.UserPrincipal, Depends(require_role("admin", CONSOLE_SURFACE, post=True))]
 
 
 def cookie_secure(request: Request) -> bool:

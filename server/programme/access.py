@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from .. import auth
+from ..access import Surface, require_role
 from ..api.deps import DbDep, PrincipalDep
 from ..errors import ApiError
 
@@ -99,18 +100,19 @@ def _writer(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
     return scope
 
 
-def _office(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
-    if scope.role not in ("officer", "admin"):
-        raise ApiError(403, "role_required", "This needs the officer role", "Cần quyền cán bộ (officer)",
-                       [{"required_role": "officer", "your_role": scope.role}])
-    return scope
+_ROLE_WORDS = {"officer": ("officer", "cán bộ (officer)"), "admin": ("admin", "quản trị (admin)")}
 
 
-def _admin(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
-    if scope.role != "admin":
-        raise ApiError(403, "role_required", "This needs the admin role", "Cần quyền quản trị (admin)",
-                       [{"required_role": "admin", "your_role": scope.role}])
-    return scope
+def _refuse(scope: Scope, role: str) -> ApiError:
+    en, vi = _ROLE_WORDS[role]
+    return ApiError(403, "role_required", f"This needs the {en} role", f"Cần quyền {vi}",
+                    [{"required_role": role, "your_role": scope.role}])
+
+
+# The programme's callers: a ward user's or a partner's scope (server/access.py's one require_role).
+PROGRAMME = Surface("programme", _reader, _refuse)
+_office = require_role("officer", PROGRAMME)
+_admin = require_role("admin", PROGRAMME)
 
 
 def _fund_reader(scope: Annotated[Scope, Depends(_reader)]) -> Scope:
