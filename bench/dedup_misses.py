@@ -15,7 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server.dedup.compare import FIELDS  # noqa: E402
-from server.dedup.engine import run_batch  # noqa: E402
+from server.dedup.compare import compare  # noqa: E402
+from server.dedup.decide import decide, probability  # noqa: E402
+from server.dedup.engine import MAX_BLOCK, run_batch  # noqa: E402
 from server.dedup.features import make_record  # noqa: E402
 
 
@@ -52,14 +54,26 @@ def main() -> int:
     print(f"review pairs {len(review)} records {len(rr)} ({len(rr) / len(records):.3%}); "
           f"true among review pairs {sum(frozenset((l.a, l.b)) in truth for l in review)}")
     by = {r.rid: r for r in records}
+    block_size = collections.Counter(k for r in records for k in r.keys)
     miss = collections.Counter()
     examples = collections.defaultdict(list)
     for pair in truth - clustered:
         l = links.get(pair)
         kind = "hc" if pair in hc else "other"
         if l is None:
-            a, b = tuple(pair)
-            key = (kind, "new-or-unblocked", "")
+            a, b = (by[x] for x in pair)
+            shared = set(a.keys) & set(b.keys)
+            if not shared:
+                key = (kind, "unblocked", "")
+            elif all(block_size[k] > MAX_BLOCK for k in shared):
+                key = (kind, "blocks-over-cap", ",".join(sorted({k.split(":", 1)[0] for k in shared})))
+            else:
+                gamma = compare(a, b)
+                weight = result.model.weight(gamma, a, b)
+                band, reasons = decide(gamma, a, b, weight, result.model)
+                p = probability(weight)
+                bucket = "p<0.05" if p < 0.05 else "p<0.20" if p < 0.20 else "p<0.80" if p < 0.80 else "p>=0.80"
+                key = (kind, "new", f"{bucket} {','.join(reasons)}")
         else:
             key = (kind, l.band, ",".join(l.reasons))
         miss[key] += 1
@@ -87,6 +101,10 @@ def main() -> int:
                       f"ph={sorted(b.phones)} size={b.size} r={b.round}")
                 if l:
                     print(f"      p={l.probability:.3f} {describe(l.gamma)}")
+                elif key[1] == "new":
+                    gamma = compare(a, b)
+                    print(f"      p={probability(result.model.weight(gamma, a, b)):.3f} {describe(gamma)} "
+                          f"keys={sorted(set(a.keys) & set(b.keys))}")
         falses = collections.defaultdict(list)
         for l in review:
             if frozenset((l.a, l.b)) not in truth:

@@ -274,14 +274,8 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb:
             continue
-        if "head_change_explained" in link.reasons:
-            reason = "successor"
-        elif _same_head_only_counterpart(link):
-            reason = "only_counterpart"
-        elif link.reasons == ("head_change_unexplained",) and len(link.gamma) > F_ADDRESS \
-                and link.gamma[F_ADDRESS] == ADDR_SAME:
-            reason = "only_household_at_the_house"
-        else:
+        reason = promotion_reason(link.gamma, link.reasons)
+        if reason is None:
             continue
         if len(rivals.get((link.a, rb), ())) == 1 and len(rivals.get((link.b, ra), ())) == 1:
             link.band = AUTO
@@ -293,12 +287,21 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
 _PROMOTABLE_NOTES = frozenset({"thin_evidence"})
 
 
-def _same_head_only_counterpart(link: Link) -> bool:
-    """A pair of two rounds whose heads are one person by name (``HEAD_AGREES``) and that no rule holds
-    back beyond thin evidence (on the tuning set A, 52 of 52 such pairs in the review band that were
-    each record's only candidate in the other round were one household)."""
-    return len(link.gamma) > F_HEAD and link.gamma[F_HEAD] in HEAD_AGREES \
-        and set(link.reasons) <= _PROMOTABLE_NOTES
+def promotion_reason(gamma: Sequence[int], reasons: Sequence[str]) -> str | None:
+    """Why a review pair of two rounds may be linked automatically when it is each record's only pair
+    with the other's round (``promote_successors``; the registry's ``review._promote_successor``), or
+    None: a head change whose evidence explains it (``successor``); a pair whose heads are one person
+    by name that no rule holds back beyond thin evidence (``only_counterpart``; on the tuning set A,
+    52 of 52 such pairs in the review band that were each record's only candidate in the other round
+    were one household); an unexplained head change at the very same house
+    (``only_household_at_the_house``)."""
+    if "head_change_explained" in reasons:
+        return "successor"
+    if len(gamma) > F_HEAD and gamma[F_HEAD] in HEAD_AGREES and set(reasons) <= _PROMOTABLE_NOTES:
+        return "only_counterpart"
+    if tuple(reasons) == ("head_change_unexplained",) and len(gamma) > F_ADDRESS and gamma[F_ADDRESS] == ADDR_SAME:
+        return "only_household_at_the_house"
+    return None
 
 
 def _settled_by_clusters(links: list[Link], cluster_of: dict[str, str], rounds: dict[str, int | None]) -> list[Link]:

@@ -30,7 +30,7 @@ from shared import identity as idn
 
 from .compare import ADDR_DIFFERENT, ADDR_STREET, F_ADDRESS, F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare
 from .decide import AUTO, HEAD_AGREES, REVIEW, Candidate, review_priority
-from .engine import SUCCESSOR_THRESHOLD, score_against
+from .engine import SUCCESSOR_THRESHOLD, promotion_reason, score_against
 from .features import Record, make_record
 from .model import fit, name_frequencies
 from .store import SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, \
@@ -226,6 +226,7 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
     linked: list[str] = []
     queued: list[str] = []
     seen = set()
+    _withdraw_promotions(conn, record, candidates, now, actor)
     candidates = _promote_successor(conn, record, _heads_still_head(conn, record, candidates))
     for c in candidates:
         seen.add(_pair(record.rid, c.rid))
@@ -324,22 +325,71 @@ def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list
 
 
 def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:
-    """The registry's form of ``engine.promote_successors``: a head change whose evidence explains it,
-    scored at least ``SUCCESSOR_THRESHOLD``, is linked automatically when it is the only candidate of
-    this household in the other's round and the other household has no other candidate in this one.
-    (A competitor arriving later displaces it: ``_displace``.)"""
+    """The registry's form of ``engine.promote_successors``: a pair of two rounds scored at least
+    ``SUCCESSOR_THRESHOLD`` in the review band is linked automatically when it is the only candidate
+    of this household in the other's round and the other household has no other open or linked pair
+    with this round — a head change whose evidence explains it (``successor``), a pair whose heads are
+    one person by name held back by its score alone (``only_counterpart``), an unexplained head change
+    at the very same house (``only_household_at_the_house``), as in the batch. A candidate whose own
+    head still heads it in this round (``head_still_heads``) is no rival, as in the batch. (A
+    competitor arriving later displaces it: ``_displace``.)"""
     if record.round is None:
         return candidates
     out = []
     for c in candidates:
         other = c.other
-        if c.band == REVIEW and "head_change_explained" in c.reasons and c.probability >= SUCCESSOR_THRESHOLD \
-                and other is not None and other.round is not None and other.round != record.round \
-                and sum(1 for x in candidates if x.other is not None and x.other.round == other.round) == 1 \
+        promotable = c.band == REVIEW and c.probability >= SUCCESSOR_THRESHOLD
+        reason = promotion_reason(c.gamma, c.reasons) if promotable else None
+        if reason and other is not None and other.round is not None and other.round != record.round \
+                and sum(1 for x in candidates if x.other is not None and x.other.round == other.round
+                        and "head_still_heads" not in x.reasons) == 1 \
                 and record.round not in _other_rounds(conn, c.rid, record.rid):
-            c = dataclasses.replace(c, band=AUTO, reasons=(*c.reasons, "successor"))
+            c = dataclasses.replace(c, band=AUTO, reasons=(*c.reasons, reason))
         out.append(c)
     return out
+
+
+PROMOTIONS = ("successor", "only_counterpart", "only_household_at_the_house")
+
+
+def _withdraw_promotions(conn: sqlite3.Connection, record: Record, candidates: list[Candidate], now: str,
+                         actor: str) -> list[int]:
+    """A link made because it was each household's only match in the other round (``PROMOTIONS``)
+    holds only while it is: when this record, of the round of one side, is a candidate of the other
+    side, the two compete for it, as in the batch, where neither would have been promoted — the
+    link is undone (reason "withdrawn …", the pair back in the queue, never auto-linked again).
+    A head change whose other side is linked to a record with its own head is no competitor (the old
+    head still heads that household: ``head_still_heads``) — unless that link is a weaker pair at
+    another house (a namesake there, as ``_same_head_strength``). Returns the links undone."""
+    if record.round is None:
+        return []
+    undone: list[int] = []
+    for c in candidates:
+        other = c.other
+        if other is None or other.round is None or other.round == record.round or len(c.gamma) <= F_HEAD:
+            continue
+        rows = conn.execute("SELECT l.id, l.a, l.b, c.gamma, c.reasons, c.probability FROM dedup_links l "
+                            "JOIN dedup_candidates c "
+                            "ON c.a = l.a AND c.b = l.b WHERE l.undone_at IS NULL AND l.source = 'auto' "
+                            "AND (l.a = ? OR l.b = ?)", (c.rid, c.rid)).fetchall()
+        for link_id, a, b, gamma, reasons, p in rows:
+            partner = b if a == c.rid else a
+            if partner == record.rid or not set(json.loads(reasons)) & set(PROMOTIONS):
+                continue
+            g = json.loads(gamma)
+            if c.gamma[F_HEAD] in HEADS_DIFFER and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES \
+                    and _same_head_strength(g, p) >= c.probability:
+                continue       # the old head's own record (at the house, or as strong as this head change)
+            if _rounds(conn, [partner]).get(partner) != record.round \
+                    or any(x.rid == partner and x.band == AUTO for x in candidates) \
+                    or active_link(conn, record.rid, partner) is not None:
+                continue       # not of this round, or this record's own double survey
+            _undo(conn, link_id, actor, now, "withdrawn: another household of this round matched it too")
+            kept = [r for r in json.loads(reasons) if r not in PROMOTIONS]
+            conn.execute("UPDATE dedup_candidates SET status = 'open', reasons = ?, priority = ?, updated_at = ? "
+                         "WHERE a = ? AND b = ?", (_dumps(kept), review_priority(p, kept), now, a, b))
+            undone.append(link_id)
+    return undone
 
 
 def _displace(conn: sqlite3.Connection, record: Record, c: Candidate, now: str, actor: str) -> bool:

@@ -5,6 +5,7 @@ record in the other's round — and not when another record does (issue 19)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 
 import pytest
@@ -13,6 +14,7 @@ from server.dedup import AUTO, review, run_batch
 from server.dedup.decide import REVIEW
 from server.dedup.model import default_model
 from server.dedup.schema import apply_schema
+from server.dedup.store import save_model
 
 from .helpers import house, person
 
@@ -151,3 +153,81 @@ def test_the_registry_does_not_let_a_weaker_namesake_hold_back_the_head_change_e
     row = conn.execute("SELECT reasons FROM dedup_candidates WHERE a = 'a25' AND b = 'a26'").fetchone()
     assert row is not None and "head_still_heads" not in row[0]
     assert review.cluster_of(conn, "a25") == {"a25", "a26"}
+
+
+# --- the registry (one household at a time against the stored register): the same promotions ----------
+
+def _registry(model=None):
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    apply_schema(conn)
+    if model is not None:
+        conn.execute("BEGIN IMMEDIATE")
+        save_model(conn, model, "2026-10-01T00:00:00Z", "test", 0, 0)
+        conn.execute("COMMIT")
+    return conn
+
+
+def _ingest(conn, docs):
+    for doc in docs:
+        conn.execute("BEGIN IMMEDIATE")
+        review.on_ingest(conn, doc["household_id"], doc, "2026-10-01T00:00:00Z")
+        conn.execute("COMMIT")
+
+
+def _stored(conn, a, b):
+    a, b = sorted((a, b))
+    row = conn.execute("SELECT status, reasons FROM dedup_candidates WHERE a = ? AND b = ?", (a, b)).fetchone()
+    assert row is not None, (a, b)
+    return row[0], json.loads(row[1])
+
+
+@pytest.mark.parametrize("first", [0, 1], ids=["2025 first", "2026 first"])
+def test_the_registry_links_the_only_counterpart_in_the_other_round(first):
+    docs = list(_moved())
+    conn = _registry()
+    _ingest(conn, [docs[first], docs[1 - first]])
+    status, reasons = _stored(conn, "r25", "r26")
+    assert status == "linked" and "only_counterpart" in reasons
+    assert review.cluster_of(conn, "r25") == {"r25", "r26"}
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1), (1, 2, 0)], ids=["competitor last", "competitor first",
+                                                                       "2026 first"])
+def test_the_registry_keeps_the_pair_for_a_person_when_a_competitor_stands_in_the_other_round(order):
+    old, new = _moved()
+    other = house("x26", [person("Nguyễn Thị Lan", "head", 1960, "female")], number="7", street="Trần Phú",
+                  phone=None, year=2026, group="KP03")
+    other["member_count"] = 2
+    docs = [old, new, other]
+    conn = _registry()
+    _ingest(conn, [docs[i] for i in order])
+    # a competitor arriving after the promotion withdraws it: whatever the order, as in the batch,
+    # neither is linked and both pairs wait for a person
+    assert [rid for rid in ("r26", "x26") if review.active_link(conn, "r25", rid) is not None] == []
+    for rid in ("r26", "x26"):
+        status, reasons = _stored(conn, "r25", rid)
+        assert status == "open" and "only_counterpart" not in reasons
+    if order == (0, 1, 2):
+        (reason,) = conn.execute("SELECT undo_reason FROM dedup_links WHERE a = 'r25' AND b = 'r26'").fetchone()
+        assert reason.startswith("withdrawn")
+
+
+@pytest.mark.parametrize("first", [0, 1], ids=["2025 first", "2026 first"])
+def test_the_registry_links_the_only_household_at_a_house_in_both_rounds(first):
+    docs = [_at_45("h25", "Trần Văn Luân", 1950, "male", 4, 2025),
+            _at_45("h26", "Phạm Văn Dũng", 1985, "male", 4, 2026)]
+    conn = _registry(_register_ward_model())
+    _ingest(conn, [docs[first], docs[1 - first]])
+    status, reasons = _stored(conn, "h25", "h26")
+    assert status == "linked" and "only_household_at_the_house" in reasons
+
+
+def test_the_registry_keeps_an_unexplained_head_change_for_a_person_when_another_household_is_at_the_house():
+    docs = [_at_45("h25", "Trần Văn Luân", 1950, "male", 4, 2025),
+            _at_45("g25", "Lê Thị Hoa", 1986, "female", 3, 2025),
+            _at_45("h26", "Phạm Văn Dũng", 1985, "male", 4, 2026)]
+    conn = _registry(_register_ward_model())
+    _ingest(conn, docs)
+    status, reasons = _stored(conn, "h25", "h26")
+    assert status == "open" and "only_household_at_the_house" not in reasons
+    assert review.active_link(conn, "h25", "h26") is None
