@@ -13,7 +13,6 @@ MAX_LINES = 20
 # (file, route function): the console routes over 20 lines when this test was written (2026-12-04).
 LONG_ROUTES = {
     ("server/cycle/web.py", "register_upload"),
-    ("server/console/auth_pages.py", "login"),
     ("server/process/web.py", "overview"),
     ("server/console/dedup_pages.py", "candidate_page"),
     ("server/console/review.py", "accept_selected"),

@@ -6,14 +6,10 @@ from pathlib import Path
 from fastapi import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from .. import auth
-from ..clock import iso
-from ..store import audit
-from . import lockout
-from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, console_setting,
-                  cookie_secure, csrf_protect, form_data, get_db, get_lang, get_now, get_settings, home_for,
-                  make_router, optional_user, redirect, render, safe_next, session_token, set_session_cookie,
-                  start_console_session)
+from . import signin
+from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, cookie_secure,
+                  csrf_protect, form_data, get_db, get_lang, get_now, get_settings, home_for, make_router,
+                  optional_user, redirect, render, safe_next, session_token, set_session_cookie)
 from .i18n import LANGS, t
 
 router = make_router()
@@ -54,55 +50,32 @@ def login_page(request: Request, next: str = "") -> Response:
     return render(request, "login.html", next=safe_next(next, PREFIX + "/dashboard"), username="", error=None)
 
 
-def _limits(request: Request) -> lockout.Limits:
-    s = get_settings(request)
-    return lockout.Limits(console_setting(s, "login_max_failures"), console_setting(s, "login_max_failures_per_ip"),
-                          console_setting(s, "login_lockout_minutes"))
-
-
 @router.post(PREFIX + "/login")
 async def login(request: Request) -> Response:
     await csrf_protect(request)
     form = await form_data(request)
     username = str(form.get("username") or "").strip()[:200]
-    password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""), PREFIX + "/dashboard")
-    db, now, ip, lang = get_db(request), get_now(request), client_ip(request), get_lang(request)
-    limits = _limits(request)
-    with db.write() as conn:      # check and count in one step (lockout.begin)
-        minutes, attempt = lockout.begin(conn, username, ip, now, limits)
-        if minutes:
-            audit.record(conn, iso(now), "system", None, "console.login_locked", "user", username, {"ip": ip})
-    if minutes or attempt is None:
+    lang = get_lang(request)
+    out = signin.sign_in(get_db(request), username, str(form.get("password") or ""), client_ip(request),
+                         get_now(request), get_settings(request))
+    if out.locked:
         return render(request, "login.html", status_code=429, next=target, username=username,
-                      error=t(lang, "login.locked", minutes=minutes))
-    user = auth.authenticate_password(db.conn, username, password) if username and password else None
-    with db.write() as conn:
-        lockout.settle(conn, attempt, user is not None)
-        if user is None:
-            audit.record(conn, iso(now), "system", None, "console.login_failed", "user", username, {"ip": ip})
-        else:
-            token = start_console_session(conn, user.id, now, get_settings(request))
-            audit.record(conn, iso(now), "user", user.id, "console.login", "user", user.id, {"ip": ip})
-    if user is None:
+                      error=t(lang, "login.locked", minutes=out.minutes))
+    if out.user is None:
         return render(request, "login.html", status_code=401, next=target, username=username,
                       error=t(lang, "login.failed"))
     if target == PREFIX + "/dashboard":
-        target = home_for(request, user)    # a partner lands on its own page (server/programme)
+        target = home_for(request, out.user)    # a partner lands on its own page (server/programme)
     resp = RedirectResponse(target, status_code=303)
-    set_session_cookie(request, resp, token, get_settings(request).session_ttl_hours * 3600)
+    set_session_cookie(request, resp, out.token, get_settings(request).session_ttl_hours * 3600)
     return resp
 
 
 @router.post(PREFIX + "/logout")
 async def logout(request: Request, user: UserDep) -> Response:
     await csrf_protect(request)
-    token = session_token(request)
-    db, now = get_db(request), get_now(request)
-    with db.write() as conn:
-        if token:
-            auth.end_session(conn, token, now)
-        audit.record(conn, iso(now), "user", user.id, "console.logout", "user", user.id)
+    signin.sign_out(get_db(request), user.id, session_token(request), get_now(request))
     resp = redirect(PREFIX + "/login", "login.logged_out", "info")
     clear_session_cookie(resp)
     return resp
