@@ -41,11 +41,7 @@ async def accept_selected(request: Request, user: OfficerPost) -> Response:
     """Accept every checked household of the queue at once (each audited on its own); the ones
     that cannot be accepted are named with the reason, the others are accepted anyway."""
     form = await form_data(request)
-    items = []
-    for value in form.getlist("pick"):
-        hid, _, sid = str(value).partition("|")
-        if hid and sid:
-            items.append((hid, sid))
+    items = [(hid, sid) for hid, _, sid in (str(v).partition("|") for v in form.getlist("pick")) if hid and sid]
     back = safe_next(str(form.get("next") or ""), PREFIX + "/review")
     if not items:
         return redirect(back, "review.none_picked", "error")
@@ -53,14 +49,12 @@ async def accept_selected(request: Request, user: OfficerPost) -> Response:
     outcomes = review_service.accept_many(db, user, items, get_now(request), str(form.get("note") or ""))
     done = sum(o.accepted for o in outcomes)
     refused = [o for o in outcomes if not o.accepted]
-    if refused:
-        names = dict(db.all("SELECT household_id, head_name FROM households WHERE household_id IN (%s)"
-                            % ",".join("?" * len(refused)), [o.household_id for o in refused]))
-        lang = get_lang(request)
-        detail = "; ".join(f"{names.get(o.household_id) or '—'}: {i18n.t(lang, 'review.refused.' + o.code)}"
-                           for o in refused[:10])
-        return redirect(back, "review.accepted_some", "error", done=done, refused=len(refused), detail=detail)
-    return redirect(back, "review.accepted_n", "ok", done=done)
+    if not refused:
+        return redirect(back, "review.accepted_n", "ok", done=done)
+    names, lang = review_service.head_names(db, [o.household_id for o in refused]), get_lang(request)
+    detail = "; ".join(f"{names.get(o.household_id) or '—'}: {i18n.t(lang, 'review.refused.' + o.code)}"
+                       for o in refused[:10])
+    return redirect(back, "review.accepted_some", "error", done=done, refused=len(refused), detail=detail)
 
 
 @router.get(PREFIX + "/conflicts/{submission_id}")

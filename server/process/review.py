@@ -80,6 +80,14 @@ def accept_many(db: Database, user: UserPrincipal, items: Iterable[tuple[str, st
     return out
 
 
+def head_names(db: Database, household_ids: list[str]) -> dict[str, str]:
+    """The head's name of each household given (at most ``MAX_BATCH``: the refused ones of a batch)."""
+    if not household_ids:
+        return {}
+    return dict(db.all("SELECT household_id, head_name FROM households WHERE household_id IN (%s)"
+                       % ",".join("?" * len(household_ids)), household_ids))
+
+
 def accept_all_current(db: Database, user: UserPrincipal, now: dt.datetime, household_ids: Iterable[str] | None = None
                        ) -> int:
     """Accept the current submission of every household given (default: all) — for tests and the demo

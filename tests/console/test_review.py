@@ -38,6 +38,22 @@ def test_accept_marks_the_current_submission(app, world):
     assert app.state.db.value("SELECT COUNT(*) FROM review_decisions") == before
 
 
+def test_accepting_checked_households_names_each_refused_one_and_accepts_the_others(app, world):
+    officer = client_as(app, "officer")
+    ok, conflicted = current(app, world["submitted"]), current(app, world["conflicted"])
+    r = officer.post("/console/review/accept", data={
+        "pick": [f"{ok['household_id']}|{ok['submission_id']}",
+                 f"{conflicted['household_id']}|{conflicted['submission_id']}", "no-bar", "|x"],
+        "csrf_token": csrf_of(officer)})
+    assert r.status_code == 303 and r.headers["location"] == "/console/review"
+    page = officer.get(r.headers["location"]).text
+    assert (f"Đã duyệt 1 phiếu; 1 phiếu chưa duyệt được: {conflicted['head_name']}: "
+            "Hộ còn xung đột chưa xử lý") in page
+    assert app.state.db.value("SELECT COUNT(*) FROM review_decisions WHERE household_id = ?", (ok["household_id"],)) == 1
+    r = officer.post("/console/review/accept", data={"pick": ["no-bar"], "csrf_token": csrf_of(officer)})
+    assert "Chưa chọn phiếu nào." in officer.get(r.headers["location"]).text
+
+
 def test_a_returned_household_reaches_the_device_on_its_next_pull(app, world):
     officer = client_as(app, "officer")
     hid = world["submitted"]
