@@ -117,6 +117,17 @@ def main() -> int:
                       f"size={a.size} r={a.round} | {b.head_key!r} {b.head_year} {b.house}/{b.street}/{b.group} "
                       f"ph={sorted(b.phones)} size={b.size} r={b.round} [{es.kind[l.a]} {es.kind[l.b]}]")
                 print(f"      p={l.probability:.3f} {describe(l.gamma)}")
+        for pair in sorted(clustered & es.split_pairs, key=sorted):
+            a, b = (by[x] for x in sorted(pair))
+            print("SPLIT MERGED", a.rid, es.kind.get(a.rid), "|", b.rid, es.kind.get(b.rid))
+            group = next(g for g in result.clusters() if a.rid in g)
+            for x in sorted(group):
+                r = by[x]
+                print(f"   {x} {r.head_key!r} {r.head_year} {r.house}/{r.street}/{r.group} ph={sorted(r.phones)} "
+                      f"size={r.size} r={r.round} [{es.kind.get(x)}]")
+            for l in result.links:
+                if l.a in group and l.b in group and l.band == "auto":
+                    print(f"      link {l.a}-{l.b} p={l.probability:.3f} {','.join(l.reasons)} {describe(l.gamma)}")
         for pair in list(fp)[:args.show]:
             a, b = (by[x] for x in sorted(pair))
             l = links.get(pair)

@@ -289,10 +289,16 @@ def _on_roster(head: Record, other: Record) -> str:
 
 
 def _couple(a: Record, b: Record) -> bool | None:
-    """Could the two heads be husband and wife: opposite sex, born within ``COUPLE_YEARS``? None
-    when a sex or a year is unknown."""
-    if not a.head_sex or not b.head_sex or a.head_year is None or b.head_year is None:
+    """Could the two heads be husband and wife: opposite sex, born within ``COUPLE_YEARS``; a birth
+    year unknown, opposite sex and two family names (a Vietnamese wife keeps her own, a child takes
+    the father's)? None when a sex is unknown, or a year and that is all that can be told."""
+    if not a.head_sex or not b.head_sex:
         return None
+    if a.head_year is None or b.head_year is None:
+        # a birth year unknown: opposite sex and two family names (a Vietnamese wife keeps her own; a
+        # child takes the father's) is as far as the records tell
+        fa, fb = a.head_key.partition(" ")[0], b.head_key.partition(" ")[0]
+        return True if a.head_sex != b.head_sex and fa and fb and fa != fb else None
     return a.head_sex != b.head_sex and abs(a.head_year - b.head_year) <= COUPLE_YEARS
 
 

@@ -94,7 +94,8 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
     size within one; or could be a child of the old head (same family name, a generation apart), at
     the very same house with a household of the same size within one (a split-off child's household
     is smaller than its parents'); or the very same house (suffix and all) with a shared phone or member ID and a
-    household of the same size, within one. Never for a record that declares itself
+    household of the same size, within one — or, the house number missing on one side, a shared phone
+    or member ID with a household of the same size within one. Never for a record that declares itself
     new here (split off another, moved in), and never within one round."""
     if a.declared_new or b.declared_new:
         return False
@@ -119,6 +120,8 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
         return True        # the new head was on the old roster, the household as large as before
     if link == LINK_HEIR and address == ADDR_SAME and size in (SIZE_EQUAL, SIZE_ONE):
         return True        # a child took over (a split-off child's household is smaller than its parents')
+    if address == NULL and shared and size in (SIZE_EQUAL, SIZE_ONE):
+        return True        # a shared phone or ID, the house number missing on one side, the same size ±1
     return address == ADDR_SAME and shared and size in (SIZE_EQUAL, SIZE_ONE)
 
 

@@ -236,3 +236,34 @@ def test_across_rounds_only_a_younger_head_of_the_later_round_could_be_the_old_h
     heir = _register_row("h26", "Nguyễn Bảo", 1991, "male", count=3, round_=2026)
     assert compare_head_link(make_record(father), make_record(heir)) == LINK_HEIR
     assert compare_head_link(make_record(heir), make_record(father)) == LINK_HEIR
+
+
+def test_a_shared_phone_explains_a_head_change_when_a_house_number_is_missing_and_the_size_fits():
+    """Set B (tuning seed 5019): a register row without a house number and the next round's record of
+    the son who took over, the same phone, the same member count — whatever the heads' relation."""
+    old = _register_row("h25", "Nguyễn Văn Giang", 1945, "male", number=None, phone="0988334383", count=4)
+    heir = _register_row("h26", "Nguyễn Văn Thủy", 1983, "male", phone="988 334 383", count=4, round_=2026)
+    assert _explained(old, heir)
+    assert not _explained(old, _register_row("h26", "Nguyễn Văn Thủy", 1983, "male", count=4, round_=2026))
+    # a household of one beside the old four: a child who left, not the household going on
+    assert not _explained(old, _register_row("h26", "Nguyễn Văn Thủy", 1983, "male", phone="0988334383",
+                                             count=1, round_=2026))
+    # another house (not a missing number) contradicts it
+    moved = _register_row("h25", "Nguyễn Văn Giang", 1945, "male", number="7", street="Trần Phú",
+                          phone="0988334383", count=4)
+    assert not _explained(moved, heir)
+
+
+def test_a_wife_whose_birth_year_is_unknown_could_be_the_old_heads_spouse():
+    """A head of the other sex and another family name (a Vietnamese wife keeps her own) with no birth
+    year: possibly the couple; with the old head's family name (a daughter) or the same sex: unknown."""
+    from server.dedup.compare import LINK_COUPLE, compare_head_link
+    old = _register_row("h25", "Nguyễn Minh Nghĩa", 1968, "male", count=4)
+    wife = _register_row("h26", "Trần Thị Hồng", None, "female", count=3, round_=2026)
+    assert compare_head_link(make_record(old), make_record(wife)) == LINK_COUPLE
+    assert _explained(old, wife)
+    daughter = _register_row("h26", "Nguyễn Thị Hồng", None, "female", count=3, round_=2026)
+    assert compare_head_link(make_record(old), make_record(daughter)) != LINK_COUPLE
+    assert not _explained(old, daughter)
+    brother = _register_row("h26", "Trần Văn Hồng", None, "male", count=3, round_=2026)
+    assert compare_head_link(make_record(old), make_record(brother)) != LINK_COUPLE
