@@ -3,12 +3,15 @@ per-field contributions, decisions (same / different / split / unsure) and undo 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
 
 from .. import vnformat
 from ..clock import iso
+from ..dedup import review as dedup_review
+from ..store import users
 from .i18n import add_messages
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
                   redirect, render)
@@ -66,14 +69,9 @@ def _ready(conn) -> bool:
                         ).fetchone() is not None
 
 
-def _review():
-    from ..dedup import review
-    return review
-
-
 def reason_label(lang: str):
     """A pair's note by its label (server.dedup.review.REASON_LABELS), never its code."""
-    labels = getattr(_review(), "REASON_LABELS", {})
+    labels = getattr(dedup_review, "REASON_LABELS", {})
 
     def label(code: str) -> str:
         pair = labels.get(code)
@@ -92,7 +90,7 @@ def queue_page(request: Request, user: ViewerUser, status: str = "open", page: i
         if not _ready(conn):
             return render(request, "duplicates.html", ready=False, items=[], status=status, statuses=QUEUE_STATUSES,
                           page=1, pages=1, total=0, reason_label=reason_label(get_lang(request)))
-        items = _review().queue(conn, PER_PAGE, (page - 1) * PER_PAGE, status)
+        items = dedup_review.queue(conn, PER_PAGE, (page - 1) * PER_PAGE, status)
         total = conn.execute("SELECT COUNT(*) FROM dedup_candidates WHERE status = ?", (status,)).fetchone()[0]
     return render(request, "duplicates.html", ready=True, items=items, status=status, statuses=QUEUE_STATUSES,
                   page=page, pages=max(1, math.ceil(total / PER_PAGE)), total=total,
@@ -100,23 +98,15 @@ def queue_page(request: Request, user: ViewerUser, status: str = "open", page: i
 
 
 def _call(fn, *args, **kwargs):
-    review = _review()
     try:
         return fn(*args, **kwargs)
-    except review.DedupError as exc:
+    except dedup_review.DedupError as exc:
         raise ConsoleError(exc.status, exc.message_vi) from None
 
 
-@router.get(PREFIX + "/duplicates/{candidate_id}")
-def candidate_page(request: Request, candidate_id: int, user: ViewerUser) -> Response:
-    db = get_db(request)
-    with db.snapshot() as conn:
-        if not _ready(conn):
-            raise ConsoleError(404, "dup.unavailable")
-        d = _call(_review().candidate_detail, conn, candidate_id)
-        names = {f"user:{r[0]}": r[1] for r in conn.execute("SELECT id, full_name FROM users")}
-    total = sum(f["weight"] for f in d["fields"])
-    lang = get_lang(request)
+def _labelled(d: dict[str, Any], names: dict[str, str], lang: str) -> dict[str, Any]:
+    """A pair's detail with its words in ``lang``: who linked and decided (``names``: by actor),
+    the links' sources, the decisions' labels, the records' flags."""
     i = 0 if lang == "vi" else 1
 
     def who(actor: str | None) -> str:
@@ -133,7 +123,19 @@ def candidate_page(request: Request, candidate_id: int, user: ViewerUser) -> Res
         h["decision_label"] = choices.get(h["decision"], h["decision"])
     for side in ("a", "b"):
         d[side]["flag_labels"] = [_FLAGS.get(f, ("thiếu dữ liệu", "missing data"))[i] for f in d[side].get("flags", ())]
-    return render(request, "duplicate.html", d=d, total_weight=round(total, 2),
+    return d
+
+
+@router.get(PREFIX + "/duplicates/{candidate_id}")
+def candidate_page(request: Request, candidate_id: int, user: ViewerUser) -> Response:
+    db = get_db(request)
+    with db.snapshot() as conn:
+        if not _ready(conn):
+            raise ConsoleError(404, "dup.unavailable")
+        d = _call(dedup_review.candidate_detail, conn, candidate_id)
+        names = {f"user:{uid}": name for uid, name in users.full_names(conn).items()}
+    return render(request, "duplicate.html", d=_labelled(d, names, get_lang(request)),
+                  total_weight=round(sum(f["weight"] for f in d["fields"]), 2),
                   active_links=[lk for lk in d["links"] if not lk["undone_at"]])
 
 
@@ -146,7 +148,7 @@ async def decide(request: Request, candidate_id: int, user: OfficerPost) -> Resp
     with db.write() as conn:
         if not _ready(conn):
             raise ConsoleError(404, "dup.unavailable")
-        _call(_review().decide, conn, candidate_id, decision, f"user:{user.id}", iso(get_now(request)), note)
+        _call(dedup_review.decide, conn, candidate_id, decision, f"user:{user.id}", iso(get_now(request)), note)
     return redirect(f"{PREFIX}/duplicates/{candidate_id}", "dup.decided")
 
 
@@ -158,7 +160,7 @@ async def undo(request: Request, link_id: int, user: OfficerPost) -> Response:
     with db.write() as conn:
         if not _ready(conn):
             raise ConsoleError(404, "dup.unavailable")
-        out = _call(_review().undo_link, conn, link_id, f"user:{user.id}", iso(get_now(request)), reason)
+        out = _call(dedup_review.undo_link, conn, link_id, f"user:{user.id}", iso(get_now(request)), reason)
         cand = conn.execute("SELECT id FROM dedup_candidates WHERE a = ? AND b = ?", (out["a"], out["b"])).fetchone()
     target = f"{PREFIX}/duplicates/{cand[0]}" if cand else f"{PREFIX}/duplicates"
     return redirect(target, "dup.undone")

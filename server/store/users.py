@@ -25,6 +25,11 @@ def list_users(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute("SELECT id, username, full_name, role, active, created_at FROM users ORDER BY id").fetchall()
 
 
+def full_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every user's full name by id (to name who did something)."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM users")}
+
+
 def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
     conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
