@@ -14,7 +14,6 @@ MAX_LINES = 20
 LONG_ROUTES = {
     ("server/cycle/web.py", "register_upload"),
     ("server/process/web.py", "overview"),
-    ("server/reports/web.py", "reports_page"),
     ("server/process/web.py", "create_decision"),
     ("server/cycle/web.py", "eligibility_page"),
 }

@@ -144,3 +144,22 @@ def named_page(db: Database, round_: int, standard_id: str, group: str | None = 
             total += 1
     return {"scope": info, "list": list_name, "rows": rows, "total": total, "page": page,
             "pages": max(1, -(-total // per_page))}
+
+
+def console_page(db: Database, report_id: str, round_: int, standard_id: str, group: str | None = None,
+                 list_name: str | None = None, page: int = 1, per_page: int = 200) -> dict[str, Any]:
+    """What the console's reports page shows: the report asked for (``overall`` when unknown) with its
+    layout for the standard, and either its table (``data``) or one page of the named lists (``named``),
+    the line naming its scope, and the groups to choose from."""
+    layouts = load_layouts()
+    report_id = report_id if report_id in layouts else "overall"
+    layout = for_standard(layouts[report_id], load_standards()[standard_id])
+    data, named = None, None
+    if layout["builder"] == "named_lists":
+        named = named_page(db, round_, standard_id, group, list_name, page, per_page)
+        info = named["scope"]
+    else:
+        data = report_json(db, report_id, round_, standard_id, group)
+        info = data["scope"]
+    return {"report": report_id, "layouts": layouts, "layout": layout, "data": data, "named": named,
+            "scope_line": export.scope_line(info), "groups": db.all("SELECT code, name FROM area_groups ORDER BY code")}

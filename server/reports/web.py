@@ -10,9 +10,8 @@ from starlette.responses import Response
 from ..console.web import PREFIX, ConsolePart, NavItem, ViewerUser, get_db, get_now, make_router, render
 from ..process import service as process_service
 from ..process.results import LIST_LABELS, LISTS
-from . import export, service
+from . import service
 from .api import csv_response, xlsx_response
-from .layouts import load_layouts
 
 router = make_router()
 BASE = PREFIX + "/reports"
@@ -32,26 +31,11 @@ def _scope(request: Request, round: int | None, standard: str | None) -> tuple[i
 @router.get(BASE)
 def reports_page(request: Request, user: ViewerUser, round: int | None = None, standard: str | None = None,
                  group: str = "", report: str = "overall", list: str = "", page: int = 1) -> Response:
-    db = get_db(request)
     r, std, choices = _scope(request, round, standard)
-    layouts = load_layouts()
-    report = report if report in layouts else "overall"
-    from shared.standards import load_standards
-
-    from .layouts import for_standard
-    layout = for_standard(layouts[report], load_standards()[std])
-    data, named = None, None
-    if layout["builder"] == "named_lists":
-        named = service.named_page(db, r, std, group or None, list or None, page, NAMED_PAGE)
-        info = named["scope"]
-    else:
-        data = service.report_json(db, report, r, std, group or None)
-        info = data["scope"]
-    groups = db.all("SELECT code, name FROM area_groups ORDER BY code")
+    view = service.console_page(get_db(request), report, r, std, group or None, list or None, page, NAMED_PAGE)
     q = f"round={r}&standard_id={std}" + (f"&group={group}" if group else "")
-    return render(request, "reports/index.html", round=r, standard=std, standards=choices, groups=groups,
-                  group=group, report=report, layouts=layouts, layout=layout, data=data, named=named,
-                  lists=LISTS, list_labels=LIST_LABELS, current_list=list, q=q, scope_line=export.scope_line(info))
+    return render(request, "reports/index.html", **view, round=r, standard=std, standards=choices, group=group,
+                  lists=LISTS, list_labels=LIST_LABELS, current_list=list, q=q)
 
 
 @router.get(BASE + "/download/{report_id}")
