@@ -1,6 +1,6 @@
 """Administration (admin role): users, collaborators and their groups, residential groups,
 devices (enrollment codes with their QR image, revocation). Writes go through the server's
-services where they exist (people, enrollment) and are recorded in the audit log."""
+services (people, groups, enrollment), each recorded in the audit log."""
 from __future__ import annotations
 
 import sqlite3
@@ -9,9 +9,8 @@ from fastapi import Request
 from starlette.responses import Response
 
 from .. import auth
-from ..clock import iso
-from ..services import enrollment, people
-from ..store import areas, audit, collaborators
+from ..services import enrollment, groups, people
+from ..store import areas
 from . import queries
 from .web import (PREFIX, AdminPost, AdminUser, ConsoleError, form_data, get_db, get_now, get_settings, make_router,
                   redirect, render)
@@ -36,26 +35,14 @@ async def create_user(request: Request, user: AdminPost) -> Response:
     return redirect(A + "/users", "admin.user_created")
 
 
-def _user_row(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-    if row is None:
-        raise ConsoleError(404)
-    return row
-
-
 @router.post(A + "/users/{user_id}/active")
 async def set_user_active(request: Request, user_id: int, user: AdminPost) -> Response:
     f = await form_data(request)
-    active = 1 if f.get("active") == "1" else 0
+    active = f.get("active") == "1"
     if user_id == user.id and not active:
         raise ConsoleError(409, "admin.cannot_self")
-    now = iso(get_now(request))
-    with get_db(request).write() as conn:
-        _user_row(conn, user_id)
-        conn.execute("UPDATE users SET active = ? WHERE id = ?", (active, user_id))
-        if not active:
-            conn.execute("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now, user_id))
-        audit.record(conn, now, "user", user.id, "user.activate" if active else "user.deactivate", "user", user_id)
+    if not people.set_user_active(get_db(request), user_id, active, get_now(request), user.id):
+        raise ConsoleError(404)
     return redirect(A + "/users", "admin.saved")
 
 
@@ -65,14 +52,8 @@ async def reset_password(request: Request, user_id: int, user: AdminPost) -> Res
     password = str(f.get("password") or "")
     if len(password) < 8:
         raise ConsoleError(422, "admin.password")
-    ph = auth.hash_password(password)
-    now = iso(get_now(request))
-    with get_db(request).write() as conn:
-        _user_row(conn, user_id)
-        conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (ph, user_id))
-        if user_id != user.id:   # other sessions of that user end; the admin's own session stays
-            conn.execute("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now, user_id))
-        audit.record(conn, now, "user", user.id, "user.password_reset", "user", user_id)
+    if not people.reset_password(get_db(request), user_id, password, get_now(request), user.id):
+        raise ConsoleError(404)
     return redirect(A + "/users", "admin.saved")
 
 
@@ -113,14 +94,9 @@ async def assign_groups(request: Request, collaborator_id: int, user: AdminPost)
 @router.post(A + "/collaborators/{collaborator_id}/active")
 async def set_collaborator_active(request: Request, collaborator_id: int, user: AdminPost) -> Response:
     f = await form_data(request)
-    active = 1 if f.get("active") == "1" else 0
-    now = iso(get_now(request))
-    with get_db(request).write() as conn:
-        if collaborators.get_collaborator(conn, collaborator_id) is None:
-            raise ConsoleError(404)
-        conn.execute("UPDATE collaborators SET active = ? WHERE id = ?", (active, collaborator_id))
-        audit.record(conn, now, "user", user.id, "collaborator.activate" if active else "collaborator.deactivate",
-                     "collaborator", collaborator_id)
+    active = f.get("active") == "1"
+    if not people.set_collaborator_active(get_db(request), collaborator_id, active, get_now(request), user.id):
+        raise ConsoleError(404)
     return redirect(A + "/collaborators", "admin.saved")
 
 
@@ -149,28 +125,21 @@ async def create_group(request: Request, user: AdminPost) -> Response:
     ward_id = int(f.get("ward_id")) if str(f.get("ward_id") or "").isdigit() else 0
     if not code or not name:
         raise ConsoleError(422)
-    now = iso(get_now(request))
-    with get_db(request).write() as conn:
-        if conn.execute("SELECT 1 FROM wards WHERE id = ?", (ward_id,)).fetchone() is None:
-            raise ConsoleError(422)
-        try:
-            gid = areas.create_group(conn, ward_id, code, name)
-        except sqlite3.IntegrityError:
-            raise ConsoleError(409) from None
-        audit.record(conn, now, "user", user.id, "group.create", "group", gid, {"code": code, "name": name})
+    try:
+        groups.create_group(get_db(request), ward_id, code, name, get_now(request), user.id)
+    except groups.Refused as r:
+        raise ConsoleError(r.status) from None
     return redirect(A + "/groups", "admin.saved")
 
 
 @router.post(A + "/groups/{group_id}/active")
 async def set_group_active(request: Request, group_id: int, user: AdminPost) -> Response:
     f = await form_data(request)
-    active = 1 if f.get("active") == "1" else 0
-    now = iso(get_now(request))
-    with get_db(request).write() as conn:
-        if conn.execute("SELECT 1 FROM area_groups WHERE id = ?", (group_id,)).fetchone() is None:
-            raise ConsoleError(404)
-        conn.execute("UPDATE area_groups SET active = ? WHERE id = ?", (active, group_id))
-        audit.record(conn, now, "user", user.id, "group.activate" if active else "group.deactivate", "group", group_id)
+    active = f.get("active") == "1"
+    try:
+        groups.set_group_active(get_db(request), group_id, active, get_now(request), user.id)
+    except groups.Refused as r:
+        raise ConsoleError(r.status) from None
     return redirect(A + "/groups", "admin.saved")
 
 

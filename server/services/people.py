@@ -37,6 +37,39 @@ def create_user(db: Database, username: str, full_name: str, role: str, password
     return {"id": uid, "username": username, "full_name": full_name, "role": role}
 
 
+def set_user_active(db: Database, user_id: int, active: bool, now: dt.datetime, by_user_id: int) -> bool:
+    """(De)activate a user; a deactivated user's sessions end. False: no such user (nothing written)."""
+    stamp = iso(now)
+    with db.write() as conn:
+        if users.get_user(conn, user_id) is None:
+            return False
+        conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user_id))
+        if not active:
+            _end_sessions(conn, user_id, stamp)
+        audit.record(conn, stamp, "user", by_user_id, "user.activate" if active else "user.deactivate", "user",
+                     user_id)
+    return True
+
+
+def reset_password(db: Database, user_id: int, password: str, now: dt.datetime, by_user_id: int) -> bool:
+    """Set a user's password; that user's other sessions end (an admin resetting their own keeps
+    this session). False: no such user (nothing written)."""
+    ph = auth.hash_password(password)
+    stamp = iso(now)
+    with db.write() as conn:
+        if users.get_user(conn, user_id) is None:
+            return False
+        users.set_password_hash(conn, user_id, ph)
+        if user_id != by_user_id:
+            _end_sessions(conn, user_id, stamp)
+        audit.record(conn, stamp, "user", by_user_id, "user.password_reset", "user", user_id)
+    return True
+
+
+def _end_sessions(conn: sqlite3.Connection, user_id: int, stamp: str) -> None:
+    conn.execute("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (stamp, user_id))
+
+
 def _resolve_groups(conn: sqlite3.Connection, group_refs: list[str]) -> list[sqlite3.Row]:
     """Group references are 'KP01' (when the server has one ward) or 'BAICHAY/KP01'."""
     out = []
@@ -131,6 +164,19 @@ def assign_groups(db: Database, collaborator_id: int, group_refs: list[str], now
                            f"Không có cộng tác viên {collaborator_id}")
         codes = set_groups(conn, collaborator_id, group_refs, stamp, by_user_id)
     return {"id": collaborator_id, "full_name": c["full_name"], "phone": c["phone"], "groups": codes}
+
+
+def set_collaborator_active(db: Database, collaborator_id: int, active: bool, now: dt.datetime,
+                            by_user_id: int) -> bool:
+    """(De)activate a collaborator. False: no such collaborator (nothing written)."""
+    stamp = iso(now)
+    with db.write() as conn:
+        if collaborators.get_collaborator(conn, collaborator_id) is None:
+            return False
+        conn.execute("UPDATE collaborators SET active = ? WHERE id = ?", (int(active), collaborator_id))
+        audit.record(conn, stamp, "user", by_user_id, "collaborator.activate" if active else "collaborator.deactivate",
+                     "collaborator", collaborator_id)
+    return True
 
 
 def list_collaborators(db: Database) -> list[dict[str, Any]]:
