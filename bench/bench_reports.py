@@ -39,7 +39,8 @@ from shared.synthetic import generate_ward  # noqa: E402
 
 from server.db import open_database  # noqa: E402
 from server.demo import seed_demo  # noqa: E402
-from server.reports import facts, service  # noqa: E402
+from server.store import facts
+from server.reports import service
 from server.reports.background import FactsRefresher  # noqa: E402
 
 NOW = dt.datetime(2025, 12, 15, 12, tzinfo=wire.VN_TZ)

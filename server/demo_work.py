@@ -146,7 +146,7 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
     step("duplicates", lambda: out.update(duplicate_pairs=_duplicates(db, ago, collected, rng, groups[3:] or groups)))
 
     def counts() -> None:
-        from .reports import facts
+        from .store import facts
         facts.refresh(db)
         if std:
             out["awaiting_meeting"] = {g: len(process_service.candidates(db, year, std, g)) for g in groups[1:3]}
@@ -179,7 +179,7 @@ def _review(db: Database, officer: UserPrincipal, when: dt.datetime, groups: lis
 def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: str, ago: Any,
              rng: random.Random) -> dict[str, Any]:
     from .process import service as process_service
-    from .reports import facts
+    from .store import facts
     facts.refresh(db)
     out: dict[str, Any] = {}
     if not process_service.candidates(db, year, std, group):
@@ -213,7 +213,7 @@ def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: s
 
 def _pending_meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: str, ago: Any) -> int | None:
     from .process import service as process_service
-    from .reports import facts
+    from .store import facts
     facts.refresh(db)
     if not process_service.candidates(db, year, std, group):
         return None

@@ -17,9 +17,12 @@ from ..api.deps import DbDep, NowDep, OfficerDep, ViewerDep, ok
 from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
-from ..process.status_history import history
-from . import carry, eligibility, hooks, rounds, targets
-from . import transitions as cycle_transitions
+from ..history.status_history import history
+from ..register import carry
+from ..process import eligibility
+from . import hooks, rounds
+from ..reports import targets
+from ..process import transitions as cycle_transitions
 
 DATE = {"format": "date"}        # documented as a date (YYYY-MM-DD); parsed and refused by the service
 router = APIRouter(prefix="/api/v1/cycle", tags=["cycle"], responses=ERRORS)
@@ -172,7 +175,7 @@ def household_confirmations(household_id: str, user: ViewerDep, db: DbDep, secti
 @router.get("/transitions", summary="Per-household transitions of a round (before, after, lifecycle, movement)")
 def transitions(user: ViewerDep, db: DbDep, now: NowDep, round: RoundQ = None,
                 standard_id: str | None = None, limit: Annotated[int, Query(ge=1, le=100000)] = 1000):
-    from ..reports import facts
+    from ..store import facts
 
     year, std = _round_and_standard(db, round, standard_id, now)
     facts.refresh(db)
@@ -249,14 +252,14 @@ class LowIncomeRequest(BaseModel):
 
 @router.post("/low-income", status_code=201, summary="Record a low-income worker request and identify the worker")
 def low_income_request(body: LowIncomeRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    from . import low_income
+    from ..register import low_income
     return ok(low_income.record_request(db, body.household_id, body.member_id, body.requested_by, body.requested_on,
                                         now, body.note, user.id), 201)
 
 
 @router.get("/low-income", summary="Low-income worker requests of a year (identified, not, undetermined)")
 def low_income_list(user: ViewerDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    from . import low_income
+    from ..register import low_income
     y = year or server_date(now).year
     with db.snapshot() as conn:
         rows = low_income.list_requests(conn, y)
@@ -267,5 +270,5 @@ def low_income_list(user: ViewerDep, db: DbDep, now: NowDep, year: Annotated[int
 
 @router.post("/low-income/{request_id}/reidentify", summary="Identify again on the household's current answers")
 def low_income_reidentify(request_id: int, user: OfficerDep, db: DbDep, now: NowDep):
-    from . import low_income
+    from ..register import low_income
     return ok(low_income.reidentify(db, request_id, now, user.id))

@@ -19,7 +19,10 @@ from ..console import i18n
 from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data,
                            get_db, get_now, make_router, redirect, render)
 from ..errors import ApiError
-from . import carry, eligibility, plan_targets, rounds, targets
+from ..register import carry
+from ..process import eligibility
+from . import plan_targets, rounds
+from ..reports import targets
 
 router = make_router()
 BASE = PREFIX + "/cycle"
@@ -120,8 +123,8 @@ def register_page(request: Request, user: ViewerUser) -> Response:
 
 def _register_ctx() -> dict[str, Any]:
     from ..register import columns
-    from . import register_template
-    from ..process.status_history import STATUS_LABELS
+    from ..register import template as register_template
+    from ..history.status_history import STATUS_LABELS
     return {"columns": register_template.fields(), "labels": columns.LABELS, "labels_en": columns.LABELS_EN,
             "status_labels": {k: v[0] for k, v in STATUS_LABELS.items()},
             "status_labels_en": {k: v[1] for k, v in STATUS_LABELS.items()}}
@@ -133,7 +136,7 @@ def register_template_file(request: Request, user: ViewerUser) -> Response:
     from starlette.background import BackgroundTask
     from starlette.responses import FileResponse
 
-    from . import register_template
+    from ..register import template as register_template
     path = register_template.write()
     return FileResponse(path, filename="mau-danh-sach-ho.xlsx", background=BackgroundTask(os.unlink, path),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -295,7 +298,7 @@ async def credit(request: Request, user: OfficerPost) -> Response:
 def low_income_page(request: Request, user: ViewerUser, year: int | None = None,
                     household_id: str | None = None) -> Response:
     from ..services import people
-    from . import low_income
+    from ..register import low_income
 
     db = get_db(request)
     today = server_date(get_now(request))
@@ -312,7 +315,7 @@ def low_income_page(request: Request, user: ViewerUser, year: int | None = None,
 
 @router.post(BASE + "/low-income")
 async def low_income_request(request: Request, user: OfficerPost) -> Response:
-    from . import low_income
+    from ..register import low_income
 
     form = await form_data(request)
     hid = str(form.get("household_id") or "").strip()
@@ -325,7 +328,7 @@ async def low_income_request(request: Request, user: OfficerPost) -> Response:
 
 @router.post(BASE + "/low-income/{request_id}/reidentify")
 async def low_income_reidentify(request: Request, request_id: int, user: OfficerPost) -> Response:
-    from . import low_income
+    from ..register import low_income
 
     r = low_income.reidentify(get_db(request), request_id, get_now(request), user.id)
     return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}", "cycle.identified",

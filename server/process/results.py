@@ -26,9 +26,9 @@ from typing import Any, Iterator
 from shared.transitions import NEAR_POOR, POOR, Movement, movement, status_of
 
 from ..db import Database
-from . import status_history
-from .lifecycle import gone_before_sql, is_gone
-from .movements import household_movement
+from ..history import status_history
+from ..history.lifecycle import gone_before_sql, is_gone
+from ..history.movements import household_movement
 
 CATEGORY_OF = {
     "newly_poor": "new_poor", "relapsed_poor": "new_poor", "near_poor_to_poor": "new_poor",
@@ -91,7 +91,7 @@ def judge(cls: str | None, register_status: str | None, ever_poor: bool, ever_ne
           lifecycle_event: str | None = None, *, reviewed: bool = False) -> Judgement:
     """Pure: where one household stands. ``cls`` is its latest class under the standard;
     ``lifecycle_event`` the round's lifecycle event (moved away, dissolved, merged: gone — an
-    other decrease; moved in, split_from: an other increase; ``server.cycle.transitions``);
+    other decrease; moved in, split_from: an other increase; ``server.process.transitions``);
     ``reviewed``: an officer accepted its current submission.
 
     No step can be skipped: a household reaches the meeting, the posting and the decision only
@@ -192,7 +192,7 @@ def _row(r: sqlite3.Row) -> ResultRow:
 
 def iter_results(conn: sqlite3.Connection, round_: int, standard_id: str, group_id: int | None = None,
                  household_ids: list[str] | None = None) -> Iterator[ResultRow]:
-    """Stream every household's result (call ``reports.facts.refresh(db)`` first)."""
+    """Stream every household's result (call ``store.facts.refresh(db)`` first)."""
 
     # a household gone in an earlier round is not part of this one (its decrease was that round's)
     where, params = [f"h.household_id NOT IN ({gone_before_sql(':round')})"], {

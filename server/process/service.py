@@ -17,10 +17,11 @@ from ..auth import UserPrincipal
 from ..clock import iso, server_date
 from ..db import Database
 from ..errors import ApiError
-from ..reports import facts
+from ..store import facts
 from ..services import returns as returns_service
 from ..store import audit
-from . import config, status_history
+from . import config
+from ..history import status_history
 from .results import (CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS, STATE_TODO, blocks_decision,
                       iter_results)
 

@@ -65,7 +65,7 @@ def overview(request: Request, user: ViewerUser, round: int | None = None, stand
     r, std, choices = _ctx(request, round, standard)
     preview = service.recognition_preview(db, r, std, sample=0)
     per_group: dict[str, dict[str, int]] = {}
-    from ..reports import facts
+    from ..store import facts
     from .results import iter_results
     facts.refresh(db)
     groups = db.all("SELECT id, code, name FROM area_groups ORDER BY code")

@@ -16,8 +16,8 @@ from ..api.body import read_bounded
 from . import evidence
 from . import eligible, fund, households, ledger, needs, partners, rules
 from . import targets as targets_mod
-from .access import (AdminScopeDep, FundReaderDep, FundWriterDep, OfficeDep, ReaderDep, ReportReaderDep, Scope,
-                     WriterDep, denied)
+from .access import AdminScopeDep, FundReaderDep, FundWriterDep, OfficeDep, ReaderDep, ReportReaderDep, WriterDep
+from .scope import Scope, denied
 
 router = APIRouter(prefix="/api/v1/programme", tags=["programme"], responses=ERRORS)
 

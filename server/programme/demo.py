@@ -16,7 +16,7 @@ from ..clock import server_date
 from ..db import Database
 from ..errors import ApiError
 from . import eligible, fund, households, ledger, needs, partners
-from .access import Scope
+from .scope import Scope
 
 PARTNER_PASSWORD = "doitac-demo-2025"
 PARTNER_USERS = (   # username, full name, body, group

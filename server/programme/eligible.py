@@ -1,6 +1,6 @@
 """Which households a support type is for, on a date: their status history (every standard the
 programme follows) through ``shared.eligibility`` with the catalogue as the policy table and the ward's
-window settings (``server.cycle.eligibility.policies``). A household qualifies for a type when it
+window settings (``server.process.eligibility.policies``). A household qualifies for a type when it
 qualifies under any of those standards (provincial poor and near-poor households receive the national
 policies too, domain.md §2.4); the basis shown is the status and standard that qualify it.
 """
@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 from shared.eligibility import StatusChange, eligibility
 from shared.programme import Catalogue, eligibility_table, load_catalogue
 
-from ..cycle import eligibility as cycle_eligibility
+from ..process import eligibility as cycle_eligibility
 
 
 def catalogue() -> Catalogue:

@@ -18,7 +18,7 @@ from ..clock import iso
 from ..db import Database
 from ..errors import ApiError
 from ..services import attachments as service
-from .access import Scope
+from .scope import Scope
 
 
 def _problem(status: int, code: str, vi: str, en: str) -> ApiError:

@@ -17,7 +17,7 @@ from ..db import Database
 from ..errors import ApiError
 from ..store import audit
 from . import eligible, ledger, rules
-from .access import Scope, denied
+from .scope import Scope, denied
 
 _COLUMNS = ("kind", "supersedes", "root_id", "campaign_id", "donor_name", "donor_kind", "anonymous", "amount_vnd",
             "received_on", "receipt_no", "note", "reason", "recorded_by", "recorded_at")

@@ -12,7 +12,7 @@ from shared.dates import birth_year
 
 from ..errors import ApiError
 from . import eligible
-from .access import GROUP_BODY, Scope
+from .scope import GROUP_BODY, Scope
 
 _IDENT = ("SELECT h.household_id, h.submission_id, h.group_id, g.code AS group_code, g.name AS group_name, "
           "COALESCE(f.head_name, h.head_name) AS head_name, f.address FROM households h "

@@ -20,7 +20,7 @@ from ..db import Database
 from ..errors import ApiError
 from ..store import audit
 from . import eligible, households, rules, tablet
-from .access import Scope, denied
+from .scope import Scope, denied
 from .evidence import may_name
 
 FUND = "fund_for_poor"

@@ -19,10 +19,10 @@ from ..auth import DevicePrincipal
 from ..clock import iso, server_date
 from ..db import Database
 from ..errors import ApiError
-from ..reports import facts
+from ..store import facts
 from ..store import audit
 from . import eligible, households, rules, tablet
-from .access import Scope, denied
+from .scope import Scope, denied
 
 SOURCES_VI = {"review": "Từ phiếu rà soát", "collaborator": "Cộng tác viên ghi nhận", "office": "Cán bộ phường ghi nhận",
               "partner": "Đơn vị phối hợp ghi nhận"}

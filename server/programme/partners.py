@@ -12,7 +12,7 @@ from ..db import Database
 from ..errors import ApiError
 from ..store import audit
 from . import eligible
-from .access import PARTNER, Scope
+from .scope import PARTNER, Scope
 
 
 def create(db: Database, scope: Scope, payload: dict[str, Any], now: dt.datetime,

@@ -32,15 +32,15 @@ from shared.eligibility import StatusChange, current_status, eligibility, window
 
 from ..clock import iso
 from ..cycle import plan_targets as cycle_plan_targets
-from ..cycle.eligibility import policies as cycle_policies
-from ..cycle.targets import ESCAPED, housing_bits
+from ..process.eligibility import policies as cycle_policies
+from ..reports.targets import ESCAPED, housing_bits
 from ..db import Database
 from ..errors import ApiError
 from ..process.results import iter_results
-from ..reports import facts
+from ..store import facts
 from ..store import audit
 from . import eligible
-from .access import Scope
+from .scope import Scope
 
 WORKING_AGE = (15, 60)       # [U] as report_facts.WORKING_AGE (no labour capacity)
 NATIONAL = "vn-national-2022-2025"

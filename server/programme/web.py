@@ -18,7 +18,7 @@ from ..console.web import (ANY_USER, PREFIX, ConsoleError, ConsolePart, NavItem,
 from ..errors import ApiError
 from . import evidence
 from . import eligible, fund, households, ledger, needs, partners
-from .access import Scope, scope_of
+from .scope import Scope, scope_of
 
 router = make_router()
 BASE = PREFIX + "/programme"

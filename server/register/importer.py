@@ -34,7 +34,7 @@ from ..clock import iso, server_date
 from ..cycle import rounds as cycle_rounds
 from ..db import Database
 from ..errors import ApiError
-from ..process import status_history
+from ..history import status_history
 from ..store import audit
 from .columns import LABELS, norm_header
 from .parse import ParseResult, RegisterFileError, RegisterRow, RowProblem, parse_register

@@ -33,7 +33,7 @@ import time
 from typing import Any
 
 from ..db import Database
-from . import facts
+from ..store import facts
 
 log = logging.getLogger("rasoat.reports")
 

@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterator
 from shared.standards import load_standards
 from shared.transitions import Movement, movement, movement_report
 
-from ..process import status_history
-from ..process.movements import household_movement
+from ..history import status_history
+from ..history.movements import household_movement
 from ..process.results import LIST_LABELS, LISTS, iter_results
 from .duplicates import json_ids, merged_away_ids
 
@@ -120,8 +120,8 @@ def overall(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> t
         SUM(cf.class IS NULL OR cf.class = 'unknown') AS unclassified"""
     cache = _cache(params)
     rows, total = _aggregate(conn, scope, select, _OVERALL, cache=cache)
-    # Low-income workers identified in the round's year (Decree 30/2025; server/cycle/low_income.py).
-    from ..cycle.low_income import count_identified
+    # Low-income workers identified in the round's year (Decree 30/2025; server/register/low_income.py).
+    from ..register.low_income import count_identified
     workers = count_identified(conn, scope.round)
     for r in rows:
         r["low_income_workers"] = workers.get(r["group_code"], 0)

@@ -15,7 +15,8 @@ from ..db import Database
 from ..errors import ApiError
 from ..process import service as process_service
 from ..process.results import LISTS, reader
-from . import export, facts
+from . import export
+from ..store import facts
 from .builders import Scope, iter_named
 from .layouts import for_standard, get_layout, load_layouts
 

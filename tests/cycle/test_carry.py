@@ -7,7 +7,8 @@ import copy
 import datetime as dt
 import json
 
-from server.cycle import carry, rounds
+from server.register import carry
+from server.cycle import rounds
 
 from tests.server.helpers import pull_all, push, simple_household, submission
 

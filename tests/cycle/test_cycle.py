@@ -247,7 +247,7 @@ def test_transitions_and_the_movement_identity_on_a_generated_two_year_ward(tmp_
 
 
 def _ends(h):
-    from server.process.status_history import transition_status
+    from server.history.status_history import transition_status
     before = transition_status(h["before"])
     gone_ = h["movement"].endswith("other_decrease") or h["movement"] == "left_not_poor"
     after = None if gone_ else (h["after"] if not h["carried"] else before)
@@ -257,7 +257,7 @@ def _ends(h):
 # --- eligibility ------------------------------------------------------------------------------------
 
 def test_eligibility_windows_at_their_boundaries(client, db, officer):
-    from server.process import status_history
+    from server.history import status_history
 
     hid = "0e0e0e0e-0000-4000-8000-000000000001"
     from tests.server.helpers import simple_household

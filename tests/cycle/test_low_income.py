@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from server.cycle import low_income, rounds
+from server.register import low_income
+from server.cycle import rounds
 from server.errors import ApiError
 from server.reports import service as reports
 

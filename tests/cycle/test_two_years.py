@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from server.cycle import carry, rounds, transitions
+from server.register import carry
+from server.cycle import rounds
+from server.process import transitions
 from server.register.importer import import_file
-from server.reports import facts
+from server.store import facts
 from server.reports import service as reports
 
 from tests.server.helpers import NOW, pull_all, push

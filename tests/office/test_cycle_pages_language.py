@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from server.cycle import eligibility, rounds
+from server.process import eligibility
+from server.cycle import rounds
 from tests.console.conftest import csrf_of
 from tests.cycle.helpers import register_rows, ward_docs, write_register_xlsx
 from tests.vn_check import page_text, problems

@@ -33,7 +33,7 @@ def _work_waiting(db, w) -> None:
     assert db.value("SELECT COUNT(*) FROM submissions WHERE status = 'conflict'") >= 1
     # the meeting's group has a household settled on a list: a decision has someone to recognise
     from server.process.results import iter_results
-    from server.reports import facts
+    from server.store import facts
     facts.refresh(db)
     assert any(r.judgement.state == "settled" and r.judgement.list
                for r in iter_results(db.conn, w["round"], w["standard_id"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from server.process import service
 from server.process.results import iter_results
-from server.reports import facts
+from server.store import facts
 
 
 def test_the_demo_has_work_waiting(office):

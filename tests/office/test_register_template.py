@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 
-from server.cycle import register_template
+from server.register import template as register_template
 from server.register import columns
 from tests.console.conftest import csrf_of
 from tests.readback import xlsx_sheets

@@ -10,8 +10,9 @@ from shared import wire
 from shared.eligibility import eligibility
 
 from server.errors import ApiError
-from server.process import review, service, status_history
-from server.reports import facts
+from server.process import review, service
+from server.history import status_history
+from server.store import facts
 
 from .helpers import GROUPS, OFFICER, QN, at, load, run_round, two_year_ward, valid_docs
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from server import auth
-from server.process import status_history
+from server.history import status_history
 from server.programme import partners as partner_service
-from server.programme.access import Scope
+from server.programme.scope import Scope
 from server.services.preload import preload_households
 from tests.factories import household, member
 from tests.server.helpers import NOW

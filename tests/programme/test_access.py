@@ -109,7 +109,7 @@ def test_a_partner_reads_nothing_of_a_households_answers(app, client, db, ward, 
     """A household with a phone, citizen IDs, a note, an income and a house: every programme page and API
     answer a partner may read about it (each body's partner; the residential group's) holds its head's
     name, its address and members' names and birth years — none of the rest."""
-    from server.process import status_history
+    from server.history import status_history
     from server.services.preload import preload_households
     from tests.factories import member
     from tests.server.helpers import NOW

@@ -8,7 +8,8 @@ import threading
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from server.reports import facts, service
+from server.store import facts
+from server.reports import service
 from server.reports.background import FactsRefresher
 from server.settings import Settings
 

@@ -24,7 +24,7 @@ from server import exportsafe
 from server.reports import service
 from server.reports.layouts import load_layouts
 from server.process.results import LISTS
-from server.cycle.eligibility import write_xlsx
+from server.process.eligibility import write_xlsx
 
 from tests.process.helpers import QN, at, load, run_round, valid_docs
 from tests.server.conftest import session_token

@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 
 from server.process.results import reader
-from server.reports import facts, service
+from server.store import facts
+from server.reports import service
 from server.reports.builders import Scope, iter_named
 from server.reports.layouts import LayoutError, _check, load_layouts
 from server.reports.builders import METRICS

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
-from ..register import columns
+from . import columns
 
 EXAMPLES: dict[str, str] = {
     "household_code": "BC-2024-0001", "head_name": "Nguyễn Văn An", "birth_date": "15/03/1968",

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 from shared.eligibility import StatusChange, eligibility, load_policies
 
 from .. import exportsafe
-from ..process import config as process_config
-from ..process.status_history import STATUS_LABELS
+from . import config as process_config
+from ..history.status_history import STATUS_LABELS
 
 WINDOW_SETTINGS = {"programme_support": "window_programme_support_months",
                    "policy_credit": "window_policy_credit_months"}
@@ -32,7 +32,7 @@ def policies(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def household_eligibility(conn: sqlite3.Connection, household_id: str, standard_id: str, on: dt.date
                           ) -> list[dict[str, Any]]:
-    from ..process.status_history import status_changes
+    from ..history.status_history import status_changes
 
     table = policies(conn)
     labels = {p["id"]: p["label"] for p in table["policies"]}

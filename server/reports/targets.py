@@ -25,9 +25,9 @@ from ..clock import iso
 from ..db import Database
 from ..errors import ApiError
 from ..process.results import iter_results
-from ..reports import facts
+from ..store import facts
 from ..store import audit
-from . import eligibility as cycle_eligibility
+from ..process import eligibility as cycle_eligibility
 
 ESCAPED = ("escaped_poverty", "escaped_near_poverty")
 HOUSING_KEYS = ("housing_quality", "floor_area")     # the standard's housing indicators, by key

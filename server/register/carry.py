@@ -15,8 +15,8 @@ from shared.rounds import missing_questions
 from ..db import Database
 from ..errors import ApiError
 from ..services.preload import preload_households
-from . import rounds
-from .transitions import GONE_LIFECYCLE
+from ..cycle import rounds
+from ..history.lifecycle import GONE_LIFECYCLE
 
 # The households to carry: reviewed (not a preload waiting for its survey) in an earlier round, and
 # not gone — a household whose current submission says moved away / dissolved / merged is not sent

@@ -19,11 +19,11 @@ from typing import Any, Iterator
 
 from shared.transitions import movement
 
-from ..process import status_history
-from ..process.lifecycle import (EVENT_MAP, GONE_LIFECYCLE, gone_before, gone_before_sql, is_gone,  # noqa: F401
+from ..history import status_history
+from ..history.lifecycle import (EVENT_MAP, GONE_LIFECYCLE, gone_before, gone_before_sql, is_gone,  # noqa: F401
                                  transition_event)
-from ..process.movements import household_movement  # noqa: F401  (re-exported)
-from ..process.results import iter_results
+from ..history.movements import household_movement  # noqa: F401  (re-exported)
+from .results import iter_results
 
 
 def household_transitions(conn: Any, round_: int, standard_id: str, group_id: int | None = None
