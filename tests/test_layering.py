@@ -22,7 +22,7 @@ PLACES = (
     ("server.api", "web"), ("server.api.*", "web"), ("server.console", "web"), ("server.console.*", "web"),
     ("server.*.api", "web"), ("server.*.routes", "web"), ("server.*.web", "web"), ("server.programme.access", "web"),
     # the features, bottom to top
-    ("server.store*", "store"), ("server.auth", "access"), ("server.cycle*", "rounds"), ("server.dedup*", "dedup"),
+    ("server.store*", "store"), ("server.auth", "access"), ("server.access", "access"), ("server.cycle*", "rounds"), ("server.dedup*", "dedup"),
     ("server.services*", "households"), ("server.history*", "history"), ("server.register*", "register"),
     ("server.process*", "process"), ("server.reports*", "reports"), ("server.programme*", "programme"),
     # what is left directly in server/: database, migrations, checkpoints, settings, clock, errors, formats
