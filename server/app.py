@@ -15,7 +15,7 @@ from shared import wire
 from .api import attachments, health, households, office, openapi, session, sync
 from .checkpoint import Checkpointer
 from .clock import Clock, iso, system_clock
-from .console import router as console_router
+from .console import CONSOLE as core_console, router as console_router
 from .console.web import install as install_console, not_a_page
 from .cycle.rounds import publish as publish_round
 from .cycle.routes import router as cycle_router
@@ -38,6 +38,10 @@ log = logging.getLogger("rasoat.server")
 # Pushes handled at once per process. CPU-bound: more threads only fight for the GIL and stretch the time
 # the write lock is held; 1 and 2 measured the same, 4 lower (docs/performance.md, "Sync ingest").
 INGEST_THREADS = 2
+
+# What the console is made of, in order: its menu entries, template directories and strings (one
+# catalogue per app, server/console/i18n.py), installed per app by create_app.
+CONSOLE_PARTS = (core_console, reports_console, process_console, cycle_console, programme_console)
 
 API_DESCRIPTION = """Sync and office API of **rasoat** (rà soát hộ nghèo, cận nghèo).
 
@@ -101,7 +105,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(dedup_router)    # duplicates review queue (JSON API)
     app.include_router(cycle_router)    # review rounds, register import, eligibility, targets (issue 7)
     app.include_router(programme_router)  # support ledger, partners, needs, fund, year-end report (issue 20)
-    # The console's menu and templates, per app: the core's, then each feature's in this order.
-    install_console(app, (reports_console, process_console, cycle_console, programme_console))
+    # The console's menu, templates and message catalogue, per app: the core's, then each feature's in order.
+    install_console(app, CONSOLE_PARTS)
     openapi.install(app)                # a complete /openapi.json: refs resolve, errors and enums documented
     return app

@@ -29,15 +29,19 @@ def _standard_ids() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _catalogue():
+    """The console's message catalogue, as create_app assembles it (every part's strings)."""
+    from server.app import CONSOLE_PARTS
+    from server.console.web import catalogue
+    return catalogue(CONSOLE_PARTS)
+
+
+@lru_cache(maxsize=1)
 def english_phrases() -> tuple[str, ...]:
     """English catalogue texts that a Vietnamese page must not show: those that differ from the
     Vietnamese text of the same key and read as English (two words or more, or one long word)."""
-    from server.console import i18n
-    from server.app import create_app  # noqa: F401  (every package adds its messages on import)
-    import server.process.web  # noqa: F401
-    import server.reports.web  # noqa: F401
-    import server.cycle.web  # noqa: F401
-    vi, en = i18n.MESSAGES["vi"], i18n.MESSAGES["en"]
+    messages = _catalogue().messages
+    vi, en = messages["vi"], messages["en"]
     vi_text = " ".join(vi.values())
     out = set()
     for key, text in en.items():
@@ -55,9 +59,7 @@ def english_phrases() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _i18n_key() -> re.Pattern[str]:
     """A message key shown as text (its translation is missing): ``dup.f.head``, ``hh.accept``."""
-    english_phrases()                     # imports every console package (their messages)
-    from server.console import i18n
-    prefixes = sorted({k.split(".", 1)[0] for k in i18n.MESSAGES["vi"] if "." in k}, key=len, reverse=True)
+    prefixes = sorted({k.split(".", 1)[0] for k in _catalogue().messages["vi"] if "." in k}, key=len, reverse=True)
     return re.compile(r"(?<![\w/.])(?:" + "|".join(map(re.escape, prefixes)) + r")\.[a-z_]+(?:\.[a-z_]+)*(?![\w/])")
 
 

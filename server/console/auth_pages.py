@@ -8,9 +8,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from . import signin
 from .web import (LANG_COOKIE, PREFIX, ConsoleError, UserDep, clear_session_cookie, client_ip, cookie_secure,
-                  csrf_protect, form_data, get_db, get_lang, get_now, get_settings, home_for, make_router,
+                  csrf_protect, form_data, get_db, get_now, get_settings, home_for, make_router, msg,
                   optional_user, redirect, render, safe_next, session_token, set_session_cookie)
-from .i18n import LANGS, t
+from .i18n import LANGS
 
 router = make_router()
 STATIC_DIR = Path(__file__).parent / "static"
@@ -56,15 +56,14 @@ async def login(request: Request) -> Response:
     form = await form_data(request)
     username = str(form.get("username") or "").strip()[:200]
     target = safe_next(str(form.get("next") or ""), PREFIX + "/dashboard")
-    lang = get_lang(request)
     out = signin.sign_in(get_db(request), username, str(form.get("password") or ""), client_ip(request),
                          get_now(request), get_settings(request))
     if out.locked:
         return render(request, "login.html", status_code=429, next=target, username=username,
-                      error=t(lang, "login.locked", minutes=out.minutes))
+                      error=msg(request, "login.locked", minutes=out.minutes))
     if out.user is None:
         return render(request, "login.html", status_code=401, next=target, username=username,
-                      error=t(lang, "login.failed"))
+                      error=msg(request, "login.failed"))
     if target == PREFIX + "/dashboard":
         target = home_for(request, out.user)    # a partner lands on its own page (server/programme)
     resp = RedirectResponse(target, status_code=303)

@@ -12,7 +12,7 @@ from .. import vnformat
 from ..clock import iso
 from ..dedup import review as dedup_review
 from ..store import users
-from .i18n import add_messages
+from .i18n import Messages
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
                   redirect, render)
 
@@ -54,14 +54,16 @@ _LEVELS_VI = {"null": "thiếu dữ liệu", "exact": "trùng khớp", "folded_e
               "number_only": "chỉ trùng số nhà", "postcode_and_locality": "cùng mã vùng và địa bàn",
               "near_postcode_and_locality": "mã vùng gần, cùng địa bàn", "postcode_only": "chỉ trùng mã vùng",
               "locality_only": "chỉ trùng địa bàn", "near_postcode_only": "chỉ có mã vùng gần"}
-add_messages({"vi": {"dup.born": "Năm sinh"}, "en": {"dup.born": "Born"}})
 _FLAGS = {"no_name": ("thiếu họ tên chủ hộ", "no head's name"), "no_address": ("thiếu địa chỉ", "no address"),
           "no_identifier": ("thiếu số CCCD và số điện thoại", "no citizen ID or phone")}
 _LINK_SOURCES = {"auto": ("Gộp tự động (xác suất rất cao)", "Merged automatically (very high probability)"),
                  "human": ("Cán bộ quyết định gộp", "Merged by an officer")}
-add_messages({"vi": {f"dup.f.{k}": v for k, v in _FIELDS_VI.items()} | {f"dup.l.{k}": v for k, v in _LEVELS_VI.items()},
-              "en": {f"dup.f.{k}": v for k, v in _FIELDS_EN.items()}
-              | {f"dup.l.{k}": k.replace("_", " ") for k in _LEVELS_VI}})
+# this module's strings (the console's part: server/console/__init__.py)
+MESSAGES: Messages = {
+    "vi": {"dup.born": "Năm sinh"} | {f"dup.f.{k}": v for k, v in _FIELDS_VI.items()}
+    | {f"dup.l.{k}": v for k, v in _LEVELS_VI.items()},
+    "en": {"dup.born": "Born"} | {f"dup.f.{k}": v for k, v in _FIELDS_EN.items()}
+    | {f"dup.l.{k}": k.replace("_", " ") for k in _LEVELS_VI}}
 
 
 def _ready(conn) -> bool:

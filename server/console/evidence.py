@@ -18,7 +18,7 @@ from . import formtext, i18n
 from .web import PREFIX, ConsoleError, ViewerUser, get_db, get_settings, make_router
 
 router = make_router()
-i18n.add_messages({
+MESSAGES: i18n.Messages = {      # this module's strings (the console's part: server/console/__init__.py)
     "vi": {"hh.gps_time": "Thời điểm lấy vị trí", "hh.gps_plot": "vị trí so với {n} hộ khác của phường",
            "hh.photos_incomplete": "Phiếu đang được giữ ở trạng thái chưa đủ: còn thiếu {n} ảnh chưa gửi lên máy chủ. "
                                    "Phiếu tự hoàn tất khi ảnh đến.",
@@ -27,7 +27,7 @@ i18n.add_messages({
            "hh.photos_incomplete": "Held as incomplete: {n} photos have not reached the server yet. "
                                    "It completes by itself when they arrive.",
            "hh.photo_missing": "Photo not on the server yet"},
-})
+}
 MAX_POINTS = 5000
 SVG_W, SVG_H, PAD = 360, 260, 14
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.forms import load_form
 
-from .i18n import pick, t
+from .i18n import CORE, pick
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -84,7 +84,7 @@ def value(path: str, v: Any, lang: str, version: str = "2025.1") -> str:
     if v is None or v == "":
         return "—"
     if isinstance(v, bool):
-        return t(lang, "common.yes") if v else t(lang, "common.no")
+        return CORE.t(lang, "common.yes") if v else CORE.t(lang, "common.no")
     f = _field(path, version)
     choices = {c.value: pick(lang, c.label) for c in f.choices} if f is not None and f.choices else {}
     name = _INDEX.sub("", path)

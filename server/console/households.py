@@ -12,12 +12,13 @@ from ..process import review
 from ..services import returns as returns_service
 from . import formtext, household_view, i18n, queries
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
-                  redirect, render)
+                  redirect, render, msg)
 
 router = make_router()
 PER_PAGE = 50
-i18n.add_messages({lang: {f"review.refused.{code}": pair[i] for code, pair in review.REFUSALS.items()}
-                   for i, lang in enumerate(i18n.LANGS)})
+# this module's strings (the console's part: server/console/__init__.py)
+MESSAGES: i18n.Messages = {lang: {f"review.refused.{code}": pair[i] for code, pair in review.REFUSALS.items()}
+                           for i, lang in enumerate(i18n.LANGS)}
 
 
 def _int(v: Any, default: int | None = None) -> int | None:
@@ -79,7 +80,7 @@ async def return_household(request: Request, household_id: str, user: OfficerPos
     text = str(form.get("reason_text") or "").strip()
     reasons = {r["code"]: r for r in formtext.return_reasons()}
     if code not in reasons or (code == "other" and len(text) < 3):
-        raise ConsoleError(422, "error.422", [formtext.t(get_lang(request), "hh.return_reason")])
+        raise ConsoleError(422, "error.422", [msg(request, "hh.return_reason")])
     reason = reasons[code]["vi"] + (f": {text}" if text else "")
     returns_service.return_household(get_db(request), user, household_id, reason, get_now(request),
                                      str(form.get("submission_id") or "") or None)

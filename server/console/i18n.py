@@ -1,32 +1,58 @@
-"""Console strings: Vietnamese first, English second. ``t(lang, key, **kw)``.
+"""Console strings: Vietnamese first, English second.
 
-Other console packages add their own strings with ``add_messages({"vi": {...}, "en": {...}})``
-(keys are namespaced by convention: ``process.*``, ``reports.*``). A missing English string
-falls back to Vietnamese, a missing key to the key itself (visible, so it gets fixed).
+One catalogue per app (issue 22), assembled once and never changed after: the core's strings
+(``CORE_MESSAGES``, here) and each feature's, declared as a constant of its web module and named in
+its ``ConsolePart(messages=...)``; ``server.console.web.install`` (called by ``create_app``) builds the
+app's ``Catalogue`` from the parts in order. A key defined twice with different text is refused
+there. Keys are namespaced by convention (``process.*``, ``cycle.*``). A missing English string falls
+back to Vietnamese, a missing key to the key itself (visible, so it gets fixed).
+
+Pages read it through ``t`` in templates and ``server.console.web.msg(request, key)`` in code.
+``CORE`` (the core's strings alone) is for helpers that have no request (``formtext``).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
 
-MESSAGES: dict[str, dict[str, str]] = {"vi": {}, "en": {}}
+Messages = Mapping[str, Mapping[str, str]]      # {"vi": {key: text}, "en": {key: text}}
 
 
-def add_messages(messages: Mapping[str, Mapping[str, str]]) -> None:
-    for lang, table in messages.items():
-        MESSAGES.setdefault(lang, {}).update(table)
+class DuplicateMessage(ValueError):
+    """A key defined twice with different text (two features would show different words)."""
 
 
-def t(lang: str, key: str, **kw: Any) -> str:
-    text = MESSAGES.get(lang, {}).get(key) or MESSAGES[DEFAULT_LANG].get(key) or key
-    if kw:
-        try:
-            return text.format(**kw)
-        except (KeyError, IndexError, ValueError):
-            return text
-    return text
+class Catalogue:
+    """Messages merged once from tables (``{"vi": {...}, "en": {...}}``), read-only afterwards."""
+
+    def __init__(self, tables: Iterable[Messages]):
+        merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+        for table in tables:
+            for lang, texts in table.items():
+                if lang not in merged:
+                    raise ValueError(f"unknown language {lang!r}")
+                for key, text in texts.items():
+                    known = merged[lang].get(key)
+                    if known is not None and known != text:
+                        raise DuplicateMessage(f"{lang} {key!r} is defined twice: {known!r} and {text!r}")
+                    merged[lang][key] = text
+        self.messages: Mapping[str, Mapping[str, str]] = MappingProxyType(
+            {lang: MappingProxyType(texts) for lang, texts in merged.items()})
+
+    def t(self, lang: str, key: str, **kw: Any) -> str:
+        text = self.messages.get(lang, {}).get(key) or self.messages[DEFAULT_LANG].get(key) or key
+        if kw:
+            try:
+                return text.format(**kw)
+            except (KeyError, IndexError, ValueError):
+                return text
+        return text
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.messages[DEFAULT_LANG]
 
 
 def pick(lang: str, obj: Any, base: str = "label") -> str:
@@ -580,4 +606,5 @@ _EN = {
     "admin.enroll_why_inactive": "The collaborator is inactive: reactivate them before issuing a code.",
 }
 
-add_messages({"vi": _VI, "en": _EN})
+CORE_MESSAGES: Messages = {"vi": _VI, "en": _EN}
+CORE = Catalogue([CORE_MESSAGES])

@@ -11,9 +11,9 @@ from starlette.responses import Response
 from ..process import review as review_service
 from ..services import conflicts
 from ..services import diff as diffs
-from . import formtext, i18n, queries
+from . import formtext, queries
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
-                  redirect, render, safe_next)
+                  msg, redirect, render, safe_next)
 
 router = make_router()
 
@@ -51,8 +51,8 @@ async def accept_selected(request: Request, user: OfficerPost) -> Response:
     refused = [o for o in outcomes if not o.accepted]
     if not refused:
         return redirect(back, "review.accepted_n", "ok", done=done)
-    names, lang = review_service.head_names(db, [o.household_id for o in refused]), get_lang(request)
-    detail = "; ".join(f"{names.get(o.household_id) or '—'}: {i18n.t(lang, 'review.refused.' + o.code)}"
+    names = review_service.head_names(db, [o.household_id for o in refused])
+    detail = "; ".join(f"{names.get(o.household_id) or '—'}: {msg(request, 'review.refused.' + o.code)}"
                        for o in refused[:10])
     return redirect(back, "review.accepted_some", "error", done=done, refused=len(refused), detail=detail)
 

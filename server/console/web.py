@@ -24,13 +24,16 @@ Rendering
         ``nav`` (menu items visible to the user), ``request``, ``path``, ``can(role)``.
     Templates extend ``base.html`` (blocks: ``title``, ``content``, ``head``); ``{{ csrf_field() }}``
     inside every ``<form method="post">``. Jinja2 autoescape is on for everything.
-    ``ConsolePart(nav=..., templates=..., home_by_role=...)`` what a feature adds (its menu entries,
-                                     its template directory): a constant of its web module, installed per
-                                     app by ``create_app`` (``install``); nothing module-level is mutated.
+    ``ConsolePart(nav=..., templates=..., home_by_role=..., messages=...)`` what a feature adds (its
+                                     menu entries, its template directory, its strings): a constant of its
+                                     web module, installed per app by ``create_app`` (``install``); nothing
+                                     module-level is mutated.
     ``redirect(url, flash=None, kind="ok")`` → 303 with an optional one-shot flash message.
     ``flash(response, message, kind="ok")`` add a flash to any response (kinds: ok, error, info).
     ``ConsoleError(status, message_key_or_text, **kw)`` raise it anywhere in a console route.
-    ``i18n.add_messages({"vi": {...}, "en": {...}})`` your strings (see server/console/i18n.py).
+    ``msg(request, key, **kw)``      a message of the app's catalogue in the reader's language (code;
+                                     templates have ``t``). Your strings: a ``MESSAGES = {"vi": {...},
+                                     "en": {...}}`` constant named in your ``ConsolePart(messages=...)``.
 
 Request helpers
     ``get_db(request)``, ``get_now(request)``, ``get_settings(request)``, ``get_lang(request)``,
@@ -92,7 +95,7 @@ CONSOLE_SETTINGS: dict[str, tuple[int, str]] = {
 # write per request); so it may end up to this much before idle minutes of inactivity.
 SESSION_TOUCH_SECONDS = 60
 
-i18n.add_messages({
+MESSAGES: i18n.Messages = {      # this module's strings (the console's part: server/console/__init__.py)
     "vi": {"login.expired_idle": "Phiên làm việc đã hết hạn do không thao tác trong {minutes} phút. "
                                  "Vui lòng đăng nhập lại.",
            "login.expired_max": "Phiên làm việc đã hết hạn (mỗi lần đăng nhập dùng được tối đa {hours} giờ). "
@@ -101,7 +104,7 @@ i18n.add_messages({
                                  "Please log in again.",
            "login.expired_max": "Your session reached its maximum length ({hours} hours per login). "
                                 "Please log in again."},
-})
+}
 
 CONSOLE_TEMPLATES = str(Path(__file__).parent / "templates")
 
@@ -597,7 +600,7 @@ def _read_flash(request: Request) -> list[dict[str, str]]:
     try:
         kind, message, kw = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
         kind = kind if kind in ("ok", "error", "info") else "info"
-        return [{"kind": kind, "text": i18n.t(get_lang(request), str(message), **(kw or {}))}]
+        return [{"kind": kind, "text": msg(request, str(message), **(kw or {}))}]
     except (ValueError, TypeError):
         return []
 
@@ -640,14 +643,23 @@ class ConsolePart:
     nav: tuple[NavItem, ...] = ()
     templates: str | None = None
     home_by_role: tuple[tuple[str, str], ...] = ()
+    messages: tuple[i18n.Messages, ...] = ()
 
 
 @dataclass(frozen=True)
 class ConsoleSite:
-    """One app's console: the menu, the templates (a Jinja environment), the landing page per role."""
+    """One app's console: the menu, the templates (a Jinja environment), the landing page per role,
+    the message catalogue."""
     nav: tuple[NavItem, ...]
     env: jinja2.Environment
     home_by_role: dict[str, str]
+    catalogue: i18n.Catalogue
+
+
+def catalogue(parts: Iterable[ConsolePart]) -> i18n.Catalogue:
+    """The one catalogue of a console made of ``parts``: their messages in order (a key defined twice
+    with different text raises ``i18n.DuplicateMessage``)."""
+    return i18n.Catalogue(table for part in parts for table in part.messages)
 
 
 def install(app: Any, parts: Iterable[ConsolePart]) -> ConsoleSite:
@@ -657,13 +669,19 @@ def install(app: Any, parts: Iterable[ConsolePart]) -> ConsoleSite:
     for part in parts:
         nav += [n for n in part.nav if all(m.href != n.href for m in nav)]
     dirs = [CONSOLE_TEMPLATES] + [p.templates for p in parts if p.templates]
-    site = ConsoleSite(tuple(nav), make_env(dirs), {r: href for p in parts for r, href in p.home_by_role})
+    site = ConsoleSite(tuple(nav), make_env(dirs), {r: href for p in parts for r, href in p.home_by_role},
+                       catalogue(parts))
     app.state.console = site
     return site
 
 
 def site_of(request: Request) -> ConsoleSite:
     return request.app.state.console
+
+
+def msg(request: Request, key: str, **kw: Any) -> str:
+    """A message of the app's catalogue in the reader's language."""
+    return site_of(request).catalogue.t(get_lang(request), key, **kw)
 
 
 def home_for(request: Request, user: auth.UserPrincipal | None) -> str:
@@ -683,7 +701,7 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
 
     base = {
         "request": request, "path": request.url.path, "user": user, "lang": lang,
-        "t": lambda key, **kw: i18n.t(lang, key, **kw),
+        "t": lambda key, **kw: site_of(request).catalogue.t(lang, key, **kw),
         "pick": lambda obj, base="label": i18n.pick(lang, obj, base),
         "tr": lambda vi, en: vi if lang == "vi" else en,      # inline bilingual text of one page
         "csrf_field": lambda: csrf_field(request), "csrf_token": csrf_token(request),

@@ -26,7 +26,7 @@ from ..reports import targets
 
 router = make_router()
 BASE = PREFIX + "/cycle"
-i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Chỉ tiêu kế hoạch",
+MESSAGES: i18n.Messages = {"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Chỉ tiêu kế hoạch",
                           "hh.confirmations": "Xác nhận theo phần", "hh.lifecycle": "Biến động hộ",
                           # what the cycle's forms did (flash messages)
                           "cycle.opened": "Đã mở đợt {label_vi}", "cycle.closed": "Đã kết thúc đợt {label_vi}",
@@ -48,9 +48,9 @@ i18n.add_messages({"vi": {"nav.cycle": "Đợt rà soát", "dash.targets": "Ch�
                           "cycle.targets_saved": "{n} targets saved",
                           "cycle.targets_unchanged": "No target changed",
                           "cycle.credit_recorded": "Policy credit request recorded",
-                          "cycle.identified": "{worker}: {outcome_en}"}})
+                          "cycle.identified": "{worker}: {outcome_en}"}}
 CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.cycle", "viewer", "main"),),
-                      templates=str(Path(__file__).parent / "templates"))
+                      templates=str(Path(__file__).parent / "templates"), messages=(MESSAGES,))
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "rasoat-register-uploads"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 

@@ -24,16 +24,16 @@ from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS
 router = make_router()
 BASE = PREFIX + "/process"
 
-i18n.add_messages({
+MESSAGES: i18n.Messages = {
     "vi": {"nav.process": "Họp dân · Công nhận", "nav.reports": "Báo cáo",
            "process.title": "Họp dân, niêm yết, công nhận", "process.round": "Đợt rà soát (năm)",
            "process.standard": "Chuẩn", "process.show": "Xem"},
     "en": {"nav.process": "Meetings · Recognition", "nav.reports": "Reports",
            "process.title": "Community meetings, posting, recognition", "process.round": "Round (year)",
            "process.standard": "Standard", "process.show": "Show"},
-})
+}
 CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.process", "viewer", "main"),),
-                      templates=str(Path(__file__).parent / "templates"))
+                      templates=str(Path(__file__).parent / "templates"), messages=(MESSAGES,))
 
 PRINT_JS = "document.addEventListener('DOMContentLoaded',function(){var b=document.getElementById('print');" \
            "if(b){b.addEventListener('click',function(){window.print();});}});"

@@ -22,10 +22,11 @@ from .scope import Scope, scope_of
 
 router = make_router()
 BASE = PREFIX + "/programme"
-i18n.add_messages({"vi": {"nav.programme": "Chương trình giảm nghèo", "role.partner": "Đơn vị phối hợp"},
-                   "en": {"nav.programme": "Poverty programme", "role.partner": "Partner body"}})
+MESSAGES: i18n.Messages = {"vi": {"nav.programme": "Chương trình giảm nghèo", "role.partner": "Đơn vị phối hợp"},
+                           "en": {"nav.programme": "Poverty programme", "role.partner": "Partner body"}}
 CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.programme", ANY_USER, "main"),),
-                      templates=str(Path(__file__).parent / "templates"), home_by_role=(("partner", BASE),))
+                      templates=str(Path(__file__).parent / "templates"), home_by_role=(("partner", BASE),),
+                      messages=(MESSAGES,))
 
 
 async def _scope_page(request: Request) -> Scope:

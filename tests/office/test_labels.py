@@ -3,14 +3,14 @@ levels, the pair notes, the process states, the revision sources (a new code add
 without its label fails here, naming it)."""
 from __future__ import annotations
 
-from server.console import dedup_pages  # noqa: F401  (adds the duplicate labels)
-from server.console.i18n import MESSAGES
+from server.app import CONSOLE_PARTS
+from server.console.web import catalogue
 from server.dedup import compare, review
 from server.process.results import STATE_LABELS, STATE_TODO
 
 
 def test_every_comparison_field_and_level_has_a_label():
-    vi = MESSAGES["vi"]
+    vi = catalogue(CONSOLE_PARTS).messages["vi"]
     missing = [f"dup.f.{f}" for f in compare.FIELDS if f"dup.f.{f}" not in vi]
     missing += [f"dup.l.{lv}" for levels in compare.FIELDS.values() for lv in levels if f"dup.l.{lv}" not in vi]
     assert not missing, f"add to server/console/dedup_pages.py: {missing}"
