@@ -145,29 +145,30 @@ def _add_core_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_generate)
 
 
-# Other modules add their subcommands here: (register function) taking the subparsers object.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+# The modules that contribute subcommands, each with ``register(subparsers)`` (imported when the
+# parser is built, so ``rasoat generate`` does not load the server).
+COMMAND_MODULES = ("server.commands", "server.dedup.commands", "server.register.commands")
 
 
-def _load_extra_commands() -> None:
-    """Import the modules that contribute subcommands (server, dedup, ...), if present."""
-    for name in ("server.commands", "server.dedup.commands", "server.register.commands"):
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """The ``register`` functions of the modules of ``COMMAND_MODULES`` that are present."""
+    out = []
+    for name in COMMAND_MODULES:
         try:
             module = __import__(name, fromlist=["register"])
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
             continue
-        if module.register not in EXTRA_COMMANDS:   # build_parser() may run more than once
-            EXTRA_COMMANDS.append(module.register)
+        out.append(module.register)
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rasoat", description="Rà soát hộ nghèo, hộ cận nghèo — household poverty review")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_core_commands(sub)
-    _load_extra_commands()
-    for register in EXTRA_COMMANDS:
+    for register in _extra_commands():
         register(sub)
     return parser
 
