@@ -5,6 +5,13 @@
 ``ApiError`` is raised by services and routes; ``install_error_handlers`` maps
 it, FastAPI's validation errors, Starlette's HTTP errors (404, 405...) and any
 unexpected exception (500, no traceback in the body) to the envelope.
+
+Where the words live (issue 22): an ``ApiError``'s English and Vietnamese text is written where it is
+raised, because it names that refusal (its field, its limit, the entry it concerns: one ``code`` such
+as ``household_not_found`` has eight different texts); the ``code`` is the stable key clients and
+tests use. The console shows ``message_vi`` / ``message`` of an escaped ``ApiError`` as its page.
+The words of pages are the console's one catalogue (``server/console/i18n.py``), the tablet's are
+``mobile/i18n.py``.
 """
 from __future__ import annotations
 
