@@ -125,7 +125,9 @@ class RasoatApp(App):
         return root
 
     def _presenters(self) -> list[Any]:
-        return [self.enroll_p, self.scan_p, self.list_p, self.form_p, self.summary_p, self.sync_p]
+        support = getattr(self, "support_p", None)        # installed after the others (support_screen)
+        return [self.enroll_p, self.scan_p, self.list_p, self.form_p, self.summary_p, self.sync_p] + \
+            ([support] if support is not None else [])
 
     def on_start(self) -> None:
         self._update_who()

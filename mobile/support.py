@@ -17,6 +17,7 @@ from typing import Any
 from shared import wire
 from shared.programme import load_catalogue
 
+from .i18n import tr
 from .store import LocalStore, now_iso
 
 SCHEMA = (
@@ -60,9 +61,15 @@ def _day(iso: Any) -> str:
 
 
 class NeedError(ValueError):
-    def __init__(self, field: str, message_vi: str):
-        super().__init__(message_vi)
-        self.field, self.message_vi = field, message_vi
+    """A need the tablet refuses: the field and the reason (a key of mobile/i18n.py)."""
+
+    def __init__(self, field: str, key: str, **kw: Any):
+        self.field, self.key, self.kw = field, key, kw
+        self.message_vi = tr(key, "vi", **kw)
+        super().__init__(self.message_vi)
+
+    def message(self, lang: str) -> str:
+        return tr(self.key, lang, **self.kw)
 
 
 def record_need(store: LocalStore, household_id: str, need_type: str, member_id: str | None, note: str,
@@ -71,20 +78,20 @@ def record_need(store: LocalStore, household_id: str, need_type: str, member_id:
     cat = load_catalogue()
     nt = cat.need_types.get(need_type)
     if nt is None:
-        raise NeedError("need_type", "Chọn một loại nhu cầu")
+        raise NeedError("need_type", "support.need_type")
     h = store.household(household_id)
     if h is None:
-        raise NeedError("household_id", "Không tìm thấy hộ trên máy")
+        raise NeedError("household_id", "support.no_household")
     members = {str(m.get("member_id")): m.get("full_name") or "" for m in (h.get("doc") or {}).get("members") or ()
                if isinstance(m, dict) and m.get("member_id")}
     if nt["recipient"] == "person":
         if not member_id or member_id not in members:
-            raise NeedError("member_id", f"\"{nt['label']['vi']}\" là nhu cầu của một người: chọn thành viên")
+            raise NeedError("member_id", "support.person_need", need=nt["label"]["vi"])
     else:
         member_id = None
     note = (note or "").strip()
     if len(note) > 500:
-        raise NeedError("note", "Ghi chú tối đa 500 ký tự")
+        raise NeedError("note", "support.note_too_long")
     cid = str(uuid.uuid4())
     with store.tx() as conn:
         ensure_schema(conn)
@@ -129,7 +136,7 @@ def push_needs(store: LocalStore, client: Any) -> int:
                 done += 1
             elif r.get("status") == "rejected":
                 conn.execute("UPDATE need_outbox SET state = ?, error_vi = ? WHERE client_id = ?",
-                             (REFUSED, str(r.get("message_vi") or "Máy chủ không nhận"), r["client_id"]))
+                             (REFUSED, str(r.get("message_vi") or tr("support.server_refused")), r["client_id"]))
     return done
 
 
@@ -166,7 +173,7 @@ class SupportPresenter:
         hid = self.hid
         h = self.store.household(hid) if hid else None
         doc = (h or {}).get("doc") or {}
-        self.title = f"Hỗ trợ và nhu cầu — hộ {(h or {}).get('head_name') or ''}".strip()
+        self.title = tr("support.title", self.lang, name=(h or {}).get("head_name") or "").strip()
         self.members = [(str(m["member_id"]), m.get("full_name") or "") for m in doc.get("members") or ()
                         if isinstance(m, dict) and m.get("member_id")]
         with self.store.tx() as conn:
@@ -188,22 +195,23 @@ class SupportPresenter:
                                         "ORDER BY created_at", (hid, SENT)):
             if n["client_id"] in sent:
                 continue
-            state = "chờ gửi" if n["state"] == PENDING else f"máy chủ không nhận: {n['error_vi']}"
+            state = (tr("support.state_pending", self.lang) if n["state"] == PENDING
+                     else tr("support.state_refused", self.lang, why=n["error_vi"]))
             self.needs.append(" · ".join(p for p in (_day(n["noted_on"]), labels.get(n["need_type"], n["need_type"]),
                                                      n["person_name"] or "", f"({state})") if p))
         if not self.received:
-            self.received = ["Chưa có hỗ trợ nào được ghi nhận (đồng bộ để cập nhật)."]
+            self.received = [tr("support.none_received", self.lang)]
         if not self.needs:
-            self.needs = ["Không có nhu cầu đang chờ."]
+            self.needs = [tr("support.no_needs", self.lang)]
         self.changed()
 
     def add_need(self, need_type: str, member_id: str | None, note: str) -> bool:
         try:
             record_need(self.store, self.hid or "", need_type, member_id or None, note, self.today())
         except NeedError as exc:
-            self.error, self.message = exc.message_vi, ""
+            self.error, self.message = exc.message(self.lang), ""
             self.changed()
             return False
-        self.error, self.message = "", "Đã lưu nhu cầu trên máy; sẽ gửi khi đồng bộ."
+        self.error, self.message = "", tr("support.saved", self.lang)
         self.refresh()
         return True

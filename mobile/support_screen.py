@@ -10,10 +10,12 @@ from kivy.lang import Builder
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from .i18n import tr
 from .support import SupportPresenter
 from .widgets import BigButton, BigLabel
 
 KV = """
+#:import tr mobile.i18n.tr
 <SupportScreen>:
     BoxLayout:
         orientation: 'vertical'
@@ -28,7 +30,7 @@ KV = """
                 tid: 'support:back'
                 size_hint_x: None
                 width: dp(200)
-                text: 'Quay lại phiếu'
+                text: tr('support.back', app.lang)
                 tone: 0.45, 0.45, 0.5, 1
                 on_release: root.back()
             BigLabel:
@@ -49,7 +51,7 @@ KV = """
                 size_hint_y: None
                 height: self.minimum_height
         BigLabel:
-            text: 'Ghi nhận nhu cầu của hộ (gửi về phường khi đồng bộ)'
+            text: tr('support.note_a_need', app.lang)
             bold: True
         BoxLayout:
             size_hint_y: None
@@ -58,13 +60,13 @@ KV = """
             Spinner:
                 id: need_spinner
                 tid: 'support:need'
-                text: 'Chọn nhu cầu'
+                text: tr('support.pick_need', app.lang)
                 values: root.need_labels
                 font_size: '19sp'
             Spinner:
                 id: member_spinner
                 tid: 'support:member'
-                text: 'Cả hộ'
+                text: tr('support.whole_household', app.lang)
                 values: root.member_labels
                 font_size: '19sp'
         BoxLayout:
@@ -74,14 +76,14 @@ KV = """
             BigInput:
                 id: note_input
                 tid: 'support:note'
-                hint_text: 'Ghi chú (không bắt buộc)'
+                hint_text: tr('support.note', app.lang)
                 multiline: False
             BigButton:
                 id: save_button
                 tid: 'support:save'
                 size_hint_x: None
                 width: dp(220)
-                text: 'Lưu nhu cầu'
+                text: tr('support.save', app.lang)
                 tone: 0.05, 0.50, 0.32, 1
                 on_release: root.save()
         BigLabel:
@@ -110,13 +112,13 @@ class SupportScreen(Screen):
         p: SupportPresenter = self.presenter
         self.title = p.title
         self.need_labels = [label for _, label, _ in p.need_choices]
-        self.member_labels = ["Cả hộ"] + [name for _, name in p.members]
+        self.member_labels = [tr("support.whole_household", p.lang)] + [name for _, name in p.members]
         box = self.ids.lines
         box.clear_widgets()
-        box.add_widget(BigLabel(text="Đã được hỗ trợ", bold=True, font_size="22sp"))
+        box.add_widget(BigLabel(text=tr("support.received", p.lang), bold=True, font_size="22sp"))
         for i, line in enumerate(p.received):
             box.add_widget(BigLabel(text="• " + line, tid=f"support:received:{i}"))
-        box.add_widget(BigLabel(text="Nhu cầu đang chờ giải quyết", bold=True, font_size="22sp"))
+        box.add_widget(BigLabel(text=tr("support.open_needs", p.lang), bold=True, font_size="22sp"))
         for i, line in enumerate(p.needs):
             box.add_widget(BigLabel(text="• " + line, tid=f"support:need:{i}"))
         if p.error:
@@ -132,8 +134,8 @@ class SupportScreen(Screen):
         member = members.get(self.ids.member_spinner.text)
         if p.add_need(need, member, self.ids.note_input.text):
             self.ids.note_input.text = ""
-            self.ids.need_spinner.text = "Chọn nhu cầu"
-            self.ids.member_spinner.text = "Cả hộ"
+            self.ids.need_spinner.text = tr("support.pick_need", p.lang)
+            self.ids.member_spinner.text = tr("support.whole_household", p.lang)
 
     def back(self) -> None:
         if self.on_back:
@@ -143,6 +145,7 @@ class SupportScreen(Screen):
 def install(app: Any, sm: Any) -> SupportPresenter:
     """Add the support screen and its button (beside the form screen's summary button)."""
     presenter = SupportPresenter(app.store)
+    presenter.lang = app.lang
     screen = SupportScreen(name="support")
     sm.add_widget(screen)
     screen.presenter = presenter
@@ -162,7 +165,7 @@ def install(app: Any, sm: Any) -> SupportPresenter:
     anchor = form.ids.get("summary_button")
     if anchor is not None and anchor.parent is not None:
         bar = anchor.parent
-        btn = BigButton(text="Hỗ trợ", size_hint_x=None, width=anchor.width, tid="form:support")
+        btn = BigButton(text=tr("support.button", app.lang), size_hint_x=None, width=anchor.width, tid="form:support")
         btn.bind(on_release=lambda *_: show())
         bar.add_widget(btn, index=bar.children.index(anchor))
     return presenter
