@@ -13,8 +13,6 @@ MAX_LINES = 20
 # (file, route function): the console routes over 20 lines when this test was written (2026-12-04).
 LONG_ROUTES = {
     ("server/cycle/web.py", "register_upload"),
-    ("server/process/web.py", "overview"),
-    ("server/process/web.py", "create_decision"),
     ("server/cycle/web.py", "eligibility_page"),
 }
 

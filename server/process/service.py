@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from shared.standards import applicable_standards, load_standards
@@ -593,6 +594,32 @@ def create_decision(db: Database, user: UserPrincipal, round_: int, standard_id:
     return get_decision(db, did)
 
 
+DECISION_FIELDS = ("number", "decision_date", "signer_name", "signer_title", "override_reason")
+HELD_BACK = ("unsettled", "override_reason_required")   # refusals answered with the households to settle
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """The decision issued, or the refusal that keeps it back (a ``HELD_BACK`` code) with the
+    recognition preview: the households not settled, each with what to do."""
+    decision: dict[str, Any] | None = None
+    refusal: ApiError | None = None
+    preview: dict[str, Any] | None = None
+
+
+def issue_decision(db: Database, user: UserPrincipal, round_: int, standard_id: str, fields: dict[str, str],
+                   now: dt.datetime, allow_unsettled: bool = False) -> DecisionOutcome:
+    """``create_decision`` with the ``DECISION_FIELDS`` as a form gives them; any other refusal is raised."""
+    try:
+        return DecisionOutcome(decision=create_decision(
+            db, user, round_, standard_id, fields["number"], fields["decision_date"], fields["signer_name"],
+            fields["signer_title"], now, allow_unsettled=allow_unsettled, override_reason=fields["override_reason"]))
+    except ApiError as exc:
+        if exc.code not in HELD_BACK:
+            raise
+        return DecisionOutcome(refusal=exc, preview=recognition_preview(db, round_, standard_id, sample=MAX_LISTED))
+
+
 def decision_left_out(db: Database, decision_id: int) -> list[dict[str, Any]]:
     """The households a decision issued with an override did not settle (they kept their status)."""
     rows = db.all("SELECT lo.household_id, lo.state, lo.register_status, h.head_name, g.code AS group_code, "
@@ -668,6 +695,34 @@ def household_statuses(db: Database, household_id: str) -> dict[str, Any]:
                 "SELECT mi.meeting_id, m.round, m.standard_id, m.held_on, mi.category, mi.attendees, mi.agree, "
                 "mi.outcome FROM meeting_items mi JOIN community_meetings m ON m.id = mi.meeting_id "
                 "WHERE mi.household_id = ? ORDER BY mi.id", (household_id,))]}
+
+
+def overview(db: Database, round_: int, standard_id: str) -> dict[str, Any]:
+    """The process page of a round and standard: per group the households in each state and the
+    settled ones per list, the groups whose meeting has households not voted on (``busy``), the
+    meetings, postings, complaints and decisions, the recognition preview, the settings, the chair
+    and the households posted."""
+    preview = recognition_preview(db, round_, standard_id, sample=0)
+    facts.refresh(db)
+    groups = db.all("SELECT id, code, name FROM area_groups ORDER BY code")
+    per_group: dict[str, dict[str, int]] = {}
+    for g in groups:
+        counts = {k: 0 for k in STATE_LABELS}
+        lists = {k: 0 for k in LISTS}
+        for row in iter_results(db.conn, round_, standard_id, group_id=g["id"]):
+            counts[row.judgement.state] += 1
+            if row.judgement.state == "settled" and row.judgement.list:
+                lists[row.judgement.list] += 1
+        per_group[g["code"]] = {**counts, **lists}
+    meetings = list_meetings(db, round_, standard_id)
+    return {"groups": groups, "per_group": per_group, "meetings": meetings,
+            "busy": {m["group_code"] for m in meetings if m["items"] > m["stands"] + m["re_review"]},
+            "postings": list_postings(db, round_), "complaints": list_complaints(db, round_),
+            "decisions": list_decisions(db, round_), "preview": preview, "settings": settings_view(db),
+            "chair_name": config.load(db.conn)["chair_name"],
+            "posted": db.all("SELECT DISTINCT pi.household_id, pi.head_name, g.name AS group_name FROM posting_items pi "
+                             "JOIN postings p ON p.id = pi.posting_id LEFT JOIN area_groups g ON g.code = pi.group_code "
+                             "WHERE p.round = ? ORDER BY g.name, pi.head_name", (round_,))}
 
 
 def settings_view(db: Database) -> list[dict[str, Any]]:

@@ -13,7 +13,6 @@ from starlette.responses import Response
 
 from .. import vnformat
 from ..clock import server_date
-from ..errors import ApiError
 from ..console import i18n
 from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data, get_db,
                            get_lang,
@@ -61,32 +60,10 @@ def print_js() -> Response:
 
 @router.get(BASE)
 def overview(request: Request, user: ViewerUser, round: int | None = None, standard: str | None = None) -> Response:
-    db = get_db(request)
     r, std, choices = _ctx(request, round, standard)
-    preview = service.recognition_preview(db, r, std, sample=0)
-    per_group: dict[str, dict[str, int]] = {}
-    from ..store import facts
-    from .results import iter_results
-    facts.refresh(db)
-    groups = db.all("SELECT id, code, name FROM area_groups ORDER BY code")
-    for g in groups:
-        counts = {k: 0 for k in STATE_LABELS}
-        lists = {k: 0 for k in LISTS}
-        for row in iter_results(db.conn, r, std, group_id=g["id"]):
-            counts[row.judgement.state] += 1
-            if row.judgement.state == "settled" and row.judgement.list:
-                lists[row.judgement.list] += 1
-        per_group[g["code"]] = {**counts, **lists}
-    busy = {m["group_code"] for m in service.list_meetings(db, r, std) if m["items"] > m["stands"] + m["re_review"]}
-    return render(request, "process/overview.html", round=r, standard=std, standards=choices, groups=groups,
-                  per_group=per_group, busy=busy, meetings=service.list_meetings(db, r, std),
-                  postings=service.list_postings(db, r), complaints=service.list_complaints(db, r),
-                  decisions=service.list_decisions(db, r), preview=preview, settings=service.settings_view(db),
-                  state_labels=STATE_LABELS, list_labels=LIST_LABELS, today=server_date(get_now(request)).isoformat(),
-                  chair_name=config.load(db.conn)["chair_name"],
-                  posted=db.all("SELECT DISTINCT pi.household_id, pi.head_name, g.name AS group_name FROM posting_items pi "
-                                "JOIN postings p ON p.id = pi.posting_id LEFT JOIN area_groups g ON g.code = pi.group_code "
-                                "WHERE p.round = ? ORDER BY g.name, pi.head_name", (r,)))
+    return render(request, "process/overview.html", **service.overview(get_db(request), r, std), round=r, standard=std,
+                  standards=choices, state_labels=STATE_LABELS, list_labels=LIST_LABELS,
+                  today=server_date(get_now(request)).isoformat())
 
 
 @router.post(BASE + "/meetings")
@@ -180,26 +157,18 @@ async def complaint_outcome(request: Request, complaint_id: int, user: OfficerPo
 @router.post(BASE + "/decisions")
 async def create_decision(request: Request, user: OfficerPost) -> Response:
     form = await form_data(request)
-    db = get_db(request)
-    fields = {k: str(form.get(k) or "") for k in ("number", "decision_date", "signer_name", "signer_title",
-                                                   "override_reason")}
+    fields = {k: str(form.get(k) or "") for k in service.DECISION_FIELDS}
     round_, standard = _int(form.get("round"), "round"), str(form.get("standard") or "")
     allow = form.get("allow_unsettled") == "1"
-    try:
-        d = service.create_decision(db, user, round_, standard, fields["number"], fields["decision_date"],
-                                    fields["signer_name"], fields["signer_title"], get_now(request),
-                                    allow_unsettled=allow, override_reason=fields["override_reason"])
-    except ApiError as exc:
-        if exc.code not in ("unsettled", "override_reason_required"):
-            raise
+    out = service.issue_decision(get_db(request), user, round_, standard, fields, get_now(request), allow)
+    if out.refusal is not None:
         # the households that keep the decision back, each with what to do; or the reason to go on
-        preview = service.recognition_preview(db, round_, standard, sample=service.MAX_LISTED)
+        exc = out.refusal
         return render(request, "process/decision_refused.html", status_code=409 if exc.code == "unsettled" else 422,
-                      message=exc.message_vi if get_lang(request) == "vi" else exc.message, preview=preview,
+                      message=exc.message_vi if get_lang(request) == "vi" else exc.message, preview=out.preview,
                       round=round_, standard=standard, fields=fields, allow=allow,
                       min_reason=service.MIN_OVERRIDE_REASON, state_labels=STATE_LABELS)
-    msg = f"Đã ban hành quyết định số {d['number']}"
-    return redirect(f"{BASE}/decisions/{d['id']}", msg)
+    return redirect(f"{BASE}/decisions/{out.decision['id']}", f"Đã ban hành quyết định số {out.decision['number']}")
 
 
 @router.get(BASE + "/decisions/{decision_id}")
