@@ -135,6 +135,16 @@ def test_no_import_cycle_in_the_server():
     assert cycles(edges) == []
 
 
+# Where an import inside a function is the rule, not a debt: the command line imports each command's
+# subsystem (FastAPI, the database, spreadsheets) only when that command runs, so ``rasoat validate``
+# and ``rasoat --help`` start without them.
+LAZY_BY_RULE = ("server.cli",)
+
+
+def lazy_by_rule(module: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in LAZY_BY_RULE)
+
+
 def read_debt() -> set[tuple[str, str]]:
     out = set()
     for line in DEBT.read_text(encoding="utf-8").splitlines():
@@ -146,6 +156,7 @@ def read_debt() -> set[tuple[str, str]]:
 
 def test_no_new_import_inside_a_function():
     _, deferred = graph()
+    deferred = {(a, b) for a, b in deferred if not lazy_by_rule(a)}
     debt = read_debt()
     new = sorted(deferred - debt)
     assert not new, "import these at the top of the module (or, if a cycle forces it, break the cycle): " + \

@@ -83,7 +83,7 @@ def test_one_failing_piece_does_not_break_the_seed(tmp_path, monkeypatch, capsys
     assert w["conflict"] is None and w["duplicate_pairs"] >= 2 and w["complaint_id"]
     assert res["cycle"]["round_status"] == "closed"          # still closed after the work
     assert res["programme"]["partners"]                       # the rest of the demo is there
-    from server.commands import _print_demo_users
+    from server.cli.commands import _print_demo_users
     _print_demo_users(res)
     err = capsys.readouterr().err
     assert f["vi"] in err and "demo work 'conflict' was not added" in err

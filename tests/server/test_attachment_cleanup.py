@@ -244,7 +244,7 @@ def test_a_file_that_cannot_be_removed_is_reported_and_the_rest_cleaned(client, 
 def test_serve_starts_even_when_the_cleanup_fails(client, device, db, settings, monkeypatch, caplog):
     import uvicorn
 
-    from server import commands
+    from server.cli import commands
     s = settings.resolved()
     started = []
 

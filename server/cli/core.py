@@ -1,47 +1,13 @@
-"""The ``rasoat`` command line.
-
-Each subcommand is a small function taking the parsed arguments and returning
-an exit code: 0 success, 2 invalid input (every problem listed), 1 other
-failure. Users never see a traceback: expected errors print a message.
-Heavy imports (FastAPI, the database) happen inside the commands that need them.
-"""
+"""The commands that need no database: ``validate``, ``classify``, ``generate``."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
 import sys
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
-
-
-class CliError(Exception):
-    """An expected failure: printed as a message, exit code attached."""
-
-    def __init__(self, message: str, code: int = EXIT_INVALID):
-        super().__init__(message)
-        self.code = code
-
-
-def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
-
-
-def read_json_file(path: str) -> Any:
-    """Read a JSON file or '-' (stdin); CliError naming the file and the reason."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CliError(f"Không tìm thấy tệp / file not found: {path}")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"Không đọc được tệp / cannot read {path}: {exc}")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno} / "
-                       f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+from .base import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, _print_json, read_json_file  # noqa: F401
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -120,7 +86,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_core_commands(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="validate a household JSON file (exit 2 when invalid)")
     p.add_argument("file", help="household JSON file, or - for standard input")
     p.set_defaults(func=cmd_validate)
@@ -143,50 +109,3 @@ def _add_core_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--area-type", choices=("urban", "rural"), default="urban")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_generate)
-
-
-# The modules that contribute subcommands, each with ``register(subparsers)`` (imported when the
-# parser is built, so ``rasoat generate`` does not load the server).
-COMMAND_MODULES = ("server.commands", "server.dedup.commands", "server.register.commands")
-
-
-def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """The ``register`` functions of the modules of ``COMMAND_MODULES`` that are present."""
-    out = []
-    for name in COMMAND_MODULES:
-        try:
-            module = __import__(name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        out.append(module.register)
-    return out
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rasoat", description="Rà soát hộ nghèo, hộ cận nghèo — household poverty review")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_core_commands(sub)
-    for register in _extra_commands():
-        register(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except CliError as exc:
-        print(f"rasoat {args.command}: {exc}", file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    # Run as ``python -m server.cli``: use the module ``server.cli`` (the one the command modules import
-    # CliError from), not this ``__main__`` copy, or their errors would not be caught here.
-    from server.cli import main as _main
-    sys.exit(_main())

@@ -15,11 +15,11 @@ import time
 from typing import Any
 
 from .. import exportsafe
-from .compare import FIELD_NAMES, FIELDS
+from ..dedup.compare import FIELD_NAMES, FIELDS
+from .base import CliError
 
 
 def _read_jsonl(path: str) -> tuple[list[Any], list[str]]:
-    from server.cli import CliError
 
     docs, problems = [], []
     try:
@@ -43,11 +43,10 @@ def _read_jsonl(path: str) -> tuple[list[Any], list[str]]:
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
-    from server.cli import CliError
 
-    from .engine import run_batch
-    from .features import make_record
-    from .model import Model
+    from ..dedup.engine import run_batch
+    from ..dedup.features import make_record
+    from ..dedup.model import Model
 
     t0 = time.perf_counter()
     docs, problems = _read_jsonl(args.input)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import argparse
 
+from .base import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, _print_json
+from .commands import _db, _settings
+
 
 def cmd_import_register(args: argparse.Namespace) -> int:
-    from server.cli import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, _print_json
-    from server.commands import _db, _settings
-
     from ..clock import system_clock
     from ..errors import ApiError
-    from .importer import import_file
-    from .parse import RegisterFileError
+    from ..register.importer import import_file
+    from ..register.parse import RegisterFileError
 
     settings = _settings(args)
     db = _db(settings)

@@ -1,6 +1,6 @@
 """Server subcommands of ``rasoat``: serve, seed-demo, backup, clean-uploads, enroll-code, create-user.
 
-Registered by server/cli.py (``register(sub)``). Settings follow server/settings.py:
+Added to the parser by server/cli/__init__.py (``register(sub)``). Settings follow server/settings.py:
 options override RASOAT_* environment variables, which override the defaults.
 """
 from __future__ import annotations
@@ -15,13 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .cli import EXIT_FAIL, EXIT_OK, CliError, _print_json
+from .base import EXIT_FAIL, EXIT_OK, CliError, _print_json
 
 log = logging.getLogger("rasoat.cli")
 
 
 def _settings(args: argparse.Namespace, **extra: Any):
-    from .settings import Settings, SettingsError
+    from ..settings import Settings, SettingsError
 
     overrides = {k: getattr(args, k, None)
                  for k in ("db_path", "data_dir", "host", "port", "public_url", "log_level", "workers")}
@@ -35,7 +35,7 @@ def _settings(args: argparse.Namespace, **extra: Any):
 
 
 def _db(settings):
-    from .db import open_database
+    from ..db import open_database
 
     return open_database(settings.db_path, settings.busy_timeout_ms)
 
@@ -44,8 +44,8 @@ def _clean_uploads(settings, days: int) -> dict[str, Any]:
     """Remove photo uploads abandoned for more than ``days`` days (server/services/attachments.py)."""
     import datetime as dt
 
-    from .clock import system_clock
-    from .services.attachments import clean_partial, root_dir
+    from ..clock import system_clock
+    from ..services.attachments import clean_partial, root_dir
 
     db = _db(settings)
     try:
@@ -66,9 +66,9 @@ def _print_demo_users(result: dict[str, Any]) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .demo import is_seeded, seed_demo
-    from .settings import SettingsError, ensure_secret_file, to_environment
+    from ..app import create_app
+    from ..demo import is_seeded, seed_demo
+    from ..settings import SettingsError, ensure_secret_file, to_environment
 
     settings = _settings(args)
     if not settings.secret and not settings.demo:
@@ -86,8 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 print(f"Tạo dữ liệu demo / seeding demo data into {settings.db_path} ...", file=sys.stderr)
                 _print_demo_users(seed_demo(db, households=args.demo_households, seed=1))
             else:
-                from .demo import DEMO_USERS
-                from .programme.demo import PARTNER_PASSWORD, PARTNER_USERS
+                from ..demo import DEMO_USERS
+                from ..programme.demo import PARTNER_PASSWORD, PARTNER_USERS
                 _print_demo_users({"users": [{"role": r, "username": u, "password": p} for u, _, r, p in DEMO_USERS]
                                    + [{"role": "partner", "username": u, "password": PARTNER_PASSWORD}
                                       for u, *_ in PARTNER_USERS]})
@@ -107,7 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         # Each worker process builds its own app from the environment (server/asgi.py).
         os.environ.update(to_environment(settings))
-        from . import workers
+        from .. import workers
         if workers.reuseport_available(settings.port):   # one socket per worker: connections spread evenly
             try:
                 failed = workers.serve(settings.host, settings.port, settings.log_level, settings.workers)
@@ -127,7 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from .demo import seed_demo
+    from ..demo import seed_demo
 
     settings = _settings(args)
     db = _db(settings)
@@ -144,8 +144,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from .backup import BackupError, backup_attachments, backup_database
-    from .services.attachments import root_dir
+    from ..backup import BackupError, backup_attachments, backup_database
+    from ..services.attachments import root_dir
 
     settings = _settings(args)
     try:
@@ -177,9 +177,9 @@ def cmd_clean_uploads(args: argparse.Namespace) -> int:
 def cmd_enroll_code(args: argparse.Namespace) -> int:
     import base64
 
-    from .clock import system_clock
-    from .errors import ApiError
-    from .services.enrollment import create_code
+    from ..clock import system_clock
+    from ..errors import ApiError
+    from ..services.enrollment import create_code
 
     settings = _settings(args)
     db = _db(settings)
@@ -199,9 +199,9 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from .clock import system_clock
-    from .errors import ApiError
-    from .services.people import create_user
+    from ..clock import system_clock
+    from ..errors import ApiError
+    from ..services.people import create_user
 
     password = os.environ.get("RASOAT_NEW_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
     settings = _settings(args)

@@ -1,0 +1,6 @@
+"""``python -m server.cli``."""
+import sys
+
+from server.cli import main
+
+sys.exit(main())
