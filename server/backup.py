@@ -11,6 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from .services.attachments import file_path, sha256_file
+
 
 class BackupError(RuntimeError):
     pass
@@ -64,7 +66,6 @@ def backup_attachments(db_backup: str | Path, src_root: str | Path, dest_root: s
     the right hash are kept (an evening backup copies only the day's new photos); a copy whose hash
     is wrong is replaced. A source file that is missing or damaged is reported, never copied.
     """
-    from .services.attachments import file_path, sha256_file
     db_backup, src_root = Path(db_backup), Path(src_root)
     dest_root = Path(dest_root) if dest_root else attachments_dest(db_backup)
     conn = sqlite3.connect(f"file:{db_backup}?mode=ro", uri=True)

@@ -6,8 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from shared.synthetic import generate_ward
+
 from .clock import iso, system_clock
+from .cycle.demo import seed_cycle
+from .cycle.rounds import close_round
 from .db import Database
+from .demo_work import _failure, add_work
+from .programme.demo import seed_programme
 from .services import people
 from .services.preload import preload_households
 from .store import areas, audit
@@ -64,40 +70,31 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
     collabs = [people.create_collaborator(db, name, phone, groups, now) for name, phone, groups in DEMO_COLLABORATORS]
     preload: dict[str, Any] = {"counts": {}, "rejected": []}
     if households and cycle:
-        from .cycle.demo import seed_cycle
-
         result = seed_cycle(db, households, seed, now, DEMO_WARD, tuple(c for c, _ in DEMO_GROUPS),
                             dict(DEMO_GROUPS), close=False)
         # the office's work in progress (issue 17), while the round is open (the tablets' part needs it);
         # one failing piece of it never stops the seed: it is named in "failed"
         failed: list[dict[str, str]] = []
         try:
-            from .demo_work import add_work
             work = add_work(db, now)
             failed += work.get("failed", [])
         except Exception as exc:
-            from .demo_work import _failure
             work = {"added": False}
             failed.append(_failure("work", exc))
         if not result["cycle"]["in_window"]:     # the round of this review year is over: closed after its work
-            from .cycle.rounds import close_round
             result["cycle"]["round_status"] = close_round(db, result["cycle"]["round_id"], now)["status"]
         # a year of the plan carried out: partner accounts, needs, the Fund, deliveries of every body (issue 20)
         programme: dict[str, Any] = {"partners": []}
         try:
-            from .programme.demo import seed_programme
             year = db.value("SELECT year FROM review_rounds WHERE id = ?", (result["cycle"]["round_id"],))
             programme = seed_programme(db, now, year, seed)
         except Exception as exc:
-            from .demo_work import _failure
             failed.append(_failure("programme", exc))
         return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS],
                 "users": users + programme["partners"], "collaborators": collabs, "households": result["counts"],
                 "cycle": result["cycle"], "work": work, "programme": programme, "skipped_invalid": 0,
                 "failed": failed}
     if households:
-        from shared.synthetic import generate_ward
-
         # The plain preload (tests, harness) keeps its long-standing shape: the six groups of the former
         # Bãi Cháy ward; the cycle demo (`make run`) fills all nine.
         docs = generate_ward(households, seed=seed, province_code=DEMO_WARD["province_code"],

@@ -27,10 +27,15 @@ import random
 import uuid
 from typing import Any
 
+from shared import wire
+
 from .auth import UserPrincipal
 from .clock import iso, server_date
 from .db import Database
-from .store import audit
+from .process import review, service as process_service
+from .services import ingest, returns as returns_service
+from .services.preload import all_groups_lookup
+from .store import audit, facts
 
 log = logging.getLogger("rasoat.demo")
 
@@ -54,7 +59,6 @@ def _officer(db: Database) -> UserPrincipal:
 
 
 def _standard(db: Database, year: int) -> str:
-    from .process import service as process_service
     return process_service.standard_choices(db.conn, year)[0]["id"]
 
 
@@ -119,7 +123,6 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
         out["standard_id"] = _standard(db, year)
     step("standard", standard)
     std = out["standard_id"]
-    from .process import service as process_service
     # the ward chair who signs (a process setting: documents and report sheets print the name)
     step("settings", lambda: process_service.update_settings(db, officer, {"chair_name": "Nguyễn Văn An (demo)"},
                                                               ago(9)))
@@ -146,8 +149,6 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
     step("duplicates", lambda: out.update(duplicate_pairs=_duplicates(db, ago, collected, rng, groups[3:] or groups)))
 
     def counts() -> None:
-        from .store import facts
-        facts.refresh(db)
         if std:
             out["awaiting_meeting"] = {g: len(process_service.candidates(db, year, std, g)) for g in groups[1:3]}
         out["waiting_review"] = db.value(
@@ -162,7 +163,6 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
 
 def _review(db: Database, officer: UserPrincipal, when: dt.datetime, groups: list[str],
             first: set[str] | frozenset[str] = frozenset()) -> int:
-    from .process import review
     accepted = 0
     for code in groups:
         rows = db.all("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
@@ -178,8 +178,6 @@ def _review(db: Database, officer: UserPrincipal, when: dt.datetime, groups: lis
 
 def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: str, ago: Any,
              rng: random.Random) -> dict[str, Any]:
-    from .process import service as process_service
-    from .store import facts
     facts.refresh(db)
     out: dict[str, Any] = {}
     if not process_service.candidates(db, year, std, group):
@@ -212,8 +210,6 @@ def _meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: s
 
 
 def _pending_meeting(db: Database, officer: UserPrincipal, year: int, std: str, group: str, ago: Any) -> int | None:
-    from .process import service as process_service
-    from .store import facts
     facts.refresh(db)
     if not process_service.candidates(db, year, std, group):
         return None
@@ -224,7 +220,6 @@ def _pending_meeting(db: Database, officer: UserPrincipal, year: int, std: str, 
 
 
 def _return(db: Database, officer: UserPrincipal, group: str, when: dt.datetime) -> str | None:
-    from .services import returns as returns_service
     later = db.one("SELECT h.household_id, h.submission_id FROM households h JOIN area_groups g ON g.id = h.group_id "
                    "WHERE g.code = ? AND h.status = 'submitted' AND h.needs_review = 0 ORDER BY h.household_id",
                    (group,))
@@ -237,9 +232,6 @@ def _return(db: Database, officer: UserPrincipal, group: str, when: dt.datetime)
 
 
 def _push(db: Database, collaborator_id: int, envelopes: list[dict[str, Any]], now: dt.datetime) -> list[dict]:
-    from .services import ingest
-    from .services.preload import all_groups_lookup
-
     gids = frozenset(x[0] for x in db.all("SELECT group_id FROM assignments WHERE collaborator_id = ?",
                                            (collaborator_id,)))
     actor = ingest.Actor(source="device", collaborator_id=collaborator_id, allowed_group_ids=gids)
@@ -249,7 +241,6 @@ def _push(db: Database, collaborator_id: int, envelopes: list[dict[str, Any]], n
 def _changes(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str],
              changed: set[str], per_group: int = 3) -> int:
     """A new revision of a few surveyed households of each group, income changed by the collaborator."""
-    from shared import wire
 
     made = 0
     for code in groups:
@@ -289,7 +280,6 @@ def _changes(db: Database, ago: Any, collected: Any, rng: random.Random, groups:
 
 def _conflict(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str]) -> str | None:
     """Two new revisions of one household on the same base: the second is held as a conflict."""
-    from shared import wire
 
     marks = ",".join("?" * len(groups))
     r = db.one(f"SELECT h.household_id, h.server_revision, s.body, a.collaborator_id FROM households h "
@@ -320,7 +310,6 @@ def _conflict(db: Database, ago: Any, collected: Any, rng: random.Random, groups
 def _duplicates(db: Database, ago: Any, collected: Any, rng: random.Random, groups: list[str]) -> int:
     """A second visit to a few households, recorded as new households: the head's name typed without
     some diacritics, no phone, no citizen IDs, two members, a suffix on the house number."""
-    from shared import wire
 
     marks = ",".join("?" * len(groups))
     rows = db.all(f"SELECT h.household_id, s.body, a.collaborator_id FROM households h "

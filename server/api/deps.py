@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .. import auth
+from .. import auth, jsontext
 from ..access import Surface, require_role
 from ..db import Database
 from ..errors import ApiError
@@ -101,5 +101,4 @@ def ok(obj: Any, status: int = 200) -> Any:
     """A compact JSON response (the routes' one serialiser)."""
     from starlette.responses import Response
 
-    from .. import jsontext
     return Response(jsontext.dumps_bytes(obj), status_code=status, media_type="application/json")

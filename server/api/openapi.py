@@ -27,6 +27,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from shared.eligibility import load_policies
+from shared.standards import load_standards
+
+from ..process.results import LISTS
+from ..reports.layouts import load_layouts
 from .schemas import ERRORS, ErrorEnvelope
 
 ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
@@ -63,17 +68,14 @@ def _enum_values(app: FastAPI) -> dict[str, list[str]]:
     except Exception:
         pass
     try:
-        from shared.standards import load_standards
         out["standard_id"] = out["standards"] = sorted(load_standards())
     except Exception:       # the document must still be served
         pass
     try:
-        from shared.eligibility import load_policies
         out["policy"] = [p["id"] for p in load_policies()["policies"]]
     except Exception:
         pass
     try:
-        from ..reports.layouts import load_layouts
         layouts = load_layouts()
         out["report_id"] = list(layouts)
         # GET /api/v1/reports/{report_id} answers the tables; the named lists are paged elsewhere (.../rows)
@@ -81,7 +83,6 @@ def _enum_values(app: FastAPI) -> dict[str, list[str]]:
     except Exception:
         pass
     try:
-        from ..process.results import LISTS
         out["list"] = list(LISTS)
     except Exception:
         pass

@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.forms import load_form
 
+from .. import vnformat
 from .i18n import CORE, pick
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -63,7 +64,6 @@ def label(path: str, lang: str, version: str = "2025.1") -> str:
     if name in META_LABELS:
         return META_LABELS[name][0 if lang == "vi" else 1]
     if name.startswith("confirmations."):
-        from .. import vnformat
         section = name.split(".", 1)[1]
         for s in form.sections:
             if s.id == section:
@@ -79,7 +79,6 @@ def value(path: str, v: Any, lang: str, version: str = "2025.1") -> str:
     """An answer as a person reads it: choices by their labels, dates dd/mm/yyyy, numbers with a
     thousands dot and a decimal comma; for a multi-select whose "none" choice is exclusive, an empty
     list is "not answered" and the none choice reads "Không có"."""
-    from .. import vnformat
 
     if v is None or v == "":
         return "—"

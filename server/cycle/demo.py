@@ -17,10 +17,11 @@ from shared.synthetic import generate_ward
 from shared.validation import errors, validate
 
 from ..clock import server_date
-from ..services import ingest
-from ..services.preload import all_groups_lookup
+from ..register import low_income
 from ..register.importer import household_id_for, import_file
 from ..register.parse import RegisterRow
+from ..services import ingest
+from ..services.preload import all_groups_lookup
 from . import rounds
 from .synth import register_rows, write_register_xlsx
 
@@ -37,7 +38,6 @@ def _envelope(doc: dict[str, Any], base: int | None, rng: random.Random) -> dict
 def _low_income_requests(db: Any, now: dt.datetime, rng: random.Random, wanted: int = 4) -> int:
     """A few low-income worker requests from surveyed households just above the poverty line (the
     identification decides; some are refused, as in a real ward)."""
-    from ..register import low_income
     rows = db.all("SELECT h.household_id, s.body FROM households h JOIN submissions s ON s.submission_id = h.submission_id "
                   "WHERE s.source = 'device' ORDER BY h.household_id")
     made = 0

@@ -11,6 +11,8 @@ from typing import Any, Iterable
 from shared.classify import classify
 from shared.standards import load_standards
 
+from .. import exportsafe
+
 HEADER = ("STT", "Mã hộ", "Họ và tên chủ hộ", "Năm sinh", "Giới tính", "Số CCCD", "Số nhà", "Đường",
           "Khu phố", "Số nhân khẩu", "Điện thoại", "Phân loại", "Số quyết định", "Ngày quyết định")
 STATUS_TEXT = {"poor": "Hộ nghèo", "near_poor": "Hộ cận nghèo", "escaped_poverty": "Thoát nghèo",
@@ -51,7 +53,6 @@ def register_rows(docs: Iterable[dict[str, Any]], year: int, standard_id: str | 
 def write_register_xlsx(path: str | Path, rows: Iterable[tuple], title: str = "DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO",
                         ward_name: str = "Phường Bãi Cháy") -> Path:
     """Write rows under a title block and the header row (xlsxwriter, constant memory)."""
-    from .. import exportsafe
 
     path = Path(path)
     wb = exportsafe.workbook(path, constant_memory=True)

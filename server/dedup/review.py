@@ -28,13 +28,32 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from shared import identity as idn
 
-from .compare import ADDR_DIFFERENT, ADDR_STREET, F_ADDRESS, F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare
+from .compare import (
+    ADDR_DIFFERENT,
+    ADDR_STREET,
+    F_ADDRESS,
+    F_HEAD,
+    FIELD_NAMES,
+    FIELDS,
+    HEADS_DIFFER,
+    compare,
+    one_edit,
+)
 from .decide import AUTO, HEAD_AGREES, REVIEW, Candidate, review_priority
+from .defaults import refit_max_pairs
 from .engine import SUCCESSOR_THRESHOLD, promotion_reason, score_against
 from .features import Record, make_record
 from .model import fit, name_frequencies
-from .store import SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, \
-    save_model, upsert_record
+from .store import (
+    SqliteIndex,
+    get_records,
+    head_names,
+    iter_records,
+    load_model,
+    sample_candidate_pairs,
+    save_model,
+    upsert_record,
+)
 
 DECISIONS = ("same", "different", "split", "unsure")
 CANNOT = ("different", "split")
@@ -581,7 +600,6 @@ def refit_model(conn: sqlite3.Connection, now: str, actor: str, max_pairs: int |
     time from records read by id, and name frequencies are counted straight
     from SQLite. ``max_pairs`` ≤ 0 uses every pair.
     """
-    from .defaults import refit_max_pairs
     limit = refit_max_pairs() if max_pairs is None else max_pairs
     pairs, used, estimated = sample_candidate_pairs(conn, limit)
     if not pairs:
@@ -675,7 +693,6 @@ def citizen_id_checks(a: Record, b: Record) -> list[dict[str, Any]]:
                         "message_en": f"Citizen ID {number} is recorded for different people: "
                                       + ", ".join(sorted(names))})
     if a.head_cid and b.head_cid and a.head_cid != b.head_cid:
-        from .compare import one_edit
         if one_edit(a.head_cid, b.head_cid):
             out.append({"side": "both", "code": "head_id_one_edit",
                         "message_vi": f"Số CCCD chủ hộ chỉ khác một chữ số: {a.head_cid} / {b.head_cid}",

@@ -20,7 +20,7 @@ from .. import jsontext
 from .decide import Candidate
 from .engine import MAX_BLOCK, score_against
 from .features import Record, make_record
-from .model import COMPARISON_VERSION, Model
+from .model import COMPARISON_VERSION, Model, default_model
 
 _CHUNK = 400
 _MODEL_CACHE: dict[tuple[str, int], Model] = {}
@@ -168,7 +168,6 @@ def save_model(conn: sqlite3.Connection, model: Model, now: str, actor: str, rec
 def _default() -> Model:
     global _DEFAULT_MODEL
     if _DEFAULT_MODEL is None:     # built once: matching only reads the model
-        from .model import default_model
         _DEFAULT_MODEL = default_model()
     return _DEFAULT_MODEL
 

@@ -16,9 +16,9 @@ from typing import Any, Iterator
 
 from shared.eligibility import StatusChange, eligibility, load_policies
 
-from .. import exportsafe
+from .. import exportsafe, vnformat
+from ..history.status_history import STATUS_LABELS, status_changes
 from . import config as process_config
-from ..history.status_history import STATUS_LABELS
 
 WINDOW_SETTINGS = {"programme_support": "window_programme_support_months",
                    "policy_credit": "window_policy_credit_months"}
@@ -32,8 +32,6 @@ def policies(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def household_eligibility(conn: sqlite3.Connection, household_id: str, standard_id: str, on: dt.date
                           ) -> list[dict[str, Any]]:
-    from ..history.status_history import status_changes
-
     table = policies(conn)
     labels = {p["id"]: p["label"] for p in table["policies"]}
     return [{"policy_id": e.policy_id, "label": labels[e.policy_id], "eligible": e.eligible, "basis": e.basis,
@@ -87,7 +85,6 @@ def write_xlsx(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: d
     """The list as an XLSX in a temporary file (constant memory: every row written whole, in order);
     the caller streams and deletes it. Dates are date cells shown dd/mm/yyyy; the scope names the
     province, the ward and the standard by name."""
-    from .. import vnformat
 
     table = policies(conn)
     label = next((p["label"]["vi"] for p in table["policies"] if p["id"] == policy_id), None)

@@ -8,14 +8,26 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from shared import wire
+
+from ..api.body import read_bounded
 from ..api.deps import DbDep, DeviceDep, NowDep, SettingsDep, ok
 from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
-from ..api.body import read_bounded
-from . import evidence
-from . import eligible, fund, households, ledger, needs, partners, rules
-from . import targets as targets_mod
+from . import (
+    eligible,
+    evidence,
+    fund,
+    households,
+    ledger,
+    needs,
+    partners,
+    report,
+    rules,
+    targets,
+    targets as targets_mod,
+)
 from .access import AdminScopeDep, FundReaderDep, FundWriterDep, OfficeDep, ReaderDep, ReportReaderDep, WriterDep
 from .scope import Scope, denied
 
@@ -255,7 +267,6 @@ def derive(body: DeriveRequest, scope: OfficeDep, db: DbDep, now: NowDep):
 
 @router.post("/device/needs", summary="Needs noted on a tablet: one result per item (idempotent by client_id)")
 def device_needs(body: DeviceNeedsRequest, device: DeviceDep, db: DbDep, now: NowDep):
-    from shared import wire
     return ok({"protocol": wire.PROTOCOL_VERSION, "results": needs.record_from_device(db, device, body.needs, now)})
 
 
@@ -363,7 +374,6 @@ def _year_of(year: int | None, now: dt.datetime) -> int:
 
 @router.get("/targets", summary="The plan's targets for a year: ward and groups, with the households blocking them")
 def plan_targets(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    from . import targets
     data = targets.compute(db, _year_of(year, now), server_date(now))
     return ok(_scoped_targets(data, scope))
 
@@ -378,14 +388,12 @@ def _scoped_targets(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
 @router.put("/targets/{year}", summary="Enter the year's goals (append-only; the latest counts)")
 def enter_targets(year: Annotated[int, Path(ge=2000, le=2100)], body: TargetsRequest, scope: OfficeDep, db: DbDep,
                   now: NowDep):
-    from . import targets
     values = {k: v for k, v in body.values.model_dump().items() if v is not None}
     return ok(targets.enter_goals(db, scope, year, values, now, body.note or ""))
 
 
 @router.get("/report", summary="The year-end report as tables (the same as the printable page and the XLSX)")
 def year_report(scope: ReportReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    from . import report
     data = report.build(db, _year_of(year, now), server_date(now))
     return ok({"year": data["year"], "tables": report.tables(data)})
 
@@ -393,7 +401,6 @@ def year_report(scope: ReportReaderDep, db: DbDep, now: NowDep, year: Annotated[
 @router.get("/report.xlsx", summary="The year-end report as XLSX")
 def year_report_xlsx(scope: ReportReaderDep, db: DbDep, now: NowDep,
                      year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    from . import report
     return xlsx_file(report.write_xlsx(report.build(db, _year_of(year, now), server_date(now))), _year_of(year, now))
 
 

@@ -13,6 +13,7 @@ import tempfile
 from typing import Any
 
 from ..db import Database
+from ..exportsafe import workbook
 from . import eligible, fund, targets
 
 TITLE = "BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH GIẢM NGHÈO BỀN VỮNG NĂM {year}"
@@ -176,7 +177,6 @@ def cell_text(v: Any) -> str:
 def write_xlsx(data: dict[str, Any]) -> str:
     """The report as an XLSX in a temporary file (the caller streams and deletes it). Text from users is
     written as text, never as a formula (``server.exportsafe``)."""
-    from ..exportsafe import workbook
 
     fh = tempfile.NamedTemporaryFile(prefix="rasoat-programme-report-", suffix=".xlsx", delete=False)
     fh.close()

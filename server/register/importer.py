@@ -33,9 +33,11 @@ from shared.validation import ERROR, validate
 from ..clock import iso, server_date
 from ..cycle import rounds as cycle_rounds
 from ..db import Database
+from ..dedup import review as dedup_review
 from ..errors import ApiError
 from ..history import status_history
-from ..store import audit
+from ..services.preload import preload_households
+from ..store import audit, households as households_store
 from .columns import LABELS, norm_header
 from .parse import ParseResult, RegisterFileError, RegisterRow, RowProblem, parse_register
 
@@ -254,9 +256,6 @@ class _Refused(Exception):
 
 def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime, stamp: str,
            user_id: int | None, bulk: bool = True) -> tuple[int, int]:
-    from ..dedup import review as dedup_review
-    from ..services.preload import preload_households
-
     ward, year = checked.ward, checked.year
     new_households = history_added = 0
     rejected: list[dict[str, Any]] = []
@@ -283,7 +282,6 @@ def _write(db: Database, conn: Any, checked: Checked, ctx: Any, now: dt.datetime
             rejected += res["rejected"]
         if indexed and not rejected:
             matched = dedup_review.match_deferred(conn, indexed, stamp, actor=f"user:{user_id}" if user_id else "system")
-            from ..store import households as households_store
             for hid in matched["queued"]:
                 households_store.flag_for_review(conn, hid, stamp)
         if rejected:   # documents refused while storing: roll the whole import back, report the rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
+from .. import exportsafe
 from . import columns
 
 EXAMPLES: dict[str, str] = {
@@ -33,7 +34,6 @@ def fields() -> list[dict[str, Any]]:
 
 def write(title: str = "DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO NĂM TRƯỚC") -> str:
     """The template as an XLSX in a temporary file; the caller sends and deletes it."""
-    from .. import exportsafe
 
     fh = tempfile.NamedTemporaryFile(prefix="rasoat-register-template-", suffix=".xlsx", delete=False)
     fh.close()

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from shared.standards import load_standards
-from shared.transitions import Movement, movement, movement_report
+from shared.transitions import LABELS, Movement, movement, movement_report
 
 from ..history import status_history
 from ..history.movements import household_movement
 from ..process.results import LIST_LABELS, LISTS, iter_results
+from ..register.low_income import count_identified
 from .duplicates import json_ids, merged_away_ids
 
 GROUP_KEYS = ("group_code", "group_name")
@@ -121,7 +122,6 @@ def overall(conn: sqlite3.Connection, scope: Scope, params: dict[str, Any]) -> t
     cache = _cache(params)
     rows, total = _aggregate(conn, scope, select, _OVERALL, cache=cache)
     # Low-income workers identified in the round's year (Decree 30/2025; server/register/low_income.py).
-    from ..register.low_income import count_identified
     workers = count_identified(conn, scope.round)
     for r in rows:
         r["low_income_workers"] = workers.get(r["group_code"], 0)
@@ -297,7 +297,6 @@ def iter_named(conn: sqlite3.Connection, scope: Scope, list_name: str | None = N
         sql = ("SELECT dh.rowid AS rid, dh.household_id, dh.list, dh.movement, dh.snapshot, g.code, g.name "
                "FROM decision_households dh JOIN area_groups g ON g.id = dh.group_id "
                f"WHERE {' AND '.join(where)} ORDER BY dh.rowid")
-        from shared.transitions import LABELS
         for r in conn.execute(sql, args):
             s = json.loads(r["snapshot"])
             yield {"rid": r["rid"], "group_code": r["code"], "group_name": r["name"], "head_name": s.get("head_name"),

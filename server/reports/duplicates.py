@@ -17,11 +17,12 @@ import json
 import sqlite3
 from typing import Any
 
+from ..dedup.review import linked_clusters
+
 
 def merged_away(conn: sqlite3.Connection) -> dict[str, str]:
     """{household_id merged away: its survivor} for every cluster of two or more households."""
     try:
-        from ..dedup.review import linked_clusters
         clusters = linked_clusters(conn)
     except sqlite3.OperationalError:        # no dedup tables (a database before migration 5)
         return {}

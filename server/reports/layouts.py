@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .builders import METRICS
+
 LAYOUT_DIR = Path(__file__).parent / "layouts"
 TYPES = ("int", "percent", "text")
 
@@ -78,7 +80,6 @@ def for_standard(layout: dict[str, Any], standard: Any) -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _load(directory: str) -> tuple[tuple[str, dict[str, Any]], ...]:
-    from .builders import METRICS
     out = []
     for p in sorted(Path(directory).glob("*.json")):
         try:

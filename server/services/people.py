@@ -12,7 +12,7 @@ from .. import auth
 from ..clock import iso
 from ..db import Database
 from ..errors import ApiError
-from ..store import areas, audit, changes, collaborators, households, users
+from ..store import areas, audit, changes, classifications, collaborators, households, returns, submissions, users
 from .ingest import compact_results
 
 
@@ -191,7 +191,6 @@ def list_collaborators(db: Database) -> list[dict[str, Any]]:
 
 def household_detail(db: Database, household_id: str) -> dict[str, Any] | None:
     """Current state, current answers, every revision, current results and returns."""
-    from ..store import classifications, returns, submissions
 
     with db.snapshot() as conn:
         h = households.get(conn, household_id)

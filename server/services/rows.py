@@ -15,6 +15,7 @@ from shared import wire
 
 from ..cycle import hooks as cycle_hooks
 from ..dedup import store as dedup_store
+from ..dedup.store import _dumps as dedup_dumps
 from ..store import submissions
 from .attachments import photos_of
 from .records import Actor, Decision, Prepared, compact_results, decide
@@ -97,7 +98,6 @@ def bulk_rows(prepared: list[Prepared], actor: Actor, now: str, round_ctx: Any) 
     row and confirmations, the household (revision 1), classifications, the dedup record and keys, the
     two changes for devices (household, classification; in record order, so the change sequence is the
     same) and one audit row per household. Refused records are only reported."""
-    from ..dedup.store import _dumps as dedup_dumps
 
     kind, actor_id = actor.audit_actor
     actor_id = None if actor_id is None else str(actor_id)
