@@ -2,10 +2,8 @@
 (upload → mapping → every bad row → confirm), eligibility lists (XLSX), plan targets."""
 from __future__ import annotations
 
+import datetime as dt
 import os
-import re
-import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +16,7 @@ from ..clock import server_date
 from ..console import i18n
 from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data,
                            get_db, get_now, make_router, redirect, render)
-from ..errors import ApiError
-from ..register import carry
+from ..register import carry, uploads
 from ..process import eligibility
 from . import plan_targets, rounds
 from ..reports import targets
@@ -51,8 +48,6 @@ MESSAGES: i18n.Messages = {"vi": {"nav.cycle": "Đợt rà soát", "dash.targets
                           "cycle.identified": "{worker}: {outcome_en}"}}
 CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.cycle", "viewer", "main"),),
                       templates=str(Path(__file__).parent / "templates"), messages=(MESSAGES,))
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "rasoat-register-uploads"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 def _int(value: Any, name: str, required: bool = True) -> int | None:
@@ -142,40 +137,33 @@ def register_template_file(request: Request, user: ViewerUser) -> Response:
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+async def _receive(upload: Any) -> tuple[str, Path]:
+    """The uploaded file written under a new token."""
+    token, path = uploads.new_upload(getattr(upload, "filename", "") if upload is not None else "")
+    with open(path, "wb") as fh:
+        while chunk := await upload.read(1 << 20):
+            fh.write(chunk)
+    return token, path
+
+
 @router.post(BASE + "/register")
 async def register_upload(request: Request, user: OfficerPost) -> Response:
     """One address for the import: a file is checked (nothing written), then the same address with the
     check's token imports it."""
-    from ..register.importer import import_file
-    from ..register.parse import RegisterFileError
-
     form = await form_data(request)
     if form.get("token") is not None:
         return await _register_confirm(request, user, form)
-    upload = form.get("file")
-    if upload is None or not getattr(upload, "filename", ""):
-        raise ConsoleError(422, "error.no_file")
-    suffix = os.path.splitext(upload.filename)[1].lower()
-    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
-        raise ConsoleError(422, "error.file_type")
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(24)
-    path = UPLOAD_DIR / f"{token}{suffix}"
-    with open(path, "wb") as fh:
-        while chunk := await upload.read(1 << 20):
-            fh.write(chunk)
-    year = _int(form.get("round"), "round", required=False)
     try:
-        report = import_file(get_db(request), path, get_now(request), year=year, dry_run=True,
-                             file_name=upload.filename)
-    except (RegisterFileError, ApiError) as exc:
-        path.unlink(missing_ok=True)
-        raise ConsoleError(422, str(exc) if isinstance(exc, RegisterFileError) else exc.message_vi) from None
-    if not report["ok"]:
-        path.unlink(missing_ok=True)
-        token = None
-    return render(request, "cycle/register.html", report=report, token=token, file_name=upload.filename,
-                  status_code=200 if report["ok"] else 422, **_register_ctx())
+        token, path = await _receive(form.get("file"))
+        file_name = form.get("file").filename
+        report = uploads.check(get_db(request), path, get_now(request), _int(form.get("round"), "round", False),
+                               file_name)
+    except uploads.Refused as r:
+        raise ConsoleError(r.status, f"error.{r.code}") from None
+    except uploads.Unreadable as exc:
+        raise ConsoleError(422, exc.message_vi) from None
+    return render(request, "cycle/register.html", report=report, token=token if report["ok"] else None,
+                  file_name=file_name, status_code=200 if report["ok"] else 422, **_register_ctx())
 
 
 @router.post(BASE + "/register/confirm")
@@ -186,20 +174,17 @@ async def register_confirm_moved(request: Request, user: OfficerPost) -> Respons
 
 
 async def _register_confirm(request: Request, user: Any, form: Any) -> Response:
-    from ..register.importer import import_file
-
-    token = str(form.get("token") or "")
-    if not _TOKEN.match(token):
-        raise ConsoleError(422, "error.upload_token")
-    found = [p for p in UPLOAD_DIR.glob(f"{token}.*")] if UPLOAD_DIR.exists() else []
-    if len(found) != 1:
-        raise ConsoleError(404, "error.upload_gone")
-    path = found[0]
     try:
-        report = import_file(get_db(request), path, get_now(request), year=_int(form.get("round"), "round", False),
-                             user_id=user.id, file_name=form.get("file_name") or path.name)
-    finally:
-        path.unlink(missing_ok=True)
+        path = uploads.staged(str(form.get("token") or ""))
+    except uploads.Refused as r:
+        raise ConsoleError(r.status, f"error.{r.code}") from None
+    try:
+        year = _int(form.get("round"), "round", False)
+    except ConsoleError:
+        path.unlink(missing_ok=True)      # as when the import itself fails: the checked file is gone
+        raise
+    report = uploads.import_staged(get_db(request), path, get_now(request), year, user.id,
+                                   form.get("file_name") or path.name)
     if not report.get("imported"):
         return render(request, "cycle/register.html", report=report, token=None, status_code=422,
                       file_name=form.get("file_name"), **_register_ctx())
@@ -224,25 +209,16 @@ ELIGIBILITY_PAGE = 50
 @router.get(BASE + "/eligibility")
 def eligibility_page(request: Request, user: ViewerUser, policy: str = "health_insurance", standard: str | None = None,
                      on: str | None = None, group: str | None = None, page: int = 1) -> Response:
-    import datetime as dt
-
-    db = get_db(request)
     std = _std_choice(request, standard)
     try:
         day = dt.date.fromisoformat(on) if on else server_date(get_now(request))
     except ValueError:
         raise ConsoleError(422, "error.bad_date", field="on") from None
-    table = eligibility.policies(db.conn)
-    if policy not in {p["id"] for p in table["policies"]}:
+    view = eligibility.list_page(get_db(request).conn, policy, std, day, group or None, page, ELIGIBILITY_PAGE)
+    if view is None:
         raise ConsoleError(404)
-    rows = list(eligibility.iter_list(db.conn, policy, std, day, group or None, table))
-    pages = max(1, -(-len(rows) // ELIGIBILITY_PAGE))
-    page = min(max(1, page), pages)
-    shown = rows[(page - 1) * ELIGIBILITY_PAGE:page * ELIGIBILITY_PAGE]
-    return render(request, "cycle/eligibility.html", rows=shown, total=len(rows), page=page, pages=pages,
-                  policies=table["policies"], policy=policy, standard=std, standards=sorted(load_standards()),
-                  on=day.isoformat(), group=group or "", windows=table["windows_months"],
-                  groups=db.all("SELECT code, name FROM area_groups ORDER BY code"))
+    return render(request, "cycle/eligibility.html", **view, policy=policy, standard=std,
+                  standards=sorted(load_standards()), on=day.isoformat(), group=group or "")
 
 
 @router.get(BASE + "/eligibility.xlsx")

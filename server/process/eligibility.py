@@ -75,6 +75,21 @@ def iter_list(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt
                "window_end": e.window_end.isoformat() if e.window_end else None}
 
 
+def list_page(conn: sqlite3.Connection, policy_id: str, standard_id: str, on: dt.date, group_code: str | None,
+              page: int, per_page: int) -> dict[str, Any] | None:
+    """One page of a policy's list as the console shows it (``page`` kept within the pages), with the
+    policies, their windows and the groups to choose from. None: no such policy."""
+    table = policies(conn)
+    if policy_id not in {p["id"] for p in table["policies"]}:
+        return None
+    rows = list(iter_list(conn, policy_id, standard_id, on, group_code, table))
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    return {"rows": rows[(page - 1) * per_page:page * per_page], "total": len(rows), "page": page, "pages": pages,
+            "policies": table["policies"], "windows": table["windows_months"],
+            "groups": conn.execute("SELECT code, name FROM area_groups ORDER BY code").fetchall()}
+
+
 COLUMNS = (("group_name", "Khu phố", "text"), ("head_name", "Chủ hộ", "text"), ("address", "Địa chỉ", "text"),
            ("basis_vi", "Diện", "text"), ("decision_date", "Ngày quyết định", "date"),
            ("window_end", "Hưởng đến hết ngày", "date"), ("household_id", "Mã hộ", "text"))

@@ -338,6 +338,34 @@ def test_console_pages_import_flow_and_targets(tmp_path, app, client, db, office
                                                       "year": "2030"}).status_code == 403
 
 
+def test_the_console_import_refuses_each_bad_step_by_name_and_a_checked_file_imports_once(tmp_path, app, client,
+                                                                                         db):
+    from tests.server.conftest import session_token
+
+    client.cookies.set("rasoat_session", session_token(app, "officer"))
+    csrf = _csrf(client.get("/console/cycle/register").text)
+    post = lambda data, files=None: client.post("/console/cycle/register", data={"csrf_token": csrf, **data},  # noqa: E731
+                                                files=files, follow_redirects=False)
+    r = post({})
+    assert r.status_code == 422 and "Chưa chọn tệp" in r.text
+    r = post({}, {"file": ("danh-sach.pdf", b"%PDF-1.4")})
+    assert r.status_code == 422 and "Chỉ nhận tệp .xlsx hoặc .csv" in r.text
+    r = post({}, {"file": ("danh-sach.xlsx", b"not a workbook")})
+    assert r.status_code == 422 and "Traceback" not in r.text and 'name="token"' not in r.text
+    assert post({"token": "../../etc"}).status_code == 422
+    r = post({"token": "A" * 32})
+    assert r.status_code == 404 and "không còn trên máy chủ" in r.text
+    path, _ = register_file(tmp_path, ward_docs(4))
+    check = lambda: post({}, {"file": ("danh-sach.xlsx", path.read_bytes())})  # noqa: E731
+    token = check().text.split('name="token" value="')[1].split('"')[0]
+    r = post({"token": token, "round": "hai nghìn"})          # a bad round: refused, and the checked file is gone
+    assert r.status_code == 422 and post({"token": token, "round": "2024"}).status_code == 404
+    token = check().text.split('name="token" value="')[1].split('"')[0]
+    assert post({"token": token, "round": "2024", "file_name": "danh-sach.xlsx"}).status_code == 303
+    assert db.value("SELECT COUNT(*) FROM households") == 4
+    assert post({"token": token, "round": "2024"}).status_code == 404     # imported once
+
+
 def _csrf(html: str) -> str:
     return html.split('name="csrf_token" value="')[1].split('"')[0]
 
