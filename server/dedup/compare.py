@@ -239,6 +239,17 @@ def _short_given_typo(x: str, y: str) -> bool:
     return OSA.distance(tx[-1], ty[-1]) <= 1
 
 
+def _family_typo(x: str, y: str) -> bool:
+    """A family name one edit apart (four letters or more: "nguen"/"nguyen"), the same given name and
+    compatible middle names (equal, one missing, or one as its initial: "nguen v canh" / "nguyen van
+    canh"), on folded keys; only read with birth years within one."""
+    tx, ty = x.split(), y.split()
+    if len(tx) < 2 or len(ty) < 2 or tx[0] == ty[0] or tx[-1] != ty[-1] or min(len(tx[0]), len(ty[0])) < 4 \
+            or OSA.distance(tx[0], ty[0]) > 1:
+        return False
+    return tx[1:-1] == ty[1:-1] or _compatible_names(" ".join([tx[0], *tx[1:]]), " ".join([tx[0], *ty[1:]]))
+
+
 def compare_head(a: Record, b: Record) -> int:
     """The head as one person: name and birth year together (a household whose head changed has
     both wrong at once; scored apart, the two would count the same evidence twice).
@@ -260,7 +271,7 @@ def compare_head(a: Record, b: Record) -> int:
             or (JaroWinkler.normalized_similarity(a.head_key, b.head_key) >= FUZZY_NAME_THRESHOLD
                 and _similar_given(a.head_given, b.head_given)):
         return HEAD_SIMILAR_NEAR if near else HEAD_SIMILAR_OTHER
-    if near and _short_given_typo(a.head_key, b.head_key):
+    if near and (_short_given_typo(a.head_key, b.head_key) or _family_typo(a.head_key, b.head_key)):
         return HEAD_SIMILAR_NEAR
     if not near:
         return HEAD_DIFFERENT

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .cluster import cluster
-from .compare import ADDR_DIFFERENT, ADDR_SAME, ADDR_STREET, F_ADDRESS, F_HEAD, HEADS_DIFFER, compare
+from .compare import ADDR_DIFFERENT, ADDR_SAME, ADDR_STREET, F_ADDRESS, F_HEAD, F_SIZE, HEADS_DIFFER, NULL, SIZE_EQUAL, \
+    SIZE_ONE, compare
 from .decide import AUTO, HEAD_AGREES, NEW, REVIEW, Candidate, decide, probability
 from .features import Record, make_record
 from .model import Model, fit
@@ -194,7 +195,7 @@ def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int
         if band != NEW:
             links.append(Link(a.rid, b.rid, weight, probability(weight), band, gamma, reasons))
     rounds = {r.rid: r.round for r in records}
-    heads_still_head(links, rounds)
+    heads_still_head(links, rounds, {r.rid: r.house for r in records})
     promote_successors(links, rounds, model)
     auto = [(l.weight, l.a, l.b) for l in links if l.band == AUTO]
     changes = [(l.a, l.b) for l in links if l.band == AUTO and len(l.gamma) > F_HEAD and l.gamma[F_HEAD] in HEADS_DIFFER]
@@ -203,7 +204,7 @@ def run_batch(docs: Iterable[Any], model: Model | None = None, *, max_block: int
     return BatchResult(records, model, len(pairs), links, cluster_of, {(a, b) for _, a, b in accepted})
 
 
-def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
+def heads_still_head(links: list[Link], rounds: dict[str, int | None], houses: dict[str, str] | None = None) -> None:
     """A head change (heads differ) is not linked automatically when either head is found heading a
     household in the other's round (a same-head pair in the review or auto band): the old head's own
     household is still there, so the other is a split-off or a neighbour, not its successor; the
@@ -211,7 +212,11 @@ def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
     reason ``head_still_heads``). A same-head pair at another house counts only when it scores at
     least as high as the head change: a weaker one is more likely a namesake there (on the tuning
     set A-register, every head change held back by such a pair was true); one at the same house, or
-    with an address unknown, always counts (a split child's parents)."""
+    with an address unknown, always counts (a split child's parents) — and so does one whose two
+    records carry the same house number (``houses``) where the address level says another house
+    only because one record lacks the street and the groups differ (set B, tuning seed 5020: the
+    parents' own record of the next round, "152" in another group, let the split child's household
+    at "152" be taken for the parents' successor)."""
     heads: dict[tuple[str, int], float] = {}       # (record, other round) -> best same-head probability
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
@@ -220,7 +225,8 @@ def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
         if link.gamma[F_HEAD] in HEAD_AGREES:
             # at another house a namesake is as likely as the old head: that pair counts only as strong
             # as it scores; at the same house (or an address unknown) it always counts
-            strength = link.probability if link.gamma[F_ADDRESS] in (ADDR_STREET, ADDR_DIFFERENT) else 1.0
+            strength = 1.0 if _same_house_number(link, houses) \
+                else link.probability if link.gamma[F_ADDRESS] in (ADDR_STREET, ADDR_DIFFERENT) else 1.0
             for key in ((link.a, rb), (link.b, ra)):
                 heads[key] = max(heads.get(key, 0.0), strength)
     for link in links:
@@ -232,6 +238,13 @@ def heads_still_head(links: list[Link], rounds: dict[str, int | None]) -> None:
             if link.band == AUTO:
                 link.band = REVIEW
             link.reasons = tuple(r for r in link.reasons if r != "head_change_explained") + ("head_still_heads",)
+
+
+def _same_house_number(link: Link, houses: dict[str, str] | None) -> bool:
+    if not houses:
+        return False
+    ha = houses.get(link.a)
+    return bool(ha) and ha == houses.get(link.b)
 
 
 def promote_successors(links: list[Link], rounds: dict[str, int | None], model: Model) -> None:
@@ -259,15 +272,23 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
             ra_, rb_ = root(link.a), root(link.b)
             if ra_ != rb_:
                 parent[ra_] = rb_
-    rivals: dict[tuple[str, int], set[str]] = {}
+    # rivals[(record, other round)]: the other round's competitors (roots) -> how strongly each competes
+    rivals: dict[tuple[str, int], dict[str, float]] = {}
+    # taken[(root, round)]: the roots of that round a record is auto-linked with by its own score
+    taken: dict[tuple[str, int], set[str]] = {}
     for link in links:
         ra, rb = rounds.get(link.a), rounds.get(link.b)
         if ra is None or rb is None or ra == rb:
             continue
         if "head_still_heads" in link.reasons:
             continue       # another household's record with its own head in the other round: no rival
-        rivals.setdefault((link.a, rb), set()).add(root(link.b))
-        rivals.setdefault((link.b, ra), set()).add(root(link.a))
+        strength = _rival_strength(link)
+        for me, other, round_ in ((link.a, link.b, rb), (link.b, link.a, ra)):
+            comp = rivals.setdefault((me, round_), {})
+            comp[root(other)] = max(comp.get(root(other), 0.0), strength)
+        if link.band == AUTO:
+            taken.setdefault((root(link.a), rb), set()).add(root(link.b))
+            taken.setdefault((root(link.b), ra), set()).add(root(link.a))
     for link in links:
         if link.band != REVIEW or link.probability < SUCCESSOR_THRESHOLD:
             continue
@@ -277,9 +298,39 @@ def promote_successors(links: list[Link], rounds: dict[str, int | None], model: 
         reason = promotion_reason(link.gamma, link.reasons)
         if reason is None:
             continue
-        if len(rivals.get((link.a, rb), ())) == 1 and len(rivals.get((link.b, ra), ())) == 1:
+        if _only_rival(link, link.a, rb, ra, rivals, taken, root, reason) \
+                and _only_rival(link, link.b, ra, rb, rivals, taken, root, reason):
             link.band = AUTO
             link.reasons = (*link.reasons, reason)
+
+
+def _rival_strength(link: Link) -> float:
+    """How strongly a pair competes for its records: a same-head pair at another house (or street) as
+    strongly as it scores — a namesake there is as likely as the household having moved —, any
+    other pair fully."""
+    if len(link.gamma) > F_ADDRESS and link.gamma[F_HEAD] in HEAD_AGREES \
+            and link.gamma[F_ADDRESS] in (ADDR_STREET, ADDR_DIFFERENT):
+        return link.probability
+    return 1.0
+
+
+def _only_rival(link: Link, me: str, other_round: int, my_round: int, rivals, taken, root, reason: str) -> bool:
+    """Whether ``link``'s other record is the only competitor of ``me`` in the other round. Not
+    counted: a competitor already auto-linked, by its own score, with another household of my round
+    (a household has one record per round: it is taken); and, for a head change (``successor``), a
+    same-head pair at another house that scores lower than the head change (a namesake there, as
+    ``heads_still_head`` reads it)."""
+    mine = root(me)
+    partner = root(link.b if me == link.a else link.a)
+    for other, strength in rivals.get((me, other_round), {}).items():
+        if other == partner:
+            continue
+        if taken.get((other, my_round), set()) - {mine}:
+            continue
+        if reason == "successor" and strength < link.probability:
+            continue
+        return False
+    return True
 
 
 # Rule notes that leave a same-head pair free to be promoted as the only counterpart: a record without
@@ -299,7 +350,8 @@ def promotion_reason(gamma: Sequence[int], reasons: Sequence[str]) -> str | None
         return "successor"
     if len(gamma) > F_HEAD and gamma[F_HEAD] in HEAD_AGREES and set(reasons) <= _PROMOTABLE_NOTES:
         return "only_counterpart"
-    if tuple(reasons) == ("head_change_unexplained",) and len(gamma) > F_ADDRESS and gamma[F_ADDRESS] == ADDR_SAME:
+    if tuple(reasons) == ("head_change_unexplained",) and len(gamma) > F_ADDRESS and gamma[F_ADDRESS] == ADDR_SAME \
+            and (len(gamma) <= F_SIZE or gamma[F_SIZE] in (NULL, SIZE_EQUAL, SIZE_ONE)):
         return "only_household_at_the_house"
     return None
 

@@ -246,6 +246,7 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
     queued: list[str] = []
     seen = set()
     _withdraw_promotions(conn, record, candidates, now, actor)
+    _old_head_returns(conn, record, candidates, now, actor)
     candidates = _promote_successor(conn, record, _heads_still_head(conn, record, candidates))
     for c in candidates:
         seen.add(_pair(record.rid, c.rid))
@@ -274,6 +275,7 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
         if status == "open":
             queued.append(c.rid)
         _upsert_candidate(conn, record.rid, c, status, reasons, index.model_id, now)
+    _promote_freed(conn, record.rid, linked, now, actor)
     # Open pairs of this record that no longer score in a band leave the queue.
     for cid, a, b in conn.execute("SELECT id, a, b FROM dedup_candidates WHERE (a = ? OR b = ?) AND status = 'open'",
                                   (record.rid, record.rid)).fetchall():
@@ -283,19 +285,49 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
             "flags": list(record.flags), "candidates": [c.to_json() for c in candidates]}
 
 
-def _other_rounds(conn: sqlite3.Connection, rid: str, exclude: str) -> set[int]:
-    """Rounds of the records ``rid`` has an open or linked candidate pair with (``exclude`` aside)."""
-    others = [b if a == rid else a for a, b in conn.execute(
-        "SELECT a, b FROM dedup_candidates WHERE (a = ? OR b = ?) AND status IN ('open', 'linked')", (rid, rid))]
-    others = [x for x in others if x != exclude]
-    return {r for r in _rounds(conn, others).values() if r is not None} if others else set()
+def _competes_in(conn: sqlite3.Connection, rid: str, round_: int, exclude: str, probability_: float,
+                 successor: bool) -> bool:
+    """Whether household ``rid`` has an open or linked pair with a record of ``round_`` (other than
+    ``exclude``) that competes with ``exclude`` for it — as the batch counts rivals
+    (``engine._only_rival``): not a pair marked ``head_still_heads``, not a record already linked with
+    another household of ``rid``'s round (taken), and, for a head change (``successor``), not a
+    same-head pair at another house scoring lower than the head change (a namesake there)."""
+    rows = conn.execute("SELECT a, b, gamma, probability, reasons, status FROM dedup_candidates "
+                        "WHERE (a = ? OR b = ?) AND status IN ('open', 'linked')", (rid, rid)).fetchall()
+    others = {(b if a == rid else a): (json.loads(g), p, json.loads(r), st) for a, b, g, p, r, st in rows}
+    others.pop(exclude, None)
+    if not others:
+        return False
+    rounds = _rounds(conn, [*others, rid])
+    for other, (g, p, reasons, status) in others.items():
+        if rounds.get(other) != round_ or "head_still_heads" in reasons:
+            continue
+        if status != "linked" and _taken(conn, other, rounds.get(rid), rid):
+            continue
+        if successor and status != "linked" and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES \
+                and _same_head_strength(g, p) < probability_:
+            continue
+        return True
+    return False
 
 
-def _same_head_strength(gamma: Sequence[int], probability_: float, linked: bool = False) -> float:
+def _taken(conn: sqlite3.Connection, rid: str, round_: int | None, exclude: str) -> bool:
+    """Whether household ``rid`` is linked with a record of ``round_`` other than ``exclude``."""
+    if round_ is None:
+        return False
+    linked = [b if a == rid else a for a, b in conn.execute(
+        "SELECT a, b FROM dedup_links WHERE undone_at IS NULL AND (a = ? OR b = ?)", (rid, rid))]
+    linked = [x for x in linked if x != exclude]
+    return bool(linked) and round_ in _rounds(conn, linked).values()
+
+
+def _same_head_strength(gamma: Sequence[int], probability_: float, linked: bool = False,
+                        same_number: bool = False) -> float:
     """How strongly a same-head pair says that its head still heads a household: a linked pair or one
-    at the same house (or an address unknown) fully; one at another house as strong as it scores (a
-    namesake there is as likely as the old head) — as ``engine.heads_still_head``."""
-    if linked or gamma[F_ADDRESS] not in (ADDR_STREET, ADDR_DIFFERENT):
+    at the same house (or an address unknown, or the same house number where one record lacks the
+    street: ``same_number``) fully; one at another house as strong as it scores (a namesake there is
+    as likely as the old head) — as ``engine.heads_still_head``."""
+    if linked or same_number or gamma[F_ADDRESS] not in (ADDR_STREET, ADDR_DIFFERENT):
         return 1.0
     return probability_
 
@@ -311,11 +343,22 @@ def _heads_elsewhere(conn: sqlite3.Connection, rid: str, round_: int, exclude: s
         other = b if a == rid else a
         g = json.loads(gamma)
         if other != exclude and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES:
-            others[other] = max(others.get(other, 0.0), _same_head_strength(g, p, status == "linked"))
+            strength = _same_head_strength(g, p, status == "linked")
+            if strength < at_least and _same_house_number(conn, rid, other):
+                strength = 1.0
+            others[other] = max(others.get(other, 0.0), strength)
     if not others:
         return False
     rounds = _rounds(conn, others)
     return any(rounds.get(o) == round_ and p >= at_least for o, p in others.items())
+
+
+def _same_house_number(conn: sqlite3.Connection, a: str, b: str) -> bool:
+    """Whether the stored records ``a`` and ``b`` carry the same house number (read only for the rare
+    same-head pair that the address level puts at another house)."""
+    records = get_records(conn, (a, b))
+    ra, rb = records.get(a), records.get(b)
+    return ra is not None and rb is not None and bool(ra.house) and ra.house == rb.house
 
 
 def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:
@@ -329,7 +372,9 @@ def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list
     for c in candidates:
         if c.other is not None and c.other.round is not None and len(c.gamma) > F_HEAD \
                 and c.gamma[F_HEAD] in HEAD_AGREES:
-            mine[c.other.round] = max(mine.get(c.other.round, 0.0), _same_head_strength(c.gamma, c.probability))
+            same_number = bool(record.house) and record.house == c.other.house
+            mine[c.other.round] = max(mine.get(c.other.round, 0.0),
+                                      _same_head_strength(c.gamma, c.probability, same_number=same_number))
     out = []
     for c in candidates:
         other = c.other
@@ -360,15 +405,116 @@ def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: lis
         promotable = c.band == REVIEW and c.probability >= SUCCESSOR_THRESHOLD
         reason = promotion_reason(c.gamma, c.reasons) if promotable else None
         if reason and other is not None and other.round is not None and other.round != record.round \
-                and sum(1 for x in candidates if x.other is not None and x.other.round == other.round
-                        and "head_still_heads" not in x.reasons) == 1 \
-                and record.round not in _other_rounds(conn, c.rid, record.rid):
+                and not any(_rival(conn, record, c, x, reason) for x in candidates) \
+                and not _competes_in(conn, c.rid, record.round, record.rid, c.probability, reason == "successor"):
             c = dataclasses.replace(c, band=AUTO, reasons=(*c.reasons, reason))
         out.append(c)
     return out
 
 
 PROMOTIONS = ("successor", "only_counterpart", "only_household_at_the_house")
+
+
+def _rival(conn: sqlite3.Connection, record: Record, c: Candidate, x: Candidate, reason: str) -> bool:
+    """Whether candidate ``x`` of ``record`` competes with ``c`` for it, as the batch counts rivals
+    (``engine._only_rival``)."""
+    if x.rid == c.rid or x.other is None or x.other.round != c.other.round or "head_still_heads" in x.reasons:
+        return False
+    if _taken(conn, x.rid, record.round, record.rid):
+        return False           # already linked with another household of this record's round
+    if reason == "successor" and len(x.gamma) > F_HEAD and x.gamma[F_HEAD] in HEAD_AGREES \
+            and _same_head_strength(x.gamma, x.probability) < c.probability:
+        return False           # a weaker namesake at another house
+    return True
+
+
+def _promote_freed(conn: sqlite3.Connection, rid: str, linked: list[str], now: str,
+                  actor: str) -> list[tuple[str, str]]:
+    """After ``rid`` was linked with ``linked``: each of them is now taken in the other's round, so
+    it no longer competes for the records it had open pairs with; a pair of such a record that has
+    become its only one on both sides, and that the batch would promote (``engine.promotion_reason``,
+    p ≥ ``SUCCESSOR_THRESHOLD``), is linked now — the registry then gives what the batch gives
+    whichever household arrived first. A promotion withdrawn when the competitor arrived
+    (``_withdraw_promotions``) may be made again; any other undone link is not. Returns the pairs
+    linked."""
+    done: list[tuple[str, str]] = []
+    for x in linked:
+        for taken in (x, rid):
+            for y in _open_partners(conn, taken):
+                for z in _open_partners(conn, y):
+                    if z in (x, rid) or active_link(conn, y, z) is not None:
+                        continue
+                    a, b = _pair(y, z)
+                    row = conn.execute("SELECT id, gamma, probability, reasons, band FROM dedup_candidates "
+                                       "WHERE a = ? AND b = ? AND status = 'open'", (a, b)).fetchone()
+                    if row is None:
+                        continue
+                    cid, gamma, p, reasons = int(row[0]), json.loads(row[1]), float(row[2]), json.loads(row[3])
+                    reason = promotion_reason(gamma, reasons) if row[4] == REVIEW and p >= SUCCESSOR_THRESHOLD \
+                        else None
+                    rounds = _rounds(conn, [y, z])
+                    if reason is None or None in rounds.values() or rounds[y] == rounds[z] \
+                            or latest_decision(conn, y, z) is not None or _undone_not_withdrawn(conn, y, z):
+                        continue
+                    successor = reason == "successor"
+                    if _competes_in(conn, y, rounds[z], z, p, successor) \
+                            or _competes_in(conn, z, rounds[y], y, p, successor) or not can_auto_link(conn, y, z)[0]:
+                        continue
+                    reasons = [*reasons, reason]
+                    conn.execute("UPDATE dedup_candidates SET status = 'linked', reasons = ?, updated_at = ? "
+                                 "WHERE id = ?", (_dumps(reasons), now, cid))
+                    _add_link(conn, y, z, "auto", actor, now, p, cid)
+                    done.append((a, b))
+    return done
+
+
+def _undone_not_withdrawn(conn: sqlite3.Connection, a: str, b: str) -> bool:
+    a, b = _pair(a, b)
+    return conn.execute("SELECT 1 FROM dedup_links WHERE a = ? AND b = ? AND undone_at IS NOT NULL "
+                        "AND undo_reason NOT LIKE 'withdrawn:%'", (a, b)).fetchone() is not None
+
+
+def _open_partners(conn: sqlite3.Connection, rid: str) -> list[str]:
+    return [b if a == rid else a for a, b in conn.execute(
+        "SELECT a, b FROM dedup_candidates WHERE (a = ? OR b = ?) AND status = 'open'", (rid, rid))]
+
+
+def _old_head_returns(conn: sqlite3.Connection, record: Record, candidates: list[Candidate], now: str,
+                      actor: str) -> list[int]:
+    """The registry's form of ``engine.heads_still_head`` for a record arriving after the fact: when
+    this record has the same head as a household of the other round (a same-head candidate, counted
+    as ``_same_head_strength`` reads it, the same house number included) and that household is linked
+    automatically, as a head change, with another record of this record's round no stronger than this
+    pair, the old head still heads this household — the other record is a split-off or a neighbour,
+    not its successor: that link is undone (reason "displaced: the old head's own record …", the pair
+    back in the queue marked ``head_still_heads``, never auto-linked again). Returns the links undone."""
+    if record.round is None:
+        return []
+    undone: list[int] = []
+    for c in candidates:
+        other = c.other
+        if other is None or other.round is None or other.round == record.round or len(c.gamma) <= F_HEAD \
+                or c.gamma[F_HEAD] not in HEAD_AGREES:
+            continue
+        strength = _same_head_strength(c.gamma, c.probability,
+                                       same_number=bool(record.house) and record.house == other.house)
+        rows = conn.execute("SELECT l.id, l.a, l.b, c.gamma, c.reasons, c.probability FROM dedup_links l "
+                            "JOIN dedup_candidates c ON c.a = l.a AND c.b = l.b WHERE l.undone_at IS NULL "
+                            "AND l.source = 'auto' AND (l.a = ? OR l.b = ?)", (c.rid, c.rid)).fetchall()
+        for link_id, a, b, gamma, reasons, p in rows:
+            partner = b if a == c.rid else a
+            g = json.loads(gamma)
+            if partner == record.rid or len(g) <= F_HEAD or g[F_HEAD] not in HEADS_DIFFER or strength < p \
+                    or _rounds(conn, [partner]).get(partner) != record.round:
+                continue
+            _undo(conn, link_id, actor, now, "displaced: the old head's own record of this round matched it")
+            kept = [r for r in json.loads(reasons) if r not in PROMOTIONS and r != "head_change_explained"]
+            kept.append("head_still_heads")
+            conn.execute("UPDATE dedup_candidates SET status = 'open', band = ?, reasons = ?, priority = ?, "
+                         "updated_at = ? WHERE a = ? AND b = ?", (REVIEW, _dumps(kept), review_priority(p, kept), now,
+                                                                  a, b))
+            undone.append(link_id)
+    return undone
 
 
 def _withdraw_promotions(conn: sqlite3.Connection, record: Record, candidates: list[Candidate], now: str,
@@ -393,8 +539,14 @@ def _withdraw_promotions(conn: sqlite3.Connection, record: Record, candidates: l
                             "AND (l.a = ? OR l.b = ?)", (c.rid, c.rid)).fetchall()
         for link_id, a, b, gamma, reasons, p in rows:
             partner = b if a == c.rid else a
-            if partner == record.rid or not set(json.loads(reasons)) & set(PROMOTIONS):
+            promoted = set(json.loads(reasons)) & set(PROMOTIONS)
+            if partner == record.rid or not promoted:
                 continue
+            if "successor" in promoted and c.gamma[F_HEAD] in HEAD_AGREES \
+                    and _same_head_strength(c.gamma, c.probability) < p:
+                continue       # a weaker namesake at another house is no competitor of a head change
+            if _taken(conn, record.rid, other.round, c.rid):
+                continue       # this record is already another household's of that round
             g = json.loads(gamma)
             if c.gamma[F_HEAD] in HEADS_DIFFER and len(g) > F_HEAD and g[F_HEAD] in HEAD_AGREES \
                     and _same_head_strength(g, p) >= c.probability:
@@ -405,8 +557,9 @@ def _withdraw_promotions(conn: sqlite3.Connection, record: Record, candidates: l
                 continue       # not of this round, or this record's own double survey
             _undo(conn, link_id, actor, now, "withdrawn: another household of this round matched it too")
             kept = [r for r in json.loads(reasons) if r not in PROMOTIONS]
-            conn.execute("UPDATE dedup_candidates SET status = 'open', reasons = ?, priority = ?, updated_at = ? "
-                         "WHERE a = ? AND b = ?", (_dumps(kept), review_priority(p, kept), now, a, b))
+            conn.execute("UPDATE dedup_candidates SET status = 'open', band = ?, reasons = ?, priority = ?, "
+                         "updated_at = ? WHERE a = ? AND b = ?", (REVIEW, _dumps(kept), review_priority(p, kept), now,
+                                                                  a, b))
             undone.append(link_id)
     return undone
 

@@ -11,7 +11,10 @@ import sqlite3
 import pytest
 
 from server.dedup import AUTO, review, run_batch
+from server.dedup.compare import compare
 from server.dedup.decide import REVIEW
+from server.dedup.engine import Link, promote_successors
+from server.dedup.features import make_record
 from server.dedup.model import default_model
 from server.dedup.schema import apply_schema
 from server.dedup.store import save_model
@@ -231,3 +234,146 @@ def test_the_registry_keeps_an_unexplained_head_change_for_a_person_when_another
     status, reasons = _stored(conn, "h25", "h26")
     assert status == "open" and "only_household_at_the_house" not in reasons
     assert review.active_link(conn, "h25", "h26") is None
+
+
+# --- who is no rival: a record already another household's, a weaker namesake at another house -----------
+
+def _row(hid, name, year, sex, count, round_, number="58", street="Lê Thánh Tông", phone=None, members=None):
+    doc = house(hid, members or [person(name, "head", year, sex)], number=number, street=street, phone=phone,
+                year=round_)
+    if count:
+        doc["member_count"] = count
+    return doc
+
+
+def _two_households_at_58():
+    """Two households at one house, both of whose heads changed: the second's (roster and phone
+    shared) links by its own score; the first's, a register row whose head's wife took over, is left
+    with the second's 2025 record as its only other candidate — already taken (set B, tuning seed
+    5020)."""
+    thong = [person("Nguyễn Xuân Thông", "head", 1982, "male", None, "m1"),
+             person("Lê Thị Lan", "spouse", 1984, "female", "022184001111", "m2"),
+             person("Nguyễn Văn Tú", "child", 2008, "male", None, "m3")]
+    lan = [person("Lê Thị Lan", "head", 1984, "female", "022184001111", "m1"),
+           person("Nguyễn Văn Tú", "child", 2008, "male", None, "m2")]
+    return [_row("h25", "Nguyễn Đình Quý", 1983, "male", 4, 2025),
+            _row("w26", "Trần Thị Vui", 1985, "female", 3, 2026),
+            _row("g25", "", None, "", None, 2025, members=thong, phone="0912000111"),
+            _row("g26", "", None, "", None, 2026, members=lan, phone="0912000111")]
+
+
+def test_a_record_already_linked_with_another_household_of_the_round_is_no_rival():
+    result = run_batch(_two_households_at_58())
+    assert _pair(result, "g25", "g26").decided == AUTO
+    rival = _pair(result, "w26", "g25")
+    assert rival.decided == REVIEW and "head_change_explained" in rival.reasons
+    link = _pair(result, "h25", "w26")
+    assert link.decided == REVIEW and link.band == AUTO and "successor" in link.reasons
+    c = result.cluster_of
+    assert c["h25"] == c["w26"] and c["g25"] == c["g26"] and c["h25"] != c["g25"]
+
+
+def _wife_took_over_and_a_namesake():
+    return [_row("a25", "Nguyễn Thị Anh", 1968, "female", 5, 2025, number="237/83", street="Tuần Châu"),
+            _row("t26", "Đặng Đức Tâm", 1960, "male", 5, 2026, number="237/83", street="Tuần Châu"),
+            _row("n26", "NGUYEN THI ANH", 1968, "female", 4, 2026, number="55/52", street="Cây Thông")]
+
+
+def test_a_weaker_namesake_at_another_house_is_no_rival_of_a_head_change():
+    """The old head's namesake heads a household at another house in 2026, its pair with the old
+    head in the review band but weaker than the head change at the old head's house (set B, tuning
+    seed 5020): the head change is the household's only successor; the namesake stays for a person."""
+    result = run_batch(_wife_took_over_and_a_namesake())
+    namesake, change = _pair(result, "a25", "n26"), _pair(result, "a25", "t26")
+    assert namesake.band == REVIEW and namesake.probability < change.probability
+    assert change.decided == REVIEW and change.band == AUTO and "successor" in change.reasons
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (2, 3, 0, 1), (0, 2, 1, 3), (3, 1, 2, 0)])
+def test_the_registry_does_not_count_a_taken_record_as_a_rival_either(order):
+    docs = _two_households_at_58()
+    conn = _registry()
+    _ingest(conn, [docs[i] for i in order])
+    assert review.active_link(conn, "g25", "g26") is not None
+    assert review.cluster_of(conn, "h25") == {"h25", "w26"}
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (2, 1, 0), (1, 2, 0)])
+def test_the_registry_does_not_count_a_weaker_namesake_as_a_rival_of_a_head_change_either(order):
+    docs = _wife_took_over_and_a_namesake()
+    conn = _registry()
+    _ingest(conn, [docs[i] for i in order])
+    assert review.cluster_of(conn, "a25") == {"a25", "t26"}
+    status, _ = _stored(conn, "a25", "n26")
+    assert status == "open"
+
+
+# --- split families (set B, tuning seeds 5019 and 5020 at 45,000 / 8,000 households) --------------------
+
+def test_a_household_of_one_at_the_house_is_no_successor_of_a_household_of_five():
+    """The 2025 row (five people) has no record in 2026; a child's household of one at the very same
+    house does: the only household at the house in both rounds, but not the household going on — a
+    child who split off (set B, tuning seed 5019, where EM put the pair at p 0.88)."""
+    old = make_record(_at_45("h25", "Mạc Anh Khen", 1961, "male", 5, 2025))
+    for count, promoted in ((1, False), (3, False), (4, True), (5, True), (None, True)):
+        new = make_record(_at_45("c26", "Mạc Thị Anh", 1996, "female", count, 2026))
+        gamma = compare(old, new)
+        link = Link("h25", "c26", 3.0, 0.88, REVIEW, gamma, ("head_change_unexplained",))
+        promote_successors([link], {"h25": 2025, "c26": 2026}, default_model())
+        assert (link.band == AUTO and "only_household_at_the_house" in link.reasons) is promoted, count
+
+
+def _parents_and_split_child():
+    """The parents' 2025 roster lists their son; in 2026 the son heads a household of his own at the
+    same number, and the parents' own 2026 record lost its street and carries another group."""
+    parents = [person("Lê Hồng Nhung", "head", 1947, "female", None, "m1"),
+               person("Lê Thế Quyết", "child", 1972, "male", None, "m2"),
+               person("Lê Thị Hoa", "child", 1975, "female", None, "m3")]
+    p25 = house("p25", parents, number="152", street="Giếng Đáy", phone="0775160026", year=2025, group="T12")
+    p26 = _row("p26", "Lê Hồng Nhung", 1947, "female", 2, 2026, number="152", street=None)
+    p26["area"]["group_code"] = "T08"
+    c26 = _row("c26", "Lê Thế Quyết", 1972, "male", 2, 2026, number="152", street="Giếng Đáy")
+    c26["area"]["group_code"] = "T12"
+    return [p25, p26, c26]
+
+
+def test_the_parents_own_record_at_the_same_number_holds_back_the_split_child():
+    result = run_batch(_parents_and_split_child())
+    child = _pair(result, "p25", "c26")
+    assert child.band != AUTO and "head_still_heads" in child.reasons
+    assert result.cluster_of["p25"] != result.cluster_of["c26"]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1)], ids=["parents first", "child first"])
+def test_the_registry_holds_back_the_split_child_at_the_same_number_too(order):
+    docs = _parents_and_split_child()
+    conn = _registry()
+    _ingest(conn, [docs[i] for i in order])
+    assert review.active_link(conn, "p25", "c26") is None
+
+
+def _parents_with_a_mistyped_family_name():
+    """Set B, tuning seed 5019 (45,000 households): the father's 2026 record mistypes his family name
+    and writes his middle name as its initial ("Nguen V. Canh"); his daughter heads a household of
+    her own at the very same house."""
+    p25 = _row("p25", "Nguyễn Văn Canh", 1951, "male", 3, 2025, number="93/46", street="Tuần Châu",
+               phone="0960942613")
+    p26 = _row("p26", "Nguen V. Canh", 1951, "male", 2, 2026, number="93/46", street=None, phone="0960942613")
+    daughter = [person("Nguyễn Thanh Duyên", "head", 1984, "female", None, "m1"),
+                person("Trần Văn Hải", "spouse", 1982, "male", None, "m2"),
+                person("Trần Văn Nam", "child", 2024, "male", None, "m3")]
+    c26 = _row("c26", "", None, "", 3, 2026, number="93/46", street="Tuần Châu", members=daughter)
+    return [p25, p26, c26]
+
+
+def test_a_mistyped_family_name_is_still_the_old_head_who_holds_back_the_split_child():
+    from server.dedup.compare import HEAD_SIMILAR_NEAR, compare_head
+    p25, p26, _ = (make_record(d) for d in _parents_with_a_mistyped_family_name())
+    assert compare_head(p25, p26) == HEAD_SIMILAR_NEAR
+    result = run_batch(_parents_with_a_mistyped_family_name())
+    assert "head_still_heads" in _pair(result, "p25", "c26").reasons
+    c = result.cluster_of
+    assert c["p25"] == c["p26"] != c["c26"]
+    # a family name one edit off is read only in one generation
+    son = make_record(_row("s26", "Nguen V. Canh", 1980, "male", 2, 2026))
+    assert compare_head(p25, son) != HEAD_SIMILAR_NEAR
