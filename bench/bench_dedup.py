@@ -563,6 +563,7 @@ def spawn(name: str, timeout: int = 1800) -> dict[str, Any]:
         return {"task": name, "error": " | ".join(tail)[:400]}
     out = json.loads(r.stdout.strip().splitlines()[-1])
     out["task"], out["wall_seconds"] = name, round(time.perf_counter() - t, 1)
+    out["load_after"] = [round(x, 2) for x in os.getloadavg()]     # 1, 5, 15 min: the machine is shared
     return out
 
 
@@ -597,6 +598,7 @@ def main() -> int:
                          "the engine of this git commit, alternated --timed-repeats times (medians, ratio)")
     ap.add_argument("--timed-households", type=int, default=45_000)
     ap.add_argument("--timed-repeats", type=int, default=2)
+    ap.add_argument("--timed-sets", default="vn,regs", help="sets of the --baseline-commit timed runs")
     args = ap.parse_args()
     if args.task:
         print(json.dumps(run_task(args.task, args)))
@@ -637,7 +639,7 @@ def main() -> int:
                                  check=True).stdout
         import io
         tarfile.open(fileobj=io.BytesIO(archive)).extractall(base)
-        for kind in ("vn", "regs"):
+        for kind in [k for k in args.timed_sets.split(",") if k]:
             path = write_timed_set(kind, args.timed_households, args.seed + 1, folder)
             for _ in range(args.timed_repeats):
                 tasks += [f"timed:{path}:{base}", f"timed:{path}:"]
@@ -647,6 +649,18 @@ def main() -> int:
         out = spawn(name)
         results["runs"].append(out)
         print(json.dumps(out), flush=True)
+    timed: dict[tuple[str, str], list[float]] = {}
+    for out in results["runs"]:
+        if str(out.get("task", "")).startswith("timed:") and "seconds" in out:
+            _, path, root = out["task"].split(":", 2)
+            timed.setdefault((Path(path).name, "baseline" if root else "this tree"), []).append(out["seconds"])
+    if timed:
+        import statistics
+        results["timed_medians"] = {f"{k[0]} {k[1]}": statistics.median(v) for k, v in timed.items()}
+        for name in {k[0] for k in timed}:
+            if (name, "baseline") in timed and (name, "this tree") in timed:
+                results["timed_medians"][f"{name} ratio"] = round(
+                    statistics.median(timed[(name, "this tree")]) / statistics.median(timed[(name, "baseline")]), 3)
     print(json.dumps(results, indent=1))
     return 0
 

@@ -216,12 +216,28 @@ def _pick_head(members: list[dict]) -> dict | None:
     return None
 
 
+# A letter typed twice ("Lụa" as "luua"): folded Vietnamese names have no doubled letters of their
+# own, so the name keys of a name that has some are given a second form with each run of one letter
+# read once — the mistyped name meets the name it stands for (set B, tuning seed 5019: a mother's own
+# next-round record, without a house number or a phone, shared no key with her register row).
+_REPEATED = re.compile(r"(.)\1+")
+_NAME_KINDS = frozenset({"hgy", "mny"})
+
+
 def blocking_keys(doc: dict, ward: str) -> frozenset[str]:
-    """``shared.identity.household_blocking_keys`` with local kinds scoped by ward."""
+    """``shared.identity.household_blocking_keys`` with local kinds scoped by ward; name keys with a
+    letter typed twice also in their collapsed form."""
     out = set()
     for key in idn.household_blocking_keys(doc):
-        kind = key.partition(":")[0]
-        out.add(f"{ward}|{key}" if ward and kind in _SCOPED_KINDS else key)
+        kind, _, value = key.partition(":")
+        keys = [key]
+        if kind in _NAME_KINDS:
+            name, bar, year = value.rpartition("|")
+            collapsed = _REPEATED.sub(r"\1", name)
+            if bar and collapsed != name:
+                keys.append(f"{kind}:{collapsed}|{year}")
+        for k in keys:
+            out.add(f"{ward}|{k}" if ward and kind in _SCOPED_KINDS else k)
     return frozenset(out)
 
 

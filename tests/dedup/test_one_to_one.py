@@ -377,3 +377,25 @@ def test_a_mistyped_family_name_is_still_the_old_head_who_holds_back_the_split_c
     # a family name one edit off is read only in one generation
     son = make_record(_row("s26", "Nguen V. Canh", 1980, "male", 2, 2026))
     assert compare_head(p25, son) != HEAD_SIMILAR_NEAR
+
+
+def _mother_with_a_letter_typed_twice():
+    """Set B, tuning seed 5019 (45,000 households): the mother's 2026 record types her given name
+    with a letter twice and has no house number (and neither record a phone); her daughter heads a
+    household of her own at the very same house."""
+    m25 = _row("m25", "Nguyễn Thị Lụa", 1959, "female", 3, 2025, number="194/65", street="Nguyễn Văn Cừ")
+    m26 = _row("m26", "NGUYEN THI LUUA", 1959, "female", 2, 2026, number=None, street="Nguyễn Văn Cừ")
+    d26 = _row("d26", "Nguyễn Thị Tuyết", 1993, "female", 2, 2026, number="194/65", street="Nguyễn Văn Cừ",
+               phone="0967497497")
+    return [m25, m26, d26]
+
+
+def test_a_name_typed_with_a_letter_twice_still_meets_its_record_and_the_old_head_holds_back_the_split():
+    m25, m26, _ = (make_record(d) for d in _mother_with_a_letter_typed_twice())
+    assert set(m25.keys) & set(m26.keys)
+    result = run_batch(_mother_with_a_letter_typed_twice())
+    assert "head_still_heads" in _pair(result, "m25", "d26").reasons
+    assert result.cluster_of["m25"] != result.cluster_of["d26"]
+    # a name without doubled letters has no second form
+    assert len(m25.keys) == len(make_record(_row("x", "Nguyễn Thị Lụa", 1959, "female", 3, 2025,
+                                                 number="194/65", street="Nguyễn Văn Cừ")).keys)
