@@ -18,11 +18,16 @@ from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
 from ..history.status_history import history
-from ..register import carry
-from ..process import eligibility
-from . import hooks, rounds
+from ..process import eligibility, transitions as cycle_transitions
+from ..process.results import reader
+from ..process.service import default_round
+from ..register import carry, low_income
+from ..register.importer import import_file
+from ..register.parse import RegisterFileError
 from ..reports import targets
-from ..process import transitions as cycle_transitions
+from ..reports.background import wake_after_bulk_load
+from ..store import facts
+from . import hooks, rounds
 
 DATE = {"format": "date"}        # documented as a date (YYYY-MM-DD); parsed and refused by the service
 router = APIRouter(prefix="/api/v1/cycle", tags=["cycle"], responses=ERRORS)
@@ -68,7 +73,6 @@ RoundQ = Annotated[int | None, Query(ge=2000, le=2100, description="review round
 def _round_and_standard(db, round_: int | None, standard_id: str | None, now: dt.datetime) -> tuple[int, str]:
     """The round named, else the current one (the open round, else the latest periodic round begun:
     ``process.service.default_round``), and the standard named, else that round's first standard."""
-    from ..process.service import default_round
     year = round_ or default_round(now, db.conn)
     cur = db.conn.execute("SELECT standards FROM review_rounds WHERE year = ? ORDER BY status = 'open' DESC, "
                           "kind = 'periodic' DESC, id DESC LIMIT 1", (year,)).fetchone()
@@ -131,9 +135,6 @@ def get_round(round_id: int, user: ViewerDep, db: DbDep):
 def import_register(request: Request, user: OfficerDep, db: DbDep, now: NowDep, file: Annotated[UploadFile, File()],
                     dry_run: Annotated[bool, Form()] = True, ward: Annotated[str | None, Form()] = None,
                     round: Annotated[int | None, Form()] = None):
-    from ..register.importer import import_file
-    from ..register.parse import RegisterFileError
-
     suffix = os.path.splitext(file.filename or "")[1].lower() or ".xlsx"
     fd, path = tempfile.mkstemp(prefix="rasoat-register-", suffix=suffix)
     try:
@@ -148,7 +149,6 @@ def import_register(request: Request, user: OfficerDep, db: DbDep, now: NowDep, 
     finally:
         os.unlink(path)
     if report.get("imported"):
-        from ..reports.background import wake_after_bulk_load
         wake_after_bulk_load(request.app.state)
     return ok(report, 200 if report["ok"] else 422)
 
@@ -175,8 +175,6 @@ def household_confirmations(household_id: str, user: ViewerDep, db: DbDep, secti
 @router.get("/transitions", summary="Per-household transitions of a round (before, after, lifecycle, movement)")
 def transitions(user: ViewerDep, db: DbDep, now: NowDep, round: RoundQ = None,
                 standard_id: str | None = None, limit: Annotated[int, Query(ge=1, le=100000)] = 1000):
-    from ..store import facts
-
     year, std = _round_and_standard(db, round, standard_id, now)
     facts.refresh(db)
     rows, counts = [], {}
@@ -207,8 +205,6 @@ def eligibility_xlsx(user: ViewerDep, db: DbDep, now: NowDep, policy: str, stand
 
 
 def xlsx_response(db, policy: str, standard_id: str | None, on: str | None, group: str | None, now: dt.datetime):
-    from ..process.results import reader
-
     _, std = _round_and_standard(db, None, standard_id, now)
     day = _date(on, now)
     with reader(db) as conn:
@@ -252,14 +248,12 @@ class LowIncomeRequest(BaseModel):
 
 @router.post("/low-income", status_code=201, summary="Record a low-income worker request and identify the worker")
 def low_income_request(body: LowIncomeRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    from ..register import low_income
     return ok(low_income.record_request(db, body.household_id, body.member_id, body.requested_by, body.requested_on,
                                         now, body.note, user.id), 201)
 
 
 @router.get("/low-income", summary="Low-income worker requests of a year (identified, not, undetermined)")
 def low_income_list(user: ViewerDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
-    from ..register import low_income
     y = year or server_date(now).year
     with db.snapshot() as conn:
         rows = low_income.list_requests(conn, y)
@@ -270,5 +264,4 @@ def low_income_list(user: ViewerDep, db: DbDep, now: NowDep, year: Annotated[int
 
 @router.post("/low-income/{request_id}/reidentify", summary="Identify again on the household's current answers")
 def low_income_reidentify(request_id: int, user: OfficerDep, db: DbDep, now: NowDep):
-    from ..register import low_income
     return ok(low_income.reidentify(db, request_id, now, user.id))

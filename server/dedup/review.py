@@ -28,32 +28,15 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from shared import identity as idn
 
-from .compare import (
-    ADDR_DIFFERENT,
-    ADDR_STREET,
-    F_ADDRESS,
-    F_HEAD,
-    FIELD_NAMES,
-    FIELDS,
-    HEADS_DIFFER,
-    compare,
-    one_edit,
-)
+from .compare import (ADDR_DIFFERENT, ADDR_STREET, F_ADDRESS, F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare,
+                      one_edit)
 from .decide import AUTO, HEAD_AGREES, REVIEW, Candidate, review_priority
 from .defaults import refit_max_pairs
 from .engine import SUCCESSOR_THRESHOLD, promotion_reason, score_against
 from .features import Record, make_record
 from .model import fit, name_frequencies
-from .store import (
-    SqliteIndex,
-    get_records,
-    head_names,
-    iter_records,
-    load_model,
-    sample_candidate_pairs,
-    save_model,
-    upsert_record,
-)
+from .store import (SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, save_model,
+                    upsert_record)
 
 DECISIONS = ("same", "different", "split", "unsure")
 CANNOT = ("different", "split")

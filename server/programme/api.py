@@ -15,19 +15,8 @@ from ..api.deps import DbDep, DeviceDep, NowDep, SettingsDep, ok
 from ..api.schemas import ERRORS
 from ..clock import server_date
 from ..errors import ApiError
-from . import (
-    eligible,
-    evidence,
-    fund,
-    households,
-    ledger,
-    needs,
-    partners,
-    report,
-    rules,
-    targets,
-    targets as targets_mod,
-)
+from . import (eligible, evidence, fund, households, ledger, needs, partners, report, rules, targets,
+               targets as targets_mod)
 from .access import AdminScopeDep, FundReaderDep, FundWriterDep, OfficeDep, ReaderDep, ReportReaderDep, WriterDep
 from .scope import Scope, denied
 

@@ -12,12 +12,11 @@ from starlette.responses import Response
 
 from ..clock import server_date
 from ..console import i18n
-from ..console.web import (ANY_USER, PREFIX, ConsoleError, ConsolePart, NavItem, csrf_protect,
-                           current_user, form_data, get_db, get_lang, get_settings, get_now, make_router, optional_user_async, redirect,
-                           render)
+from ..console.web import (ANY_USER, PREFIX, ConsoleError, ConsolePart, NavItem, csrf_protect, current_user, form_data,
+                           get_db, get_lang, get_now, get_settings, make_router, optional_user_async, redirect, render)
 from ..errors import ApiError
-from . import evidence
-from . import eligible, fund, households, ledger, needs, partners
+from . import eligible, evidence, fund, households, ledger, needs, partners, report, targets
+from .api import _scoped_targets, household_view, xlsx_file
 from .scope import Scope, scope_of
 
 router = make_router()
@@ -130,8 +129,6 @@ def household_list(request: Request, scope: ScopePage, body: str | None = None, 
 def _household_page(request: Request, scope: Scope, household_id: str, errors: list[dict[str, Any]] | None = None,
                     form: dict[str, Any] | None = None, need_errors: list[dict[str, Any]] | None = None,
                     status_code: int = 200) -> Response:
-    from .api import household_view
-
     db = get_db(request)
     try:
         view = household_view(db, scope, household_id, get_now(request))
@@ -350,8 +347,6 @@ async def partner_create(request: Request, scope: ScopePost) -> Response:
 
 @router.get(BASE + "/targets")
 def targets_page(request: Request, scope: ScopePage, year: str | None = None) -> Response:
-    from . import targets
-    from .api import _scoped_targets
     y = _year(request, year)
     data = _scoped_targets(targets.compute(get_db(request), y, server_date(get_now(request))), scope)
     return render(request, "programme/targets.html", scope=scope, year=y, data=data, enterable=targets.DEFINITIONS,
@@ -360,7 +355,6 @@ def targets_page(request: Request, scope: ScopePage, year: str | None = None) ->
 
 @router.post(BASE + "/targets")
 async def targets_enter(request: Request, scope: ScopePost) -> Response:
-    from . import targets
     if scope.role not in ("officer", "admin"):
         raise ConsoleError(403, "error.403")
     form = await form_data(request)
@@ -377,7 +371,6 @@ def _report_page_allowed(scope: Scope) -> None:
 
 @router.get(BASE + "/report")
 def report_page(request: Request, scope: ScopePage, year: str | None = None) -> Response:
-    from . import report
     _report_page_allowed(scope)
     y = _year(request, year)
     data = report.build(get_db(request), y, server_date(get_now(request)))
@@ -391,8 +384,6 @@ PAGE_ROWS = 1000          # rows of a table shown on the page; the XLSX holds al
 
 @router.get(BASE + "/report.xlsx")
 def report_xlsx(request: Request, scope: ScopePage, year: str | None = None) -> Response:
-    from . import report
-    from .api import xlsx_file
     _report_page_allowed(scope)
     y = _year(request, year)
     return xlsx_file(report.write_xlsx(report.build(get_db(request), y, server_date(get_now(request)))), y)
