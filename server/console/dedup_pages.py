@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from .. import vnformat
-from ..clock import iso
+from ..dedup import decisions
 from ..dedup import review as dedup_review
 from ..store import users
 from .i18n import Messages
@@ -66,11 +66,6 @@ MESSAGES: Messages = {
     | {f"dup.l.{k}": k.replace("_", " ") for k in _LEVELS_VI}}
 
 
-def _ready(conn) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dedup_candidates'"
-                        ).fetchone() is not None
-
-
 def reason_label(lang: str):
     """A pair's note by its label (server.dedup.review.REASON_LABELS), never its code."""
     labels = getattr(dedup_review, "REASON_LABELS", {})
@@ -89,7 +84,7 @@ def queue_page(request: Request, user: ViewerUser, status: str = "open", page: i
     status = status if status in QUEUE_STATUSES else "open"
     page = max(1, page)
     with db.snapshot() as conn:
-        if not _ready(conn):
+        if not decisions.ready(conn):
             return render(request, "duplicates.html", ready=False, items=[], status=status, statuses=QUEUE_STATUSES,
                           page=1, pages=1, total=0, reason_label=reason_label(get_lang(request)))
         items = dedup_review.queue(conn, PER_PAGE, (page - 1) * PER_PAGE, status)
@@ -102,6 +97,8 @@ def queue_page(request: Request, user: ViewerUser, status: str = "open", page: i
 def _call(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
+    except decisions.Unavailable:
+        raise ConsoleError(404, "dup.unavailable") from None
     except dedup_review.DedupError as exc:
         raise ConsoleError(exc.status, exc.message_vi) from None
 
@@ -132,7 +129,7 @@ def _labelled(d: dict[str, Any], names: dict[str, str], lang: str) -> dict[str, 
 def candidate_page(request: Request, candidate_id: int, user: ViewerUser) -> Response:
     db = get_db(request)
     with db.snapshot() as conn:
-        if not _ready(conn):
+        if not decisions.ready(conn):
             raise ConsoleError(404, "dup.unavailable")
         d = _call(dedup_review.candidate_detail, conn, candidate_id)
         names = {f"user:{uid}": name for uid, name in users.full_names(conn).items()}
@@ -146,11 +143,7 @@ async def decide(request: Request, candidate_id: int, user: OfficerPost) -> Resp
     form = await form_data(request)
     decision = str(form.get("decision") or "")
     note = str(form.get("note") or "")[:2000]
-    db = get_db(request)
-    with db.write() as conn:
-        if not _ready(conn):
-            raise ConsoleError(404, "dup.unavailable")
-        _call(dedup_review.decide, conn, candidate_id, decision, f"user:{user.id}", iso(get_now(request)), note)
+    _call(decisions.decide, get_db(request), candidate_id, decision, f"user:{user.id}", get_now(request), note)
     return redirect(f"{PREFIX}/duplicates/{candidate_id}", "dup.decided")
 
 
@@ -158,11 +151,5 @@ async def decide(request: Request, candidate_id: int, user: OfficerPost) -> Resp
 async def undo(request: Request, link_id: int, user: OfficerPost) -> Response:
     form = await form_data(request)
     reason = str(form.get("reason") or "")[:2000]
-    db = get_db(request)
-    with db.write() as conn:
-        if not _ready(conn):
-            raise ConsoleError(404, "dup.unavailable")
-        out = _call(dedup_review.undo_link, conn, link_id, f"user:{user.id}", iso(get_now(request)), reason)
-        cand = conn.execute("SELECT id FROM dedup_candidates WHERE a = ? AND b = ?", (out["a"], out["b"])).fetchone()
-    target = f"{PREFIX}/duplicates/{cand[0]}" if cand else f"{PREFIX}/duplicates"
-    return redirect(target, "dup.undone")
+    cand = _call(decisions.undo, get_db(request), link_id, f"user:{user.id}", get_now(request), reason)
+    return redirect(f"{PREFIX}/duplicates/{cand}" if cand is not None else f"{PREFIX}/duplicates", "dup.undone")

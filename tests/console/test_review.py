@@ -135,9 +135,16 @@ def test_merge_a_duplicate_and_undo_it(app, world):
     page = officer.get(f"/console/duplicates/{cid}").text
     assert f"/console/duplicates/links/{link['id']}/undo" in page
     r = post(officer, f"/console/duplicates/links/{link['id']}/undo", reason="nhầm hộ tách")
-    assert r.status_code == 303
+    assert r.status_code == 303 and r.headers["location"] == f"/console/duplicates/{cid}"   # back to the pair
     assert db.value("SELECT undone_at FROM dedup_links WHERE id = ?", (link["id"],)) is not None
     assert db.value("SELECT status FROM dedup_candidates WHERE id = ?", (cid,)) == "open"
+    # refusals are the console's error pages, nothing written
+    decided = db.value("SELECT COUNT(*) FROM dedup_decisions")
+    assert post(officer, f"/console/duplicates/{cid}/decide", decision="maybe").status_code == 422
+    assert post(officer, "/console/duplicates/999999/decide", decision="same").status_code == 404
+    assert post(officer, "/console/duplicates/links/999999/undo", reason="x").status_code == 404
+    assert post(officer, f"/console/duplicates/links/{link['id']}/undo", reason="lần hai").status_code == 409
+    assert db.value("SELECT COUNT(*) FROM dedup_decisions") == decided
 
 
 def test_search_ignores_diacritics_and_case(app, world):
