@@ -610,7 +610,7 @@ def _partner_world(env: Env) -> dict[str, Any]:
     """Two KP01 households pushed by a tablet: ``listed`` poor since 2023 (on every list), ``outside`` on
     none; the office records a housing delivery (the Fatherland Front's type) and a housing need for
     ``listed``, and a health-insurance card (the health station's) for its head."""
-    from server.process import status_history
+    from server.history import status_history
     dev = env.device(1, "partner-world")
     listed, outside = households(2, "KP01", seed=907)
     for doc in (listed, outside):
