@@ -102,6 +102,10 @@ def head_change_explained(gamma: Sequence[int], a: Record, b: Record) -> bool:
     if a.round is not None and a.round == b.round:
         return False
     cid, address, phone, roster = gamma[2], gamma[3], gamma[4], gamma[5]
+    if address == ADDR_STREET and a.house and a.house == b.house:
+        # the same house number where one record lacks the street and the groups differ: the address
+        # level's "another house" is only the missing street (2026-12-04, set B tuning seeds)
+        address = ADDR_SAME
     link = gamma[F_LINK] if len(gamma) > F_LINK else 0
     size = gamma[F_SIZE] if len(gamma) > F_SIZE else 0
     shared = phone == 1 or cid == CID_MEMBER_SHARED

@@ -267,3 +267,20 @@ def test_a_wife_whose_birth_year_is_unknown_could_be_the_old_heads_spouse():
     assert not _explained(old, daughter)
     brother = _register_row("h26", "Trần Văn Hồng", None, "male", count=3, round_=2026)
     assert compare_head_link(make_record(old), make_record(brother)) != LINK_COUPLE
+
+
+def test_the_same_house_number_is_the_same_house_when_one_record_lacks_the_street_and_the_group_differs():
+    """Set B (tuning seed 5020): "406/71 Trần Phú" in one group, "406/71" without a street in another —
+    the address level says another house, but only the street is missing; with a shared phone and
+    the same size the son's taking over is explained, as at the very same house."""
+    old = _register_row("h25", "Vi Thị Tòng", 1956, "female", number="406/71", street=None, phone="0911577951",
+                        count=5)
+    old["area"]["group_code"] = "T03"
+    new = _register_row("h26", "Vi Mùi Mây", 1993, "male", number="406/71", street="Trần Phú", phone="0911577951",
+                        count=5, round_=2026)
+    new["area"]["group_code"] = "T08"
+    assert _explained(old, new)
+    elsewhere = _register_row("h26", "Vi Mùi Mây", 1993, "male", number="12", street="Trần Phú",
+                              phone="0911577951", count=5, round_=2026)
+    elsewhere["area"]["group_code"] = "T08"
+    assert not _explained(old, elsewhere)
