@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from .. import auth
 from ..services import enrollment, groups, people
-from ..store import areas
+from ..store import areas, users
 from . import queries
 from .web import (PREFIX, AdminPost, AdminUser, ConsoleError, form_data, get_db, get_now, get_settings, make_router,
                   redirect, render)
@@ -23,8 +23,8 @@ A = PREFIX + "/admin"
 
 @router.get(A + "/users")
 def users_page(request: Request, user: AdminUser) -> Response:
-    rows = get_db(request).all("SELECT id, username, full_name, role, active, created_at FROM users ORDER BY id")
-    return render(request, "admin_users.html", users=rows, roles=tuple(auth.ROLE_RANK))
+    return render(request, "admin_users.html", users=users.list_users(get_db(request).conn),
+                  roles=tuple(auth.ROLE_RANK))
 
 
 @router.post(A + "/users")
@@ -113,9 +113,8 @@ async def enrollment_code(request: Request, collaborator_id: int, user: AdminPos
 @router.get(A + "/groups")
 def groups_page(request: Request, user: AdminUser) -> Response:
     db = get_db(request)
-    counts = dict(db.all("SELECT group_id, COUNT(*) FROM households GROUP BY group_id"))
-    return render(request, "admin_groups.html", groups=queries.groups(db.conn), counts=counts,
-                  wards=areas.list_wards(db.conn))
+    return render(request, "admin_groups.html", groups=queries.groups(db.conn),
+                  counts=queries.households_per_group(db.conn), wards=areas.list_wards(db.conn))
 
 
 @router.post(A + "/groups")

@@ -32,6 +32,10 @@ def groups(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         "JOIN wards w ON w.id = g.ward_id ORDER BY w.ward_code, g.code")]
 
 
+def households_per_group(conn: sqlite3.Connection) -> dict[int, int]:
+    return dict(conn.execute("SELECT group_id, COUNT(*) FROM households GROUP BY group_id").fetchall())
+
+
 # --- dashboard ------------------------------------------------------------------------------------
 
 def progress_by_group(conn: sqlite3.Connection) -> list[dict[str, Any]]:

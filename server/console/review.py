@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ..process import review as review_service
 from ..services import conflicts
 from ..services import diff as diffs
+from ..store import collaborators
 from . import formtext, queries
 from .web import (PREFIX, ConsoleError, OfficerPost, ViewerUser, form_data, get_db, get_lang, get_now, make_router,
                   msg, redirect, render, safe_next)
@@ -65,12 +66,11 @@ def conflict_page(request: Request, submission_id: str, user: ViewerUser) -> Res
             c = conflicts.load(conn, submission_id)
         except conflicts.Refused:
             raise ConsoleError(404) from None
-        collab = conn.execute("SELECT full_name FROM collaborators WHERE id = ?",
-                              (c["submission"]["collaborator_id"],)).fetchone()
+        collab = collaborators.get_collaborator(conn, c["submission"]["collaborator_id"])
     lang = get_lang(request)
     rows = diffs.three_way(c["base"], c["device"], c["server"])
     version = (c["server"] or c["device"] or {}).get("form_version") or "2025.1"
-    return render(request, "conflict.html", c=c, rows=rows, collaborator=collab[0] if collab else "",
+    return render(request, "conflict.html", c=c, rows=rows, collaborator=collab["full_name"] if collab else "",
                   label=lambda p: formtext.label(p, lang, version),
                   show=lambda p, v: formtext.value(p, v, lang, version),
                   member_text=lambda m: _member_text(m, lang, version))
