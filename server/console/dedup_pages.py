@@ -151,5 +151,5 @@ async def decide(request: Request, candidate_id: int, user: OfficerPost) -> Resp
 async def undo(request: Request, link_id: int, user: OfficerPost) -> Response:
     form = await form_data(request)
     reason = str(form.get("reason") or "")[:2000]
-    cand = _call(decisions.undo, get_db(request), link_id, f"user:{user.id}", get_now(request), reason)
+    _, cand = _call(decisions.undo, get_db(request), link_id, f"user:{user.id}", get_now(request), reason)
     return redirect(f"{PREFIX}/duplicates/{cand}" if cand is not None else f"{PREFIX}/duplicates", "dup.undone")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from ..api.deps import AdminDep, DbDep, NowDep, OfficerDep, ViewerDep, ok
 from ..clock import iso
 from ..errors import ApiError
-from . import review
+from . import decisions, review
 from .store import SqliteIndex
 
 router = APIRouter(tags=["dedup"])
@@ -57,14 +57,12 @@ def get_candidate(candidate_id: int, user: ViewerDep, db: DbDep):
 
 @router.post("/api/v1/dedup/candidates/{candidate_id}/decision", summary="Decide a pair (officer)")
 def post_decision(candidate_id: int, body: DecisionRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    with db.write() as conn:
-        return ok(_call(review.decide, conn, candidate_id, body.decision, _actor(user), iso(now), body.note))
+    return ok(_call(decisions.decide, db, candidate_id, body.decision, _actor(user), now, body.note))
 
 
 @router.post("/api/v1/dedup/links/{link_id}/undo", summary="Undo a merge (officer)")
 def post_undo(link_id: int, body: UndoRequest, user: OfficerDep, db: DbDep, now: NowDep):
-    with db.write() as conn:
-        return ok(_call(review.undo_link, conn, link_id, _actor(user), iso(now), body.reason))
+    return ok(_call(decisions.undo, db, link_id, _actor(user), now, body.reason)[0])
 
 
 @router.get("/api/v1/dedup/households/{household_id}", summary="A household's merged records and links")

@@ -1,6 +1,6 @@
 """An officer's decisions on the duplicates queue, each in its own write transaction: a decision on a
 pair (``review.decide``) and the undo of a merge (``review.undo_link``). The console's pages call
-these; the rules are server/dedup/review.py's."""
+these, and so does the JSON API (server/dedup/api.py); the rules are server/dedup/review.py's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,11 +33,12 @@ def decide(db: Database, candidate_id: int, decision: str, actor: str, now: dt.d
         return review.decide(conn, candidate_id, decision, actor, iso(now), note)
 
 
-def undo(db: Database, link_id: int, actor: str, now: dt.datetime, reason: str = "") -> int | None:
-    """Undo the merge ``link_id``; returns the id of its pair's candidate (None: the pair has none)."""
+def undo(db: Database, link_id: int, actor: str, now: dt.datetime, reason: str = "") -> tuple[dict[str, Any], int | None]:
+    """Undo the merge ``link_id``: what ``review.undo_link`` answers, and the id of the pair's
+    candidate (None: the pair has none)."""
     with db.write() as conn:
         if not ready(conn):
             raise Unavailable()
         out = review.undo_link(conn, link_id, actor, iso(now), reason)
         cand = conn.execute("SELECT id FROM dedup_candidates WHERE a = ? AND b = ?", (out["a"], out["b"])).fetchone()
-    return cand[0] if cand else None
+    return out, (cand[0] if cand else None)
