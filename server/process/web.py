@@ -23,13 +23,30 @@ from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS
 router = make_router()
 BASE = PREFIX + "/process"
 
+_RECHECKED_EN = {"pending": "not re-checked yet", "confirmed": "result confirmed",
+                 "changed": "result changes, household reviewed again", "withdrawn": "complaint withdrawn"}
 MESSAGES: i18n.Messages = {
     "vi": {"nav.process": "Họp dân · Công nhận", "nav.reports": "Báo cáo",
            "process.title": "Họp dân, niêm yết, công nhận", "process.round": "Đợt rà soát (năm)",
-           "process.standard": "Chuẩn", "process.show": "Xem"},
+           "process.standard": "Chuẩn", "process.show": "Xem",
+           # what the forms did (flash messages)
+           "process.meeting_listed": "Đã lập danh sách họp dân: {n} hộ",
+           "process.votes_recorded": "Đã ghi biểu quyết {n} hộ; {back} hộ phải rà soát lại",
+           "process.posting_listed": "Đã lập danh sách niêm yết đến hết ngày {ends_on}",
+           "process.complaint_recorded": "Đã ghi nhận khiếu nại",
+           "process.decision_issued": "Đã ban hành quyết định số {number}",
+           "process.settings_saved": "Đã lưu thiết lập"}
+    | {f"process.rechecked.{o}": f"Đã ghi kết quả phúc tra: {label}" for o, label in service.OUTCOME_LABELS.items()},
     "en": {"nav.process": "Meetings · Recognition", "nav.reports": "Reports",
            "process.title": "Community meetings, posting, recognition", "process.round": "Round (year)",
-           "process.standard": "Standard", "process.show": "Show"},
+           "process.standard": "Standard", "process.show": "Show",
+           "process.meeting_listed": "Meeting list drawn up: {n} households",
+           "process.votes_recorded": "Votes recorded for {n} households; {back} to be reviewed again",
+           "process.posting_listed": "Posting list drawn up, posted until {ends_on}",
+           "process.complaint_recorded": "Complaint recorded",
+           "process.decision_issued": "Decision no. {number} issued",
+           "process.settings_saved": "Settings saved"}
+    | {f"process.rechecked.{o}": f"Re-check recorded: {label}" for o, label in _RECHECKED_EN.items()},
 }
 CONSOLE = ConsolePart(nav=(NavItem(BASE, "nav.process", "viewer", "main"),),
                       templates=str(Path(__file__).parent / "templates"), messages=(MESSAGES,))
@@ -75,7 +92,7 @@ async def create_meeting(request: Request, user: OfficerPost) -> Response:
                                location=form.get("location", ""), chair_name=form.get("chair_name", ""),
                                front_representative=form.get("front_representative", ""),
                                secretary_name=form.get("secretary_name", ""), notes=form.get("notes", ""))
-    return redirect(f"{BASE}/meetings/{m['id']}", f"Đã lập danh sách họp dân: {len(m['items'])} hộ")
+    return redirect(f"{BASE}/meetings/{m['id']}", "process.meeting_listed", n=len(m["items"]))
 
 
 @router.get(BASE + "/meetings/{meeting_id}")
@@ -97,8 +114,7 @@ async def record_votes(request: Request, meeting_id: int, user: OfficerPost) -> 
             votes[key[len("agree:"):]] = _int(value, "agree")
     res = service.record_votes(db, user, meeting_id, attendees, votes, get_now(request))
     back = sum(1 for x in res["results"] if x["outcome"] == "re_review")
-    return redirect(f"{BASE}/meetings/{meeting_id}",
-                    f"Đã ghi biểu quyết {len(res['results'])} hộ; {back} hộ phải rà soát lại", "ok")
+    return redirect(f"{BASE}/meetings/{meeting_id}", "process.votes_recorded", "ok", n=len(res["results"]), back=back)
 
 
 @router.get(BASE + "/meetings/{meeting_id}/minutes")
@@ -123,7 +139,8 @@ async def create_posting(request: Request, user: OfficerPost) -> Response:
     p = service.create_posting(get_db(request), user, _int(form.get("round"), "round"), form.get("standard", ""),
                                form.get("group") or None, form.get("posted_on", ""), get_now(request),
                                form.get("place", ""))
-    return redirect(f"{BASE}/postings/{p['id']}", f"Đã lập danh sách niêm yết đến hết ngày {p['ends_on']}")
+    return redirect(f"{BASE}/postings/{p['id']}", "process.posting_listed",
+                    ends_on=vnformat.date(p["ends_on"]))
 
 
 @router.get(BASE + "/postings/{posting_id}")
@@ -143,7 +160,7 @@ async def create_complaint(request: Request, user: OfficerPost) -> Response:
                              form.get("complainant", ""), form.get("content", ""), get_now(request),
                              _int(pid, "posting_id") if pid else None)
     return redirect(f"{BASE}?round={form.get('round')}&standard={form.get('standard', '')}#complaints",
-                    "Đã ghi nhận khiếu nại")
+                    "process.complaint_recorded")
 
 
 @router.post(BASE + "/complaints/{complaint_id}/outcome")
@@ -151,7 +168,7 @@ async def complaint_outcome(request: Request, complaint_id: int, user: OfficerPo
     form = await form_data(request)
     c = service.resolve_complaint(get_db(request), user, complaint_id, form.get("outcome", ""), form.get("note", ""),
                                   form.get("rechecked_on", ""), get_now(request))
-    return redirect(f"{BASE}?round={c['round']}#complaints", f"Đã ghi kết quả phúc tra: {c['outcome_vi']}")
+    return redirect(f"{BASE}?round={c['round']}#complaints", f"process.rechecked.{c['outcome']}")
 
 
 @router.post(BASE + "/decisions")
@@ -168,7 +185,8 @@ async def create_decision(request: Request, user: OfficerPost) -> Response:
                       message=exc.message_vi if get_lang(request) == "vi" else exc.message, preview=out.preview,
                       round=round_, standard=standard, fields=fields, allow=allow,
                       min_reason=service.MIN_OVERRIDE_REASON, state_labels=STATE_LABELS)
-    return redirect(f"{BASE}/decisions/{out.decision['id']}", f"Đã ban hành quyết định số {out.decision['number']}")
+    return redirect(f"{BASE}/decisions/{out.decision['id']}", "process.decision_issued",
+                    number=out.decision["number"])
 
 
 @router.get(BASE + "/decisions/{decision_id}")
@@ -209,4 +227,4 @@ async def save_settings(request: Request, user: OfficerPost) -> Response:
     form = await form_data(request)
     values = {s.name: form.get(s.name) for s in config.PROCESS_SETTINGS if form.get(s.name) is not None}
     service.update_settings(get_db(request), user, values, get_now(request))
-    return redirect(f"{BASE}#settings", "Đã lưu thiết lập")
+    return redirect(f"{BASE}#settings", "process.settings_saved")
