@@ -1,20 +1,13 @@
-"""The server's import graph (issue 22): no cycle, whatever the depth of the import; no new import
-of a project module inside a function (the ones left are listed in tests/import_debt.txt, which may
-only shrink); no new pair of server folders importing each other. Imports under
-``if TYPE_CHECKING:`` are for annotations only and do not count."""
+"""The server's import graph (issue 22): no cycle, whatever the depth of the import; no import of a
+project module inside a function (but in the command line, LAZY_BY_RULE). (Folders importing each other:
+tests/test_layering.py.) Imports under ``if TYPE_CHECKING:`` are for annotations only and do
+not count."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEBT = Path(__file__).resolve().parent / "import_debt.txt"
-
-# Folders of server/ that still import each other (each one a step of the redesign still to take).
-# Listed so none is added; remove a pair once it is untangled.
-MUTUAL_FOLDERS = {("api", "process"), ("api", "reports"), ("console", "cycle"), ("console", "process"),
-                  ("cycle", "register"), ("cycle", "services"), ("process", "reports")}
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -145,30 +138,8 @@ def lazy_by_rule(module: str) -> bool:
     return any(module == p or module.startswith(p + ".") for p in LAZY_BY_RULE)
 
 
-def read_debt() -> set[tuple[str, str]]:
-    out = set()
-    for line in DEBT.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            a, _, b = line.partition(" -> ")
-            out.add((a.strip(), b.strip()))
-    return out
-
-
-def test_no_new_import_inside_a_function():
+def test_no_import_inside_a_function():
     _, deferred = graph()
-    deferred = {(a, b) for a, b in deferred if not lazy_by_rule(a)}
-    debt = read_debt()
-    new = sorted(deferred - debt)
-    assert not new, "import these at the top of the module (or, if a cycle forces it, break the cycle): " + \
-        ", ".join(f"{a} -> {b}" for a, b in new)
-    paid = sorted(debt - deferred)
-    assert not paid, "no longer imported in a function: remove from tests/import_debt.txt: " + \
-        ", ".join(f"{a} -> {b}" for a, b in paid)
-
-
-def test_no_new_pair_of_folders_importing_each_other():
-    edges, _ = graph()
-    pairs = {(folder(a), folder(b)) for a, ts in edges.items() for b in ts if folder(a) != folder(b)}
-    mutual = {tuple(sorted(p)) for p in pairs if (p[1], p[0]) in pairs}
-    assert mutual - MUTUAL_FOLDERS == set(), "new folders importing each other"
-    assert MUTUAL_FOLDERS - mutual == set(), "untangled: remove from MUTUAL_FOLDERS"
+    inside = sorted(f"{a} -> {b}" for a, b in deferred if not lazy_by_rule(a))
+    assert not inside, "import these at the top of the module (or, if a cycle forces it, break the cycle): " + \
+        ", ".join(inside)

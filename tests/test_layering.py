@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_import_graph import MODULES, graph
+from tests.test_import_graph import MODULES, folder, graph
 
 # Bottom to top. A layer may import its own layer and the ones before it, never the ones after.
 LAYERS = ("platform", "store", "access", "rounds", "dedup", "households", "history", "register",
@@ -56,6 +56,16 @@ def test_every_import_points_down() -> None:
 def test_every_layer_is_used_and_every_module_placed() -> None:
     used = {layer_of(m) for m in MODULES}
     assert used == set(LAYERS)
+
+
+def test_below_the_web_no_two_folders_import_each_other() -> None:
+    """A feature's pages may use another feature and be used by the console; below the pages and the
+    composition root, two folders of server/ never import each other."""
+    edges, _ = graph()
+    low = {m: {t for t in ts if layer_of(t) not in ("web", "app")} for m, ts in edges.items()
+           if layer_of(m) not in ("web", "app")}
+    pairs = {(folder(a), folder(b)) for a, ts in low.items() for b in ts if folder(a) != folder(b)}
+    assert sorted({tuple(sorted(p)) for p in pairs if (p[1], p[0]) in pairs}) == []
 
 
 def test_migrations_import_only_the_database() -> None:

@@ -14,12 +14,16 @@ from shared.standards import load_standards
 
 from ..clock import server_date
 from ..console import i18n
-from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data,
-                           get_db, get_now, make_router, redirect, render)
-from ..register import carry, uploads
+from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data, get_db,
+                           get_now, make_router, redirect, render)
+from ..history.status_history import STATUS_LABELS
 from ..process import eligibility
-from . import plan_targets, rounds
+from ..register import carry, columns, low_income, template as register_template, uploads
 from ..reports import targets
+from ..reports.background import wake_after_bulk_load
+from ..services import people
+from . import plan_targets, rounds
+from .api import xlsx_response
 
 router = make_router()
 BASE = PREFIX + "/cycle"
@@ -117,9 +121,6 @@ def register_page(request: Request, user: ViewerUser) -> Response:
 
 
 def _register_ctx() -> dict[str, Any]:
-    from ..register import columns
-    from ..register import template as register_template
-    from ..history.status_history import STATUS_LABELS
     return {"columns": register_template.fields(), "labels": columns.LABELS, "labels_en": columns.LABELS_EN,
             "status_labels": {k: v[0] for k, v in STATUS_LABELS.items()},
             "status_labels_en": {k: v[1] for k, v in STATUS_LABELS.items()}}
@@ -131,7 +132,6 @@ def register_template_file(request: Request, user: ViewerUser) -> Response:
     from starlette.background import BackgroundTask
     from starlette.responses import FileResponse
 
-    from ..register import template as register_template
     path = register_template.write()
     return FileResponse(path, filename="mau-danh-sach-ho.xlsx", background=BackgroundTask(os.unlink, path),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -188,7 +188,6 @@ async def _register_confirm(request: Request, user: Any, form: Any) -> Response:
     if not report.get("imported"):
         return render(request, "cycle/register.html", report=report, token=None, status_code=422,
                       file_name=form.get("file_name"), **_register_ctx())
-    from ..reports.background import wake_after_bulk_load
     wake_after_bulk_load(request.app.state)
     return redirect(BASE + "/register", "cycle.imported", rows=report["rows"], new=report["new_households"],
                     status_rows=report["status_rows_added"])
@@ -224,8 +223,6 @@ def eligibility_page(request: Request, user: ViewerUser, policy: str = "health_i
 @router.get(BASE + "/eligibility.xlsx")
 def eligibility_xlsx(request: Request, user: ViewerUser, policy: str, standard: str | None = None,
                      on: str | None = None, group: str | None = None) -> Response:
-    from .api import xlsx_response
-
     db = get_db(request)
     return xlsx_response(db, policy, _std_choice(request, standard), on, group or None, get_now(request))
 
@@ -273,9 +270,6 @@ async def credit(request: Request, user: OfficerPost) -> Response:
 @router.get(BASE + "/low-income")
 def low_income_page(request: Request, user: ViewerUser, year: int | None = None,
                     household_id: str | None = None) -> Response:
-    from ..services import people
-    from ..register import low_income
-
     db = get_db(request)
     today = server_date(get_now(request))
     year = year or today.year
@@ -291,8 +285,6 @@ def low_income_page(request: Request, user: ViewerUser, year: int | None = None,
 
 @router.post(BASE + "/low-income")
 async def low_income_request(request: Request, user: OfficerPost) -> Response:
-    from ..register import low_income
-
     form = await form_data(request)
     hid = str(form.get("household_id") or "").strip()
     r = low_income.record_request(get_db(request), hid, str(form.get("member_id") or ""),
@@ -304,8 +296,6 @@ async def low_income_request(request: Request, user: OfficerPost) -> Response:
 
 @router.post(BASE + "/low-income/{request_id}/reidentify")
 async def low_income_reidentify(request: Request, request_id: int, user: OfficerPost) -> Response:
-    from ..register import low_income
-
     r = low_income.reidentify(get_db(request), request_id, get_now(request), user.id)
     return redirect(BASE + f"/low-income?year={r['requested_on'][:4]}", "cycle.identified",
                     worker=r["worker_name"], outcome_vi=r["outcome_vi"], outcome_en=r["outcome_en"])

@@ -5,7 +5,6 @@ Uses the console plumbing of ``server.console.web`` (routes, auth, CSRF, render)
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from fastapi import Request
@@ -13,10 +12,9 @@ from starlette.responses import Response
 
 from .. import vnformat
 from ..clock import server_date
-from ..console import i18n
+from ..console import evidence, i18n
 from ..console.web import (PREFIX, ConsoleError, ConsolePart, NavItem, OfficerPost, ViewerUser, form_data, get_db,
-                           get_lang,
-                           get_now, make_router, redirect, render)
+                           get_lang, get_now, make_router, redirect, render)
 from . import config, service
 from .results import CATEGORY_LABELS, LIST_LABELS, LISTS, STATE_LABELS
 
@@ -121,7 +119,6 @@ async def record_votes(request: Request, meeting_id: int, user: OfficerPost) -> 
 def minutes(request: Request, meeting_id: int, user: ViewerUser, photos: int = 1) -> Response:
     """The minutes; with ``photos`` (default) an appendix of the dwelling photos and GPS of the households
     under discussion (server/console/evidence.py); ``?photos=0`` prints the minutes alone."""
-    from ..console import evidence
     db = get_db(request)
     m = service.get_meeting(db, meeting_id)
     copies = config.load(db.conn)["minutes_copies"]
