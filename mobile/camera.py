@@ -13,6 +13,8 @@ from __future__ import annotations
 import glob
 import logging
 
+from .i18n import pair
+
 log = logging.getLogger("rasoat.tablet.camera")
 
 Frame = tuple[bytes, int, int, str, bool]
@@ -36,11 +38,9 @@ class KivyCameraSource:
         try:
             self.widget = Camera(index=index, resolution=resolution, play=False, allow_stretch=True)
         except Exception as exc:          # the provider could not open the device
-            raise CameraError(f"Không mở được camera ({exc}) — hãy nhập mã đăng ký.",
-                              f"Cannot open the camera ({exc}) — type the enrollment code.") from exc
+            raise CameraError(*pair("camera.open_failed", error=exc)) from exc
         if getattr(self.widget, "_camera", None) is None:
-            raise CameraError("Không mở được camera — hãy nhập mã đăng ký.",
-                              "Cannot open the camera — type the enrollment code.")
+            raise CameraError(*pair("camera.none"))
 
     def start(self) -> None:
         self.widget.play = True
@@ -87,8 +87,7 @@ def _android_camera_permission() -> None:
         return
     if not check_permission(Permission.CAMERA):
         request_permissions([Permission.CAMERA])
-        raise CameraError("Hãy cho phép ứng dụng dùng camera, rồi bấm “Quét mã QR” lại.",
-                          "Allow the app to use the camera, then tap “Scan QR code” again.")
+        raise CameraError(*pair("camera.permission"))
 
 
 __all__ = ["CameraError", "KivyCamera", "KivyCameraSource"]

@@ -206,6 +206,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     "support.person_need": ("\"{need}\" là nhu cầu của một người: chọn thành viên",
                             "\"{need}\" is the need of one person: choose the member"),
     "support.note_too_long": ("Ghi chú tối đa 500 ký tự", "A note has at most 500 characters"),
+    # refusals of typed answers (mobile/inputs.py)
+    "input.digits_only": ("Chỉ được nhập chữ số (ví dụ 1500000 hoặc 1.500.000)",
+                          "Digits only (e.g. 1500000 or 1.500.000)"),
+    "input.numbers_only": ("Chỉ được nhập số (ví dụ 45 hoặc 45,5)", "Numbers only (e.g. 45 or 45.5)"),
+    "input.date_form": ("Ngày phải có dạng ngày/tháng/năm, ví dụ 05/01/1980",
+                        "A date must look like day/month/year, e.g. 05/01/1980"),
+    "input.no_such_date": ("Ngày {day} không có thật; kiểm tra lại ngày và tháng", "{day} is not a real date"),
+    # the enrollment QR code and the camera (mobile/qrscan.py, mobile/camera.py)
+    "qr.no_decoder": ("Máy này chưa có bộ đọc mã QR — hãy nhập mã đăng ký bằng tay.",
+                      "No QR decoder on this device — type the enrollment code."),
+    "qr.not_enrollment": ("Mã QR này không phải mã đăng ký máy tính bảng của phường. "
+                          "Hãy quét mã QR trên phiếu cấp mã đăng ký.",
+                          "This QR code is not a ward tablet enrollment code. Scan the QR code on the enrollment slip."),
+    "qr.empty": ("Mã QR trống.", "The QR code is empty."),
+    "qr.incomplete": ("Mã QR đăng ký thiếu địa chỉ máy chủ hoặc mã đăng ký; xin cán bộ phường in lại mã.",
+                      "The enrollment QR code lacks the server address or the code; ask the ward office "
+                      "to print it again."),
+    "qr.bad_server": ("Địa chỉ máy chủ trong mã QR không hợp lệ: {server}",
+                      "The server address in the QR code is not valid: {server}"),
+    "qr.bad_code": ("Mã đăng ký trong mã QR không hợp lệ; xin cán bộ phường cấp mã mới.",
+                    "The enrollment code in the QR code is not valid; ask the ward office for a new one."),
+    "camera.open_failed": ("Không mở được camera ({error}) — hãy nhập mã đăng ký.",
+                           "Cannot open the camera ({error}) — type the enrollment code."),
+    "camera.none": ("Không mở được camera — hãy nhập mã đăng ký.", "Cannot open the camera — type the enrollment code."),
+    "camera.permission": ("Hãy cho phép ứng dụng dùng camera, rồi bấm “Quét mã QR” lại.",
+                          "Allow the app to use the camera, then tap “Scan QR code” again."),
+    # storage failures (mobile/store.py)
+    "store.disk_full": ("Bộ nhớ máy tính bảng đã đầy: chưa lưu được câu trả lời vừa nhập. "
+                        "Hãy xoá bớt ảnh/video hoặc ứng dụng khác rồi nhập lại; dữ liệu đã lưu trước đó vẫn còn.",
+                        "The tablet's storage is full: the last answer was not saved. Free some space and "
+                        "enter it again; everything saved before is kept."),
+    "store.busy": ("Máy đang bận ghi dữ liệu, xin thử lại sau giây lát.", "Storage is busy, try again in a moment."),
+    "store.failed": ("Lỗi lưu dữ liệu trên máy: {error}", "Local storage error: {error}"),
 }
 
 
@@ -213,6 +246,11 @@ def tr(key: str, lang: str = "vi", **kw: object) -> str:
     vi, en = STRINGS.get(key, (key, key))
     text = en if lang == "en" else vi
     return text.format(**kw) if kw else text
+
+
+def pair(key: str, **kw: object) -> tuple[str, str]:
+    """``(vi, en)`` of a key, for the tablet's errors that carry both texts (``message_vi``, ``message_en``)."""
+    return tr(key, "vi", **kw), tr(key, "en", **kw)
 
 
 def label(labels: dict[str, str] | None, lang: str, fallback: str = "") -> str:

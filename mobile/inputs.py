@@ -13,6 +13,8 @@ from typing import Any
 
 from shared.forms import Field
 
+from .i18n import pair
+
 _THOUSANDS = re.compile(r"^-?\d{1,3}([.,  ]\d{3})+$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -30,8 +32,7 @@ def parse_integer(text: str) -> int:
         t = t.replace(".", "").replace(",", "")
     if re.fullmatch(r"-?\d+", t):
         return int(t)
-    raise InputProblem("Chỉ được nhập chữ số (ví dụ 1500000 hoặc 1.500.000)",
-                       "Digits only (e.g. 1500000 or 1.500.000)")
+    raise InputProblem(*pair("input.digits_only"))
 
 
 def parse_decimal(text: str) -> float | int:
@@ -43,7 +44,7 @@ def parse_decimal(text: str) -> float | int:
     if re.fullmatch(r"-?\d+(\.\d+)?", t):
         v = float(t)
         return int(v) if v.is_integer() and "." not in t else v
-    raise InputProblem("Chỉ được nhập số (ví dụ 45 hoặc 45,5)", "Numbers only (e.g. 45 or 45.5)")
+    raise InputProblem(*pair("input.numbers_only"))
 
 
 def parse_date_text(text: str) -> str:
@@ -54,14 +55,12 @@ def parse_date_text(text: str) -> str:
     else:
         m = _DMY.match(t)
         if not m:
-            raise InputProblem("Ngày phải có dạng ngày/tháng/năm, ví dụ 05/01/1980",
-                               "A date must look like day/month/year, e.g. 05/01/1980")
+            raise InputProblem(*pair("input.date_form"))
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
     try:
         return dt.date(y, mo, d).isoformat()
     except ValueError:
-        raise InputProblem(f"Ngày {d:02d}/{mo:02d}/{y} không có thật; kiểm tra lại ngày và tháng",
-                           f"{d:02d}/{mo:02d}/{y} is not a real date") from None
+        raise InputProblem(*pair("input.no_such_date", day=f"{d:02d}/{mo:02d}/{y}")) from None
 
 
 def parse_text(field: Field, text: str) -> Any:

@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from shared import wire
 
+from .i18n import pair
+
 # Bytes per pixel of the frame layouts a camera source may hand over.
 CHANNELS = {"rgba": 4, "bgra": 4, "rgb": 3, "bgr": 3, "gray": 1}
 
@@ -34,8 +36,7 @@ class QrError(ValueError):
 
 class DecoderMissing(QrError):
     def __init__(self) -> None:
-        super().__init__("Máy này chưa có bộ đọc mã QR — hãy nhập mã đăng ký bằng tay.",
-                         "No QR decoder on this device — type the enrollment code.")
+        super().__init__(*pair("qr.no_decoder"))
 
 
 def _zxing() -> Any:
@@ -121,16 +122,14 @@ def _decode_zbar(pyzbar: Any, data: bytes, width: int, height: int, fmt: str) ->
     return None
 
 
-NOT_ENROLLMENT = ("Mã QR này không phải mã đăng ký máy tính bảng của phường. "
-                  "Hãy quét mã QR trên phiếu cấp mã đăng ký.",
-                  "This QR code is not a ward tablet enrollment code. Scan the QR code on the enrollment slip.")
+NOT_ENROLLMENT = pair("qr.not_enrollment")
 
 
 def parse_enrollment_payload(text: str) -> tuple[str, str]:
     """``(server_url, code)`` from the text of an enrollment QR code; ``QrError`` otherwise."""
     text = (text or "").strip()
     if not text:
-        raise QrError("Mã QR trống.", "The QR code is empty.")
+        raise QrError(*pair("qr.empty"))
     parts = urlsplit(text)
     if parts.scheme.lower() != "rasoat" or parts.netloc.lower() != "enroll":
         raise QrError(*NOT_ENROLLMENT)
@@ -138,17 +137,13 @@ def parse_enrollment_payload(text: str) -> tuple[str, str]:
     server = (q.get("server") or [""])[0].strip()
     code = (q.get("code") or [""])[0].strip()
     if not server or not code:
-        raise QrError("Mã QR đăng ký thiếu địa chỉ máy chủ hoặc mã đăng ký; xin cán bộ phường in lại mã.",
-                      "The enrollment QR code lacks the server address or the code; ask the ward office "
-                      "to print it again.")
+        raise QrError(*pair("qr.incomplete"))
     url = urlsplit(server)
     if url.scheme not in ("http", "https") or not url.netloc:
-        raise QrError(f"Địa chỉ máy chủ trong mã QR không hợp lệ: {server}",
-                      f"The server address in the QR code is not valid: {server}")
+        raise QrError(*pair("qr.bad_server", server=server))
     normalized = wire.normalize_enrollment_code(code)
     if not 4 <= len(normalized) <= 64:
-        raise QrError("Mã đăng ký trong mã QR không hợp lệ; xin cán bộ phường cấp mã mới.",
-                      "The enrollment code in the QR code is not valid; ask the ward office for a new one.")
+        raise QrError(*pair("qr.bad_code"))
     return server.rstrip("/"), wire.format_enrollment_code(normalized)
 
 

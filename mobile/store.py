@@ -37,6 +37,7 @@ import sqlite_utils
 from shared import wire
 
 from . import outbox
+from .i18n import pair
 
 DB_NAME = "rasoat-tablet.db"
 DATA_DIR_ENV = "RASOAT_TABLET_DATA_DIR"
@@ -63,15 +64,10 @@ class StoreError(Exception):
 def _translate(exc: sqlite3.Error) -> StoreError:
     text = str(exc).lower()
     if "full" in text or getattr(exc, "sqlite_errorcode", None) == 13:   # SQLITE_FULL
-        return StoreError("disk_full",
-                          "Bộ nhớ máy tính bảng đã đầy: chưa lưu được câu trả lời vừa nhập. "
-                          "Hãy xoá bớt ảnh/video hoặc ứng dụng khác rồi nhập lại; dữ liệu đã lưu trước đó vẫn còn.",
-                          "The tablet's storage is full: the last answer was not saved. Free some space and "
-                          "enter it again; everything saved before is kept.")
+        return StoreError("disk_full", *pair("store.disk_full"))
     if "locked" in text or "busy" in text:
-        return StoreError("busy", "Máy đang bận ghi dữ liệu, xin thử lại sau giây lát.",
-                          "Storage is busy, try again in a moment.")
-    return StoreError("storage", f"Lỗi lưu dữ liệu trên máy: {exc}", f"Local storage error: {exc}")
+        return StoreError("busy", *pair("store.busy"))
+    return StoreError("storage", *pair("store.failed", error=exc))
 
 
 def default_data_dir(fallback: str | os.PathLike[str]) -> Path:
