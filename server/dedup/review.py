@@ -28,11 +28,11 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from shared import identity as idn
 
-from .compare import (ADDR_DIFFERENT, ADDR_STREET, F_ADDRESS, F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER, compare,
-                      one_edit)
+from .compare import (ADDR_DIFFERENT, ADDR_SAME, ADDR_STREET, F_ADDRESS, F_HEAD, FIELD_NAMES, FIELDS, HEADS_DIFFER,
+                      NULL, compare, one_edit)
 from .decide import AUTO, HEAD_AGREES, REVIEW, Candidate, review_priority
 from .defaults import refit_max_pairs
-from .engine import SUCCESSOR_THRESHOLD, promotion_reason, score_against
+from .engine import SAME_PERSON, SUCCESSOR_THRESHOLD, promotion_reason, score_against
 from .features import Record, make_record
 from .model import fit, name_frequencies
 from .store import (SqliteIndex, get_records, head_names, iter_records, load_model, sample_candidate_pairs, save_model,
@@ -230,7 +230,7 @@ def rematch(conn: sqlite3.Connection, record: Record, now: str, actor: str = "sy
     seen = set()
     _withdraw_promotions(conn, record, candidates, now, actor)
     _old_head_returns(conn, record, candidates, now, actor)
-    candidates = _promote_successor(conn, record, _heads_still_head(conn, record, candidates))
+    candidates = _promote_successor(conn, record, _heads_still_head(conn, record, candidates), index)
     for c in candidates:
         seen.add(_pair(record.rid, c.rid))
         reasons = list(c.reasons)
@@ -371,7 +371,8 @@ def _heads_still_head(conn: sqlite3.Connection, record: Record, candidates: list
     return out
 
 
-def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: list[Candidate]) -> list[Candidate]:
+def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: list[Candidate],
+                       index: SqliteIndex | None = None) -> list[Candidate]:
     """The registry's form of ``engine.promote_successors``: a pair of two rounds scored at least
     ``SUCCESSOR_THRESHOLD`` in the review band is linked automatically when it is the only candidate
     of this household in the other's round and the other household has no other open or linked pair
@@ -387,6 +388,10 @@ def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: lis
         other = c.other
         promotable = c.band == REVIEW and c.probability >= SUCCESSOR_THRESHOLD
         reason = promotion_reason(c.gamma, c.reasons) if promotable else None
+        if reason == "only_household_at_the_house" and other is not None and other.round is not None \
+                and (index is None or _named_elsewhere(index, record, other.round, c.rid)
+                     or _named_elsewhere(index, other, record.round, record.rid)):
+            reason = None      # the old head (or the new one) heads a record of the other round
         if reason and other is not None and other.round is not None and other.round != record.round \
                 and not any(_rival(conn, record, c, x, reason) for x in candidates) \
                 and not _competes_in(conn, c.rid, record.round, record.rid, c.probability, reason == "successor"):
@@ -396,6 +401,15 @@ def _promote_successor(conn: sqlite3.Connection, record: Record, candidates: lis
 
 
 PROMOTIONS = ("successor", "only_counterpart", "only_household_at_the_house")
+
+
+def _named_elsewhere(index: SqliteIndex, record: Record, round_: int, partner: str) -> bool:
+    """The registry's ``engine._named_elsewhere``: whether a record of ``round_`` (other than
+    ``partner``) names ``record``'s head, at the same house or an address unknown, whatever the pair
+    scored (read only for an unexplained head change about to be promoted: rare)."""
+    return any(c.rid != partner and c.other is not None and c.other.round == round_ and len(c.gamma) > F_HEAD
+               and c.gamma[F_HEAD] in SAME_PERSON and c.gamma[F_ADDRESS] in (ADDR_SAME, NULL)
+               for c in index.match(record, keep_new=True))
 
 
 def _rival(conn: sqlite3.Connection, record: Record, c: Candidate, x: Candidate, reason: str) -> bool:

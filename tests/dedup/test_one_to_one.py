@@ -399,3 +399,44 @@ def test_a_name_typed_with_a_letter_twice_still_meets_its_record_and_the_old_hea
     # a name without doubled letters has no second form
     assert len(m25.keys) == len(make_record(_row("x", "Nguyễn Thị Lụa", 1959, "female", 3, 2025,
                                                  number="194/65", street="Nguyễn Văn Cừ")).keys)
+
+
+def test_the_old_head_named_in_the_other_round_even_by_a_weak_pair_blocks_an_unexplained_promotion():
+    """Set B, tuning seed 5020 (45,000 households): the father's register row has no birth year, his
+    own 2026 record no house number — their pair scores below the review band —, and his son heads a
+    household of his own at the house: the only household at the house in 2026, but not his
+    father's successor."""
+    from server.dedup.engine import _named_elsewhere
+    from server.dedup.features import make_record as mk
+    f25 = mk(_row("f25", "Vi A Dín", None, "male", None, 2025, number="293/7", street="Đông Mang"))
+    f26 = mk(_row("f26", "VI A DIN", 1959, "male", 2, 2026, number=None, street="Đông Mang"))
+    s26 = mk(_row("s26", "Vi A Páo", 1978, "male", 2, 2026, number="293/7", street="Đông Mang",
+                  phone="0381807433"))
+    records = [f25, f26, s26]
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    gammas = [compare(records[i], records[j]) for i, j in pairs]
+    rounds = {"f25": 2025, "f26": 2026, "s26": 2026}
+    for present, promoted in ((True, False), (False, True)):
+        named = _named_elsewhere(pairs, gammas, records) if present else set()
+        link = Link("f25", "s26", 3.0, 0.86, REVIEW, gammas[1], ("head_change_unexplained",))
+        promote_successors([link], rounds, default_model(), named)
+        assert (link.band == AUTO) is promoted
+
+
+def test_the_registry_does_not_promote_the_only_household_at_the_house_when_the_old_head_is_named_elsewhere():
+    """The father's register row without a birth year, his own 2026 record without a house number:
+    their pair scores below the review band, yet names him in 2026 — the son's household at the
+    house is not promoted (as the batch: ``engine._named_elsewhere``)."""
+    docs = [_at_45("h25", "Trần Văn Luân", None, "male", 4, 2025),
+            house("f26", [person("TRAN VAN LUAN", "head", 1950, "male"),
+                          person("Lê Thị Bình", "spouse", 1952, "female", None, "m2")],
+                  number=None, street="Hạ Long", phone=None, year=2026),
+            _at_45("h26", "Phạm Văn Dũng", 1985, "male", 4, 2026)]
+    conn = _registry(_register_ward_model())
+    _ingest(conn, docs)
+    assert review.active_link(conn, "h25", "h26") is None
+    assert conn.execute("SELECT 1 FROM dedup_candidates WHERE a = 'f26' OR b = 'f26'").fetchone() is None
+    # without the father's record the son's household is the only one at the house in both rounds
+    conn = _registry(_register_ward_model())
+    _ingest(conn, [docs[0], docs[2]])
+    assert review.active_link(conn, "h25", "h26") is not None
