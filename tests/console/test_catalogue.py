@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -83,3 +84,14 @@ def test_every_key_the_code_names_exists(messages):
                 used.setdefault(arg.value, f"{path.relative_to(SERVER.parent)}:{node.lineno}")
     assert len(used) > 30
     assert {k: w for k, w in used.items() if k not in messages["vi"]} == {}
+
+
+def _fields(text: str) -> set[str]:
+    """The placeholders of a text, a ``_vi`` / ``_en`` pair counted as one (``{label_vi}`` ~ ``{label_en}``)."""
+    return {re.sub(r"_(vi|en)$", "", f) for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_both_languages_of_a_key_take_the_same_values(messages):
+    differ = {k: (messages["vi"][k], messages["en"][k]) for k in messages["vi"]
+              if _fields(messages["vi"][k]) != _fields(messages["en"][k])}
+    assert differ == {}

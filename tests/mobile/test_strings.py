@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
+import string
 from pathlib import Path
 
 from mobile.i18n import STRINGS, tr
@@ -64,3 +65,9 @@ def test_a_refused_need_names_its_reason_in_both_languages(store):
         assert exc.message("en") == "The household is not on this tablet"
     else:
         raise AssertionError("a need of a household not on the tablet was kept")
+
+
+def test_both_languages_of_a_key_take_the_same_values():
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    assert {k: p for k, p in STRINGS.items() if fields(p[0]) != fields(p[1])} == {}
