@@ -13,22 +13,19 @@ from starlette.middleware.gzip import GZipMiddleware
 from shared import wire
 
 from .api import attachments, health, households, office, openapi, session, sync
+from .cycle import api as cycle_api, web as cycle_web
 from .checkpoint import Checkpointer
 from .clock import Clock, iso, system_clock
 from .console import CONSOLE as core_console, router as console_router
 from .console.web import install as install_console, not_a_page
 from .cycle.rounds import publish as publish_round
-from .cycle.routes import router as cycle_router
-from .cycle.web import CONSOLE as cycle_console
 from .db import open_database
-from .dedup.api import router as dedup_router
+from .dedup import api as dedup_api
 from .errors import install_error_handlers
-from .process.routes import router as process_router
-from .process.web import CONSOLE as process_console
-from .programme.routes import router as programme_router
-from .programme.web import CONSOLE as programme_console
+from .process import api as process_api, web as process_web
+from .programme import api as programme_api, web as programme_web
+from .reports import api as reports_api, web as reports_web
 from .reports.background import FactsRefresher, interval_setting
-from .reports.web import CONSOLE as reports_console
 from .security_headers import SecurityHeadersMiddleware
 from .services.ingest import match_leftovers
 from .services.publish import publish_bundled
@@ -41,7 +38,13 @@ INGEST_THREADS = 2
 
 # What the console is made of, in order: its menu entries, template directories and strings (one
 # catalogue per app, server/console/i18n.py), installed per app by create_app.
-CONSOLE_PARTS = (core_console, reports_console, process_console, cycle_console, programme_console)
+CONSOLE_PARTS = (core_console, reports_web.CONSOLE, process_web.CONSOLE, cycle_web.CONSOLE, programme_web.CONSOLE)
+
+# The routers of the features, in the order they are matched, after the sync API and the console's own:
+# community meeting, posting, recognition and reports; the duplicates' review queue; review rounds,
+# register import, eligibility and targets (issue 7); the support programme (issue 20).
+FEATURE_ROUTERS = (process_api.router, reports_api.router, process_web.router, reports_web.router, dedup_api.router,
+                   cycle_api.router, cycle_web.router, programme_api.router, programme_web.router)
 
 API_DESCRIPTION = """Sync and office API of **rasoat** (rà soát hộ nghèo, cận nghèo).
 
@@ -101,10 +104,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(console_router)  # the ward console (HTML pages, docs/console.md)
     app.state.http_error_pages.append(not_a_page)    # console addresses answer pages, not JSON
-    app.include_router(process_router)  # community meeting, posting, recognition, reports
-    app.include_router(dedup_router)    # duplicates review queue (JSON API)
-    app.include_router(cycle_router)    # review rounds, register import, eligibility, targets (issue 7)
-    app.include_router(programme_router)  # support ledger, partners, needs, fund, year-end report (issue 20)
+    for router in FEATURE_ROUTERS:
+        app.include_router(router)
     # The console's menu, templates and message catalogue, per app: the core's, then each feature's in order.
     install_console(app, CONSOLE_PARTS)
     openapi.install(app)                # a complete /openapi.json: refs resolve, errors and enums documented

@@ -19,7 +19,7 @@ PLACES = (
     ("server.*.synth", "app"), ("server.backup", "app"),
     # the web: JSON routes, console pages, the features' routes and pages and their dependencies
     ("server.api", "web"), ("server.api.*", "web"), ("server.console", "web"), ("server.console.*", "web"),
-    ("server.*.api", "web"), ("server.*.routes", "web"), ("server.*.web", "web"), ("server.programme.access", "web"),
+    ("server.*.api", "web"), ("server.*.web", "web"), ("server.programme.access", "web"),
     # the features, bottom to top
     ("server.store*", "store"), ("server.auth", "access"), ("server.access", "access"), ("server.cycle*", "rounds"), ("server.dedup*", "dedup"),
     ("server.services*", "households"), ("server.history*", "history"), ("server.register*", "register"),
