@@ -14,7 +14,7 @@ from ..db import Database
 from ..dedup import review as dedup_review
 from ..services import diff as diffs
 from ..services import people
-from ..store import submissions
+from ..store import areas, collaborators, devices, submissions
 from . import evidence, queries, search
 
 MEMBER_FIELDS = ("full_name", "relation", "sex", "birth_date", "birth_year", "citizen_id", "health_insurance",
@@ -64,10 +64,9 @@ def household(db: Database, household_id: str, a: str = "", b: str = "") -> dict
     with db.snapshot() as conn:
         body_a = wire.submission_document(submissions.body(conn, a)) if a else None
         body_b = wire.submission_document(submissions.body(conn, b)) if b else None
-        names = {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM collaborators")}
-        unit = conn.execute("SELECT g.name AS group_name, w.name AS ward_name FROM area_groups g JOIN wards w "
-                            "ON w.id = g.ward_id WHERE g.id = ?", (detail["group_id"],)).fetchone()
-        device_names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM devices")}
+        names = collaborators.full_names(conn)
+        unit = areas.get_group_by_id(conn, detail["group_id"])
+        device_names = devices.names(conn)
         conflicts = queries.open_conflicts(conn, household_id)
         proof = evidence.context(conn, household_id, detail["submission_id"], detail["answers"])
         accepted = queries.accepted_decision(conn, detail["submission_id"])

@@ -22,6 +22,7 @@ from ..register import carry, columns, low_income, template as register_template
 from ..reports import targets
 from ..reports.background import wake_after_bulk_load
 from ..services import people
+from ..store import areas
 from . import plan_targets, rounds
 from .api import xlsx_response
 
@@ -70,10 +71,9 @@ def rounds_page(request: Request, user: ViewerUser) -> Response:
     all_rounds = rounds.list_rounds(db.conn)
     summaries = {r["id"]: rounds.round_summary(db.conn, r["id"]) for r in all_rounds}
     year = today.year if today.month >= 9 else today.year - 1
-    province = db.conn.execute("SELECT province_code FROM wards ORDER BY id LIMIT 1").fetchone()
     return render(request, "cycle/rounds.html", rounds=all_rounds, summaries=summaries, year=year,
                   standards=sorted(load_standards().values(), key=lambda s: s.effective_from),
-                  suggested=set(rounds.suggested_standards(year, province[0] if province else None)))
+                  suggested=set(rounds.suggested_standards(year, areas.province_code(db.conn))))
 
 
 @router.post(BASE + "/rounds")

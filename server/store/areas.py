@@ -33,5 +33,11 @@ def list_groups(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(_GROUP_SELECT + " ORDER BY w.ward_code, g.code").fetchall()
 
 
+def province_code(conn: sqlite3.Connection) -> str | None:
+    """The province of the server's (first) ward; None before a ward is set up."""
+    row = conn.execute("SELECT province_code FROM wards ORDER BY id LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
 def list_wards(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM wards ORDER BY ward_code")]

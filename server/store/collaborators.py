@@ -16,6 +16,11 @@ def get_collaborator(conn: sqlite3.Connection, collaborator_id: int) -> sqlite3.
     return conn.execute("SELECT * FROM collaborators WHERE id = ?", (collaborator_id,)).fetchone()
 
 
+def full_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every collaborator's full name by id."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, full_name FROM collaborators")}
+
+
 def list_collaborators(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM collaborators ORDER BY id").fetchall()
 

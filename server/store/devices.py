@@ -49,6 +49,11 @@ def list_devices(conn: sqlite3.Connection) -> list[sqlite3.Row]:
         "d.revoked_at FROM devices d JOIN collaborators c ON c.id = d.collaborator_id ORDER BY d.enrolled_at").fetchall()
 
 
+def names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every device's name by id."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, name FROM devices")}
+
+
 def revoke_device(conn: sqlite3.Connection, device_id: str, user_id: int | None, now: str) -> bool:
     cur = conn.execute("UPDATE devices SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL",
                        (now, user_id, device_id))
