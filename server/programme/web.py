@@ -82,33 +82,12 @@ def _body_types(scope: Scope, body: str | None = None) -> list[dict[str, Any]]:
     return cat.types_of(b) if b else cat.data["support_types"]
 
 
-def body_totals(conn: Any, year: int, body_id: str | None = None) -> list[dict[str, Any]]:
-    """Per body: deliveries, households, persons, amount in ``year``; open needs now."""
-    cat = eligible.catalogue()
-    where, params = "delivered_on BETWEEN ? AND ?", [f"{year}-01-01", f"{year}-12-31"]
-    if body_id:
-        where += " AND body_id = ?"
-        params.append(body_id)
-    got = {r[0]: r for r in conn.execute(
-        f"SELECT body_id, COUNT(*), COUNT(DISTINCT household_id), COUNT(DISTINCT household_id || '/' || member_id), "
-        f"COALESCE(SUM(amount_vnd), 0) FROM support_current WHERE {where} GROUP BY body_id", params)}
-    open_n = {r[0]: r[1] for r in conn.execute("SELECT body_id, COUNT(*) FROM needs WHERE status = 'open' GROUP BY body_id")}
-    out = []
-    for b in cat.data["bodies"]:
-        if body_id and b["id"] != body_id:
-            continue
-        r = got.get(b["id"])
-        out.append({"body": b, "deliveries": r[1] if r else 0, "households": r[2] if r else 0,
-                    "persons": r[3] if r else 0, "amount": r[4] if r else 0, "open_needs": open_n.get(b["id"], 0)})
-    return out
-
-
 @router.get(BASE)
 def overview(request: Request, scope: ScopePage, year: str | None = None) -> Response:
     y = _year(request, year)
     conn = get_db(request).conn
     cat = eligible.catalogue()
-    rows = body_totals(conn, y, scope.body_id if scope.is_partner else None)
+    rows = ledger.body_totals(conn, y, scope.body_id if scope.is_partner else None)
     return render(request, "programme/index.html", scope=scope, year=y, rows=rows, cat=cat,
                   body=cat.bodies.get(scope.body_id or ""), balance=ledger.fund_balance(conn))
 
