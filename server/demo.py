@@ -12,7 +12,7 @@ from .clock import iso, system_clock
 from .cycle.demo import seed_cycle
 from .cycle.rounds import close_round
 from .db import Database
-from .demo_work import _failure, add_work
+from .demo_work import failure, add_work
 from .programme.demo import seed_programme
 from .services import people
 from .services.preload import preload_households
@@ -80,7 +80,7 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
             failed += work.get("failed", [])
         except Exception as exc:
             work = {"added": False}
-            failed.append(_failure("work", exc))
+            failed.append(failure("work", exc))
         if not result["cycle"]["in_window"]:     # the round of this review year is over: closed after its work
             result["cycle"]["round_status"] = close_round(db, result["cycle"]["round_id"], now)["status"]
         # a year of the plan carried out: partner accounts, needs, the Fund, deliveries of every body (issue 20)
@@ -89,7 +89,7 @@ def seed_demo(db: Database, households: int = 300, seed: int = 1, now: dt.dateti
             year = db.value("SELECT year FROM review_rounds WHERE id = ?", (result["cycle"]["round_id"],))
             programme = seed_programme(db, now, year, seed)
         except Exception as exc:
-            failed.append(_failure("programme", exc))
+            failed.append(failure("programme", exc))
         return {"seeded": True, "ward": DEMO_WARD, "groups": [c for c, _ in DEMO_GROUPS],
                 "users": users + programme["partners"], "collaborators": collabs, "households": result["counts"],
                 "cycle": result["cycle"], "work": work, "programme": programme, "skipped_invalid": 0,

@@ -69,7 +69,7 @@ def _round(db: Database, today: dt.date) -> Any:
                   "year DESC, id DESC LIMIT 1", (today.isoformat(),))
 
 
-def _failure(step: str, exc: BaseException) -> dict[str, str]:
+def failure(step: str, exc: BaseException) -> dict[str, str]:
     msg = getattr(exc, "message_vi", None) or str(exc) or type(exc).__name__
     return {"step": step, "vi": f"Không tạo được phần demo «{STEPS_VI.get(step, step)}»: {msg}",
             "en": f"demo work '{step}' was not added: {getattr(exc, 'message', None) or exc!r}"}
@@ -117,7 +117,7 @@ def add_work(db: Database, now: dt.datetime, seed: int = 7) -> dict[str, Any]:
             fn()
         except Exception as exc:        # one piece of demo work never stops the others
             log.warning("demo work %s failed", name, exc_info=True)
-            out["failed"].append(_failure(name, exc))
+            out["failed"].append(failure(name, exc))
 
     def standard() -> None:
         out["standard_id"] = _standard(db, year)

@@ -143,3 +143,13 @@ def test_no_import_inside_a_function():
     inside = sorted(f"{a} -> {b}" for a, b in deferred if not lazy_by_rule(a))
     assert not inside, "import these at the top of the module (or, if a cycle forces it, break the cycle): " + \
         ", ".join(inside)
+
+
+def test_no_module_imports_another_modules_private_name():
+    """A leading underscore means "this module's own": another module of server/ never imports it."""
+    found = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and _targets(module, path.name == "__init__.py", node):
+                found += [f"{module}: {a.name}" for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    assert found == []

@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .base import EXIT_FAIL, EXIT_OK, CliError, _print_json
+from .base import EXIT_FAIL, EXIT_OK, CliError, print_json
 
 log = logging.getLogger("rasoat.cli")
 
 
-def _settings(args: argparse.Namespace, **extra: Any):
+def settings_of(args: argparse.Namespace, **extra: Any):
     from ..settings import Settings, SettingsError
 
     overrides = {k: getattr(args, k, None)
@@ -34,7 +34,7 @@ def _settings(args: argparse.Namespace, **extra: Any):
         raise CliError(str(exc)) from None
 
 
-def _db(settings):
+def open_db(settings):
     from ..db import open_database
 
     return open_database(settings.db_path, settings.busy_timeout_ms)
@@ -47,7 +47,7 @@ def _clean_uploads(settings, days: int) -> dict[str, Any]:
     from ..clock import system_clock
     from ..services.attachments import clean_partial, root_dir
 
-    db = _db(settings)
+    db = open_db(settings)
     try:
         result = clean_partial(db, root_dir(settings.data_dir), dt.timedelta(days=days), system_clock())
     finally:
@@ -70,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..demo import is_seeded, seed_demo
     from ..settings import SettingsError, ensure_secret_file, to_environment
 
-    settings = _settings(args)
+    settings = settings_of(args)
     if not settings.secret and not settings.demo:
         # First start: create the secret once, readable by this user only.
         secret = ensure_secret_file(settings.data_dir, secrets.token_urlsafe(32))
@@ -80,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         raise CliError(str(exc)) from None
     if settings.demo:
-        db = _db(settings)
+        db = open_db(settings)
         try:
             if not is_seeded(db):
                 print(f"Tạo dữ liệu demo / seeding demo data into {settings.db_path} ...", file=sys.stderr)
@@ -129,8 +129,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from ..demo import seed_demo
 
-    settings = _settings(args)
-    db = _db(settings)
+    settings = settings_of(args)
+    db = open_db(settings)
     try:
         result = seed_demo(db, households=args.households, seed=args.seed)
     finally:
@@ -139,7 +139,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         print(f"rasoat seed-demo: {result['reason']} ({settings.db_path})", file=sys.stderr)
         return EXIT_OK
     _print_demo_users(result)
-    _print_json({k: v for k, v in result.items() if k != "users"})
+    print_json({k: v for k, v in result.items() if k != "users"})
     return EXIT_OK
 
 
@@ -147,14 +147,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from ..backup import BackupError, backup_attachments, backup_database
     from ..services.attachments import root_dir
 
-    settings = _settings(args)
+    settings = settings_of(args)
     try:
         result = backup_database(settings.db_path, args.dest, settings.busy_timeout_ms)
         # The photos the backup names, beside it (<dest stem>.attachments/), each copy hash-verified.
         result["attachments"] = backup_attachments(result["path"], root_dir(settings.data_dir))
     except (BackupError, OSError) as exc:
         raise CliError(f"sao lưu thất bại / backup failed: {exc}", EXIT_FAIL) from None
-    _print_json(result)
+    print_json(result)
     if result["attachments"]["problems"]:
         raise CliError(f"sao lưu ảnh có lỗi / attachment backup problems: {result['attachments']['problems'][:5]}",
                        EXIT_FAIL)
@@ -162,7 +162,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_clean_uploads(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     days = settings.attachment_partial_max_age_days if args.older_than_days is None else args.older_than_days
     if days < 0:
         raise CliError("--older-than-days phải ≥ 0 / must be at least 0")
@@ -170,7 +170,7 @@ def cmd_clean_uploads(args: argparse.Namespace) -> int:
         result = _clean_uploads(settings, days)
     except OSError as exc:
         raise CliError(f"dọn ảnh dở dang thất bại / cleanup failed: {exc}", EXIT_FAIL) from None
-    _print_json(result)
+    print_json(result)
     return EXIT_OK
 
 
@@ -181,8 +181,8 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     from ..errors import ApiError
     from ..services.enrollment import create_code
 
-    settings = _settings(args)
-    db = _db(settings)
+    settings = settings_of(args)
+    db = open_db(settings)
     try:
         result = create_code(db, args.collaborator_id, None, system_clock(), args.ttl_hours
                              or settings.enrollment_code_ttl_hours, settings.public_url)
@@ -194,7 +194,7 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     if args.qr:
         Path(args.qr).write_bytes(png)
         result["qr_png"] = args.qr
-    _print_json(result)
+    print_json(result)
     return EXIT_OK
 
 
@@ -204,10 +204,10 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from ..services.people import create_user
 
     password = os.environ.get("RASOAT_NEW_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
-    settings = _settings(args)
-    db = _db(settings)
+    settings = settings_of(args)
+    db = open_db(settings)
     try:
-        _print_json(create_user(db, args.username, args.full_name or args.username, args.role, password,
+        print_json(create_user(db, args.username, args.full_name or args.username, args.role, password,
                                 system_clock()))
     except ApiError as exc:
         raise CliError(f"{exc.message_vi} / {exc.message}") from None

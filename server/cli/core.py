@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .base import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, _print_json, read_json_file  # noqa: F401
+from .base import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, print_json, read_json_file  # noqa: F401
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -16,7 +16,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     doc = read_json_file(args.file)
     problems = validate(doc, today=dt.date.today())
     errs = errors(problems)
-    _print_json({"valid": not errs, "problems": [p.to_dict() for p in problems]})
+    print_json({"valid": not errs, "problems": [p.to_dict() for p in problems]})
     return EXIT_INVALID if errs else EXIT_OK
 
 
@@ -31,7 +31,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     problems = validate(doc, today=dt.date.today())
     errs = errors(problems)
     if errs:
-        _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
+        print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
         return EXIT_INVALID
     try:
         known = load_standards()
@@ -66,7 +66,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if not results:
         out["note"] = ("Không có chuẩn nghèo nào có hiệu lực cho địa bàn và ngày này; dùng --standard ID. / "
                        "No standard is in force for this area and date; name one with --standard.")
-    _print_json(out)
+    print_json(out)
     return EXIT_OK
 
 

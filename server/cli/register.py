@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from .base import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, _print_json
-from .commands import _db, _settings
+from .base import EXIT_FAIL, EXIT_INVALID, EXIT_OK, CliError, print_json
+from .commands import open_db, settings_of
 
 
 def cmd_import_register(args: argparse.Namespace) -> int:
@@ -16,8 +16,8 @@ def cmd_import_register(args: argparse.Namespace) -> int:
     from ..register.importer import import_file
     from ..register.parse import RegisterFileError
 
-    settings = _settings(args)
-    db = _db(settings)
+    settings = settings_of(args)
+    db = open_db(settings)
     try:
         report = import_file(db, args.file, system_clock(), ward_code=args.ward, year=args.round,
                              standards=args.standard, dry_run=args.dry_run)
@@ -27,7 +27,7 @@ def cmd_import_register(args: argparse.Namespace) -> int:
         raise CliError(f"{exc.message_vi} / {exc.message}") from None
     finally:
         db.close()
-    _print_json(report)
+    print_json(report)
     return EXIT_OK if report["ok"] else EXIT_INVALID
 
 

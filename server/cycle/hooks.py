@@ -47,7 +47,7 @@ def related_problem(conn: sqlite3.Connection, doc: dict[str, Any], ward_code: st
             "severity": "error"}
 
 
-def _round_year(ctx: RoundContext | None, collected_at: Any) -> int:
+def round_year(ctx: RoundContext | None, collected_at: Any) -> int:
     if ctx is not None:
         return ctx.year
     try:
@@ -64,7 +64,7 @@ def record(conn: sqlite3.Connection, submission_id: str, household_id: str, answ
     rid = ctx.round_id if ctx is not None else None
     conn.execute("INSERT OR IGNORE INTO submission_rounds (submission_id, household_id, round_id, round_year, "
                  "lifecycle_event, related_household_id, preloaded_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (submission_id, household_id, rid, _round_year(ctx, collected_at), event, related, pre))
+                 (submission_id, household_id, rid, round_year(ctx, collected_at), event, related, pre))
     conf = answers.get("confirmations")
     if isinstance(conf, dict) and conf:
         conn.executemany("INSERT OR IGNORE INTO household_confirmations (submission_id, household_id, section, value, "

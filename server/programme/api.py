@@ -364,10 +364,10 @@ def _year_of(year: int | None, now: dt.datetime) -> int:
 @router.get("/targets", summary="The plan's targets for a year: ward and groups, with the households blocking them")
 def plan_targets(scope: ReaderDep, db: DbDep, now: NowDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     data = targets.compute(db, _year_of(year, now), server_date(now))
-    return ok(_scoped_targets(data, scope))
+    return ok(scoped_targets(data, scope))
 
 
-def _scoped_targets(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
+def scoped_targets(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
     """A partner sees the figures, not who keeps them from being met (that names households of every body)."""
     if scope.is_partner:
         data = {**data, "targets": [{**t, "blocking": [], "blocking_count": len(t["blocking"])} for t in data["targets"]]}

@@ -57,7 +57,7 @@ _HISTORY = ("SELECT household_id, standard_id, status, decision_date FROM househ
             "WHERE standard_id IN ({stds}) {where} ORDER BY household_id, standard_id, decision_date, id")
 
 
-def _histories(conn: sqlite3.Connection, standards: list[str], household_ids: list[str] | None = None,
+def histories(conn: sqlite3.Connection, standards: list[str], household_ids: list[str] | None = None,
                group_id: int | None = None) -> Iterator[tuple[str, dict[str, list[StatusChange]]]]:
     if not standards:
         return
@@ -85,7 +85,7 @@ def household_types(conn: sqlite3.Connection, household_id: str, on: dt.date, st
     """The support types a household qualifies for on ``on``: type id → basis, window end, standard."""
     table = table or type_table(conn)
     stds = standards if standards is not None else programme_standards(conn, on.year)
-    for _, per in _histories(conn, stds, [household_id]):
+    for _, per in histories(conn, stds, [household_id]):
         return _merge(per, on, table)
     return {}
 
@@ -97,7 +97,7 @@ def eligible_households(conn: sqlite3.Connection, type_ids: Iterable[str], on: d
     wanted = set(type_ids)
     table = table or type_table(conn)
     stds = standards if standards is not None else programme_standards(conn, on.year)
-    for hid, per in _histories(conn, stds, group_id=group_id):
+    for hid, per in histories(conn, stds, group_id=group_id):
         got = {k: v for k, v in _merge(per, on, table).items() if k in wanted}
         if got:
             yield hid, got

@@ -230,7 +230,7 @@ def compute(db: Database, year: int, on: dt.date) -> dict[str, Any]:
     # escaped: escaping in this round, or escaped earlier and still in the programme's window (and not
     # found poor or near-poor again in this round)
     months = cycle_policies(conn)["windows_months"]["programme_support"]
-    for hid, per in eligible._histories(conn, [main_std]):
+    for hid, per in eligible.histories(conn, [main_std]):
         cur = current_status(per.get(main_std, []), on)
         if (cur is not None and cur.status in ESCAPED and on <= window_last_day(cur.decision_date, months)
                 and hid in status and not status[hid]["statuses"] & {"poor", "near_poor"}):

@@ -16,7 +16,7 @@ from ..console.web import (ANY_USER, PREFIX, ConsoleError, ConsolePart, NavItem,
                            get_db, get_lang, get_now, get_settings, make_router, optional_user_async, redirect, render)
 from ..errors import ApiError
 from . import eligible, evidence, fund, households, ledger, needs, partners, report, targets
-from .api import _scoped_targets, household_view, xlsx_file
+from .api import scoped_targets, household_view, xlsx_file
 from .scope import Scope, scope_of
 
 router = make_router()
@@ -327,7 +327,7 @@ async def partner_create(request: Request, scope: ScopePost) -> Response:
 @router.get(BASE + "/targets")
 def targets_page(request: Request, scope: ScopePage, year: str | None = None) -> Response:
     y = _year(request, year)
-    data = _scoped_targets(targets.compute(get_db(request), y, server_date(get_now(request))), scope)
+    data = scoped_targets(targets.compute(get_db(request), y, server_date(get_now(request))), scope)
     return render(request, "programme/targets.html", scope=scope, year=y, data=data, enterable=targets.DEFINITIONS,
                   income_line=targets.INCOME_LINE)
 

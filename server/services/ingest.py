@@ -355,7 +355,7 @@ def store_new_households(conn: sqlite3.Connection, prepared: list[Prepared], act
             out.append(_duplicate_of(conn, p) or _rejected(p))
             continue
         q, values = next(stored)
-        row = dict(zip(submissions._COLUMNS, values))
+        row = dict(zip(submissions.COLUMNS, values))
         out.append({"submission_id": row["submission_id"], "status": wire.ACCEPTED,
                     "receipt": submissions.receipt(row), "problems": q.problems,
                     "classifications": [{"standard_id": r["standard_id"], "class": r["class"]} for r in q.results]})

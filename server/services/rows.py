@@ -13,9 +13,9 @@ from typing import Any
 
 from shared import wire
 
+from .. import jsontext
 from ..cycle import hooks as cycle_hooks
 from ..dedup import store as dedup_store
-from ..dedup.store import _dumps as dedup_dumps
 from ..store import submissions
 from .attachments import photos_of
 from .records import Actor, Decision, Prepared, compact_results, decide
@@ -29,7 +29,7 @@ def _dumps(value: Any) -> str:
 
 def submission_row(p: Prepared, actor: Actor, d: Decision, sid: str, now: str) -> dict[str, Any]:
     """The ``submissions`` row of a prepared record (per-record path: ``submissions.insert``; bulk: a tuple
-    in ``submissions._COLUMNS`` order)."""
+    in ``submissions.COLUMNS`` order)."""
     raw = p.raw
     assert raw is not None
     return {"submission_id": sid, "receipt_id": str(uuid.uuid4()), "household_id": p.household_id,
@@ -115,10 +115,10 @@ def bulk_rows(prepared: list[Prepared], actor: Actor, now: str, round_ctx: Any) 
         hid, answers, gid = p.household_id, raw["answers"], p.group.group_id
         sid = p.submission_id or str(uuid.uuid4())
         row = submission_row(p, actor, d, sid, now)
-        out.submissions.append(tuple(row.get(c) for c in submissions._COLUMNS))
+        out.submissions.append(tuple(row.get(c) for c in submissions.COLUMNS))
         event, related = cycle_hooks.lifecycle(answers)
         pre = answers.get("preloaded_from") if isinstance(answers.get("preloaded_from"), str) else None
-        out.rounds.append((sid, hid, rid, cycle_hooks._round_year(round_ctx, raw["collected_at"]), event, related, pre))
+        out.rounds.append((sid, hid, rid, cycle_hooks.round_year(round_ctx, raw["collected_at"]), event, related, pre))
         conf = answers.get("confirmations")
         if isinstance(conf, dict):
             out.confirmations += [(sid, hid, k, v, rid, now) for k, v in conf.items() if v in ("unchanged", "changed")]
@@ -126,7 +126,7 @@ def bulk_rows(prepared: list[Prepared], actor: Actor, now: str, round_ctx: Any) 
                                json.dumps(classes_of(p), separators=(",", ":")), now, now))
         out.classifications += [(sid, hid, r["standard_id"], r["class"], _dumps(r)) for r in p.results]
         rec = p.dedup_record
-        out.dedup_records.append((rec.rid, rec.round, rec.ward, dedup_dumps(rec.to_json()), now))
+        out.dedup_records.append((rec.rid, rec.round, rec.ward, jsontext.dumps(rec.to_json()), now))
         out.dedup_keys += [(k, rec.rid) for k in rec.keys]
         household_change, classification_change = change_payloads(p, sid, d, status)
         out.changes.append((wire.KIND_HOUSEHOLD, gid, None, hid, _dumps(household_change), now))
@@ -145,7 +145,7 @@ def write_bulk_rows(conn: sqlite3.Connection, rows: BulkRows, indexed: list[str]
     the new ids are appended to ``indexed`` for ``dedup.review.match_deferred``."""
     if not rows.submissions:
         return rows.results
-    conn.executemany(submissions._INSERT, rows.submissions)
+    conn.executemany(submissions.INSERT_SQL, rows.submissions)
     conn.executemany("INSERT OR IGNORE INTO submission_rounds (submission_id, household_id, round_id, round_year, "
                      "lifecycle_event, related_household_id, preloaded_from) VALUES (?, ?, ?, ?, ?, ?, ?)", rows.rounds)
     if rows.confirmations:

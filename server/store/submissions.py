@@ -9,15 +9,15 @@ import json
 import sqlite3
 from typing import Any, Mapping
 
-_COLUMNS = ("submission_id", "receipt_id", "household_id", "source", "device_id", "collaborator_id", "status",
+COLUMNS = ("submission_id", "receipt_id", "household_id", "source", "device_id", "collaborator_id", "status",
             "conflict_reason", "revision", "base_revision", "server_revision", "form_version", "collected_at",
             "device_time", "received_at", "content_hash", "warnings", "body")
-_INSERT = f"INSERT INTO submissions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+INSERT_SQL = f"INSERT INTO submissions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
 def insert(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
     """Insert one revision; raises sqlite3.IntegrityError when submission_id (or the revision) exists."""
-    conn.execute(_INSERT, tuple(row.get(c) for c in _COLUMNS))
+    conn.execute(INSERT_SQL, tuple(row.get(c) for c in COLUMNS))
 
 
 def get(conn: sqlite3.Connection, submission_id: str) -> sqlite3.Row | None:
