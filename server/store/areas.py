@@ -16,21 +16,21 @@ def create_group(conn: sqlite3.Connection, ward_id: int, code: str, name: str) -
     return int(cur.lastrowid)
 
 
-_GROUP_SELECT = """SELECT g.id AS group_id, g.code AS group_code, g.name AS group_name, g.active,
+GROUP_SELECT = """SELECT g.id AS group_id, g.code AS group_code, g.name AS group_name, g.active,
     w.id AS ward_id, w.ward_code, w.province_code, w.area_type, w.name AS ward_name
     FROM area_groups g JOIN wards w ON w.id = g.ward_id"""
 
 
 def get_group(conn: sqlite3.Connection, ward_code: str, group_code: str) -> sqlite3.Row | None:
-    return conn.execute(_GROUP_SELECT + " WHERE w.ward_code = ? AND g.code = ?", (ward_code, group_code)).fetchone()
+    return conn.execute(GROUP_SELECT + " WHERE w.ward_code = ? AND g.code = ?", (ward_code, group_code)).fetchone()
 
 
 def get_group_by_id(conn: sqlite3.Connection, group_id: int) -> sqlite3.Row | None:
-    return conn.execute(_GROUP_SELECT + " WHERE g.id = ?", (group_id,)).fetchone()
+    return conn.execute(GROUP_SELECT + " WHERE g.id = ?", (group_id,)).fetchone()
 
 
 def list_groups(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(_GROUP_SELECT + " ORDER BY w.ward_code, g.code").fetchall()
+    return conn.execute(GROUP_SELECT + " ORDER BY w.ward_code, g.code").fetchall()
 
 
 def province_code(conn: sqlite3.Connection) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .areas import _GROUP_SELECT
+from .areas import GROUP_SELECT
 
 
 def create_collaborator(conn: sqlite3.Connection, full_name: str, phone: str | None, now: str) -> int:
@@ -26,7 +26,7 @@ def list_collaborators(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def groups_of(conn: sqlite3.Connection, collaborator_id: int) -> list[sqlite3.Row]:
-    return conn.execute(_GROUP_SELECT + " JOIN assignments a ON a.group_id = g.id "
+    return conn.execute(GROUP_SELECT + " JOIN assignments a ON a.group_id = g.id "
                         "WHERE a.collaborator_id = ? AND g.active = 1 ORDER BY w.ward_code, g.code",
                         (collaborator_id,)).fetchall()
 
