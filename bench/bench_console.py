@@ -32,7 +32,7 @@ from shared.synthetic import generate_ward  # noqa: E402
 
 from server import auth  # noqa: E402
 from server.clock import iso  # noqa: E402
-from server.console import search  # noqa: E402
+from server.store import search
 from server.db import open_database  # noqa: E402
 from server.demo import DEMO_WARD, seed_demo  # noqa: E402
 from server.store import areas, classifications, collaborators, households, submissions  # noqa: E402

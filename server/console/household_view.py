@@ -15,7 +15,8 @@ from ..dedup import review as dedup_review
 from ..services import diff as diffs
 from ..services import people
 from ..store import areas, collaborators, devices, submissions
-from . import evidence, queries, search
+from . import evidence, queries
+from ..store import search
 
 MEMBER_FIELDS = ("full_name", "relation", "sex", "birth_date", "birth_year", "citizen_id", "health_insurance",
                  "in_school", "qualification", "work_status")

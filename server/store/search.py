@@ -1,7 +1,8 @@
 """The folded search key of households (see schema.py): computed in Python with shared.identity.fold.
 
 ``refresh(db)`` folds every household whose key was cleared (new rows, new revisions), in bounded
-batches, inside short write transactions; the console calls it before it searches or lists.
+batches, inside short write transactions; the console's household list (``console/household_view``)
+calls it before it searches or lists.
 """
 from __future__ import annotations
 
